@@ -1,0 +1,61 @@
+// npm run stack:up | stack:status | stack:down, and by hand:
+//   tsx infra/local/cli.ts broker <stop|kill|freeze|thaw|restart> <broker-a|broker-b>
+import { BROKER_NAMES, type BrokerName } from './config.ts';
+import { StackError } from './errors.ts';
+import { brokerControl, describe, down, readState, up } from './stack.ts';
+
+const BROKER_ACTIONS = ['stop', 'kill', 'freeze', 'thaw', 'restart'] as const;
+type BrokerAction = (typeof BROKER_ACTIONS)[number];
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'up': {
+      const { state, reused } = await up();
+      if (reused) process.stderr.write('The local stack is already running; not starting it twice.\n');
+      else process.stderr.write(`The local stack came up in ${(state.startup.total ?? 0) / 1000} s.\n`);
+      print(describe(state));
+      return 0;
+    }
+    case 'status': {
+      const state = readState();
+      if (!state) {
+        process.stderr.write('No local stack is running.\n');
+        return 1;
+      }
+      print(describe(state));
+      return 0;
+    }
+    case 'down': {
+      const stopped = await down();
+      process.stderr.write(stopped ? 'The local stack is stopped.\n' : 'No local stack was running.\n');
+      return 0;
+    }
+    case 'broker': {
+      const [action, name] = rest as [BrokerAction, BrokerName];
+      if (!BROKER_ACTIONS.includes(action) || !BROKER_NAMES.includes(name)) {
+        throw new StackError(`usage: broker <${BROKER_ACTIONS.join('|')}> <${BROKER_NAMES.join('|')}>`);
+      }
+      await brokerControl[action](name);
+      print(describe(readState()!).brokers[name]);
+      return 0;
+    }
+    default:
+      throw new StackError('usage: cli.ts <up|status|down|broker>');
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof StackError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  },
+);

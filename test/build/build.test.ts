@@ -1,0 +1,55 @@
+// The esbuild script that turns functions/<name>/index.ts into Lambda artifacts.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unzipSync } from 'fflate';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildFunctions } from '../../infra/build.ts';
+
+const src = join(import.meta.dirname, '..', 'fixtures', 'functions');
+const out = mkdtempSync(join(tmpdir(), 'build-test-'));
+
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('function build', () => {
+  it('bundles a handler into a zip holding a minified index.mjs and its source map', async () => {
+    const [report] = await buildFunctions({ src, out: join(out, 'bundled') });
+
+    const zip = unzipSync(readFileSync(report!.zip));
+    expect(report!.name).toBe('echo');
+    expect(Object.keys(zip).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    const code = Buffer.from(zip['index.mjs']!).toString('utf8');
+    // Plain booleans: a failing matcher on a bundle would print the whole bundle.
+    expect(code.endsWith('//# sourceMappingURL=index.mjs.map\n')).toBe(true);
+    // Minified: long lines (the SDK's template strings keep a few newlines of their own).
+    expect(code.length / code.split('\n').length).toBeGreaterThan(2000);
+    expect(report!.zipBytes).toBeLessThan(report!.bundleBytes);
+  });
+
+  it('produces a bundle that a fresh Node process imports and invokes without node_modules', async () => {
+    const [report] = await buildFunctions({ src, out: join(out, 'run') });
+    const bundle = join(out, 'run', report!.name, 'index.mjs');
+
+    const stdout = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(bundle)}); console.log(JSON.stringify(await m.handler({ text: 'hi' })));`],
+      { cwd: out, encoding: 'utf8' },
+    );
+
+    expect(JSON.parse(stdout)).toEqual({
+      echo: 'hi',
+      sha1: 'c22b5f9178342609428d6f51b2c5af4c0bde6a42',
+      sdk: 'function',
+    });
+  });
+
+  it('leaves the AWS SDK to the runtime with externalSdk, making the bundle much smaller', async () => {
+    const [bundled] = await buildFunctions({ src, out: join(out, 'with-sdk') });
+    const [external] = await buildFunctions({ src, out: join(out, 'without-sdk'), externalSdk: true });
+
+    const code = readFileSync(join(out, 'without-sdk', 'echo', 'index.mjs'), 'utf8');
+    expect(/from\s*"@aws-sdk\/client-dynamodb"/.test(code)).toBe(true);
+    expect(external!.bundleBytes * 5).toBeLessThan(bundled!.bundleBytes);
+  });
+});
