@@ -19,6 +19,8 @@ export default defineConfig({
           name: 'faults',
           include: ['test/faults/**/*.test.ts'],
           fileParallelism: false,
+          // A graceful broker stop alone takes about 15 s.
+          testTimeout: 120_000,
           sequence: { groupOrder: 1 },
         },
       },

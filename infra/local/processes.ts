@@ -54,12 +54,15 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
-  // A zombie (exited, not yet reaped by its parent) still answers signal 0.
+  // A JVM's main thread can turn zombie while its other threads are still exiting and still hold
+  // its sockets and file locks; only a zombie with no threads left is gone.
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const state = /^State:\s+(\S)/m.exec(status)?.[1];
+    const threads = Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? '1');
+    return !(state === 'Z' && threads <= 1);
   } catch {
-    return true;
+    return false; // /proc entry vanished between the two checks
   }
 }
 
