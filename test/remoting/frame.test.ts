@@ -1,0 +1,169 @@
+// Frame codec: golden frames captured from the real name server and the Java admin client, a
+// naive independent frame builder, every split point, one byte at a time, and hostile lengths.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildJsonFrame } from '../../infra/local/probe.ts';
+import { RocketMQError } from '../../lib/errors.ts';
+import { FrameAccumulator } from '../../lib/remoting/accumulator.ts';
+import type { RemotingCommand } from '../../lib/remoting/command.ts';
+import { decodeFrame, encodeBinaryFrame, encodeFrame, MAX_FRAME_LENGTH } from '../../lib/remoting/frame.ts';
+import { parseTopicRouteData } from '../../lib/route/topic-route.ts';
+
+const golden = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'frames.json'), 'utf8')) as {
+  frames: { name: string; hex: string }[];
+};
+const frame = (name: string) => Buffer.from(golden.frames.find((f) => f.name === name)!.hex, 'hex');
+/** The accumulator and decoder take what follows the 4-byte length prefix. */
+const afterPrefix = (bytes: Buffer) => bytes.subarray(4);
+
+function cutAll(chunks: Buffer[]): Buffer[] {
+  const accumulator = new FrameAccumulator();
+  const frames: Buffer[] = [];
+  for (const chunk of chunks) accumulator.push(chunk, (f) => frames.push(Buffer.from(f)));
+  return frames;
+}
+
+const sample: RemotingCommand = {
+  code: 310,
+  language: 'JAVA',
+  version: 479,
+  opaque: -7,
+  flag: 0,
+  remark: 'r\u0001é',
+  extFields: { a: 'group', b: 'Topic', i: 'KEYS\u0001k1 k2\u0002' },
+  body: Buffer.from('hello body'),
+};
+
+describe('golden frames from the real Java client and name server', () => {
+  it('decodes the Java admin client JSON route request', () => {
+    const command = decodeFrame(afterPrefix(frame('java-JSON-request-0')));
+
+    expect(command).toMatchObject({ code: 105, language: 'JAVA', version: 479, flag: 0, serializeType: 0 });
+    expect(command.extFields).toEqual({ topic: 'TopicTest' });
+    expect(command.body).toBeUndefined();
+  });
+
+  it('decodes the Java admin client ROCKETMQ binary-header route request', () => {
+    const command = decodeFrame(afterPrefix(frame('java-ROCKETMQ-request-0')));
+
+    expect(command).toMatchObject({ code: 105, language: 'JAVA', version: 479, flag: 0, serializeType: 1 });
+    expect(command.extFields).toEqual({ topic: 'TopicTest' });
+  });
+
+  it('decodes the name server route response, body included', () => {
+    const command = decodeFrame(afterPrefix(frame('namesrv-response-to-JSON-0')));
+
+    expect(command).toMatchObject({ code: 0, flag: 1, version: 479, serializeType: 0 });
+    const route = parseTopicRouteData(command.body!);
+    expect(route.queueDatas.map((q) => q.brokerName).sort()).toEqual(['broker-a', 'broker-b']);
+  });
+
+  it('re-encodes the Java binary request as a binary frame byte for byte', () => {
+    const bytes = frame('java-ROCKETMQ-request-0');
+
+    expect(encodeBinaryFrame(decodeFrame(afterPrefix(bytes))).equals(bytes)).toBe(true);
+  });
+});
+
+describe('encode against an independent naive builder', () => {
+  it('writes the same bytes as the naive builder given the same header object', () => {
+    const ours = encodeFrame(sample);
+    const header = JSON.parse(ours.subarray(8, 8 + (ours.readUInt32BE(4) & 0xffffff)).toString('utf8'));
+
+    expect(ours.equals(buildJsonFrame(header, sample.body))).toBe(true);
+    expect(header).toMatchObject({ code: 310, opaque: -7, extFields: sample.extFields, remark: sample.remark });
+  });
+
+  it('decodes what the naive builder writes, and round-trips its own frames in both header formats', () => {
+    const naive = buildJsonFrame({ code: 17, flag: 1, opaque: 9, language: 'GO', version: 317, remark: 'x', extFields: { n: 5 } });
+
+    expect(decodeFrame(afterPrefix(naive))).toMatchObject({ code: 17, flag: 1, opaque: 9, language: 'GO', remark: 'x', extFields: { n: '5' } });
+    for (const bytes of [encodeFrame(sample), encodeBinaryFrame(sample)]) {
+      const back = decodeFrame(afterPrefix(bytes));
+      expect({ ...back, serializeType: undefined }).toEqual({ ...sample, serializeType: undefined });
+    }
+  });
+});
+
+describe('frame accumulator', () => {
+  const stream = Buffer.concat([frame('java-JSON-request-0'), frame('namesrv-response-to-JSON-0'), encodeBinaryFrame(sample)]);
+  const expected = [frame('java-JSON-request-0'), frame('namesrv-response-to-JSON-0'), encodeBinaryFrame(sample)].map(afterPrefix);
+
+  it('yields the same frames whatever single point the stream is split at', () => {
+    for (let at = 0; at <= stream.length; at++) {
+      const frames = cutAll([stream.subarray(0, at), stream.subarray(at)]);
+      expect(frames.length).toBe(3);
+      frames.forEach((f, i) => expect(f.equals(expected[i]!)).toBe(true));
+    }
+  });
+
+  it('yields the same frames fed one byte at a time', () => {
+    const bytes = [...stream].map((b) => Buffer.from([b]));
+
+    const frames = cutAll(bytes);
+
+    expect(frames.map((f) => f.toString('hex'))).toEqual(expected.map((f) => f.toString('hex')));
+  });
+
+  it('refuses a length over the 16 MiB frame limit before buffering anything', () => {
+    const hostile = Buffer.alloc(8);
+    hostile.writeInt32BE(MAX_FRAME_LENGTH - 3, 0);
+
+    const error = (() => {
+      try {
+        cutAll([hostile]);
+      } catch (err) {
+        return err;
+      }
+    })();
+
+    expect(error).toBeInstanceOf(RocketMQError);
+    expect((error as RocketMQError).codeName).toBe('PROTOCOL_ERROR');
+  });
+
+  it('accepts a frame of exactly the limit', () => {
+    const accumulator = new FrameAccumulator();
+    const prefix = Buffer.alloc(4);
+    prefix.writeInt32BE(MAX_FRAME_LENGTH - 4, 0);
+
+    accumulator.push(prefix, () => undefined);
+
+    expect(accumulator.partial).toBe(true);
+  });
+
+  it('refuses negative and too-short lengths', () => {
+    for (const length of [-1, 0, 3]) {
+      const bytes = Buffer.alloc(4);
+      bytes.writeInt32BE(length, 0);
+      expect(() => cutAll([bytes])).toThrow(/frame length/);
+    }
+  });
+});
+
+describe('frame decoder on hostile input', () => {
+  it('refuses a header length larger than the frame', () => {
+    const bad = Buffer.from(encodeFrame(sample));
+    bad.writeUInt32BE(bad.length, 4);
+
+    expect(() => decodeFrame(afterPrefix(bad))).toThrow(/header length .* exceeds frame/);
+  });
+
+  it('refuses an unknown serialize type and an unparseable JSON header with PROTOCOL_ERROR', () => {
+    const badType = Buffer.from(encodeFrame(sample));
+    badType[4] = 7;
+    const badJson = buildJsonFrame({});
+    badJson.write('!', 8);
+
+    for (const bytes of [badType, badJson]) {
+      const error = (() => {
+        try {
+          decodeFrame(afterPrefix(bytes));
+        } catch (err) {
+          return err as RocketMQError;
+        }
+      })();
+      expect(error?.codeName).toBe('PROTOCOL_ERROR');
+    }
+  });
+});
