@@ -23,6 +23,8 @@ export interface ConnectionOptions {
    */
   closeOnTimeoutAfterMs: number;
   onRequest?: RequestHandler;
+  /** Where the opaque counter starts (0, as in Java); tests set it near the int32 limit. */
+  firstOpaque?: number;
 }
 
 interface Pending {
@@ -37,7 +39,7 @@ export class Connection {
   private readonly accumulator = new FrameAccumulator();
   private readonly writer = new BufferWriter();
   private readonly inFlight = new Map<number, Pending>();
-  private nextOpaque = 0;
+  private nextOpaque: number;
   private connecting: Promise<void> | null = null;
   private closedWith: RocketMQError | null = null;
   /** Wall-clock time of the last byte read or written; it keeps counting while a Lambda is frozen. */
@@ -49,6 +51,7 @@ export class Connection {
     readonly address: string,
     private readonly options: ConnectionOptions,
   ) {
+    this.nextOpaque = options.firstOpaque ?? 0;
     this.socket.setNoDelay(true);
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (err) => this.fail(rocketError('CONNECT_BROKER_EXCEPTION', err.message, { address }, err)));
