@@ -48,6 +48,7 @@ export const ERROR_TABLE = {
   TOO_MANY_REQUESTS: spec(19002, 'TOO_MANY_REQUESTS', false, 'too many requests in flight on one connection'),
   CLIENT_CLOSED: spec(19003, 'CLIENT_CLOSED', false, 'the client is shut down'),
   INVALID_ARGUMENT: spec(19004, 'INVALID_ARGUMENT', false, 'invalid argument'),
+  NOT_STARTED: spec(19005, 'NOT_STARTED', false, 'the producer is not running; call start() first'),
 } as const;
 
 export type ErrorName = keyof typeof ERROR_TABLE;
@@ -64,6 +65,8 @@ export interface ErrorContext {
   topic?: string;
   opaque?: number;
   requestCode?: number;
+  /** The input field at fault, for INVALID_ARGUMENT and MESSAGE_ILLEGAL raised before sending. */
+  field?: string;
 }
 
 export class RocketMQError extends Error {
@@ -120,10 +123,44 @@ export function rocketError(name: ErrorName, detail?: string, context: ErrorCont
     case 'PROTOCOL_ERROR':
       return new ConnectionError(s, message, context, options);
     case 'INVALID_ARGUMENT':
+    case 'MESSAGE_ILLEGAL':
     case 'TOO_MANY_REQUESTS':
     case 'CLIENT_CLOSED':
+    case 'NOT_STARTED':
       return new ClientError(s, message, context, options);
     default:
       return new RocketMQError(s, message, context, options);
+  }
+}
+
+/**
+ * A send that failed after its attempts: how many, how long, which brokers, and the last cause.
+ * `code` is the broker's response code or the client code (10001..10005) of the last failure;
+ * `timedOut` marks the "call timeout" outcome, when the budget ran out before another attempt.
+ */
+export class SendError extends RocketMQError {
+  override name = 'SendError';
+  readonly attempts: number;
+  readonly elapsedMs: number;
+  readonly brokers: string[];
+  readonly timedOut: boolean;
+
+  constructor(
+    spec: ErrorSpec,
+    detail: string,
+    info: { attempts: number; elapsedMs: number; brokers: string[]; timedOut: boolean; topic: string },
+    cause?: unknown,
+  ) {
+    super(
+      spec,
+      `Send [${info.attempts}] times, still failed, cost [${info.elapsedMs}]ms, Topic: ${info.topic}, ` +
+        `BrokersSent: [${info.brokers.join(', ')}]: ${detail}`,
+      { topic: info.topic },
+      cause === undefined ? undefined : { cause },
+    );
+    this.attempts = info.attempts;
+    this.elapsedMs = info.elapsedMs;
+    this.brokers = info.brokers;
+    this.timedOut = info.timedOut;
   }
 }

@@ -1,0 +1,26 @@
+// The public surface: what users call and the types they need. Everything else is internal.
+export { createProducer, Producer, type ProducerState, type SendOptions } from './producer/producer.ts';
+export type { ProducerOptions } from './producer/options.ts';
+export type { SendResult } from './producer/send-result.ts';
+export type { SendContext, SendMessageHook, CheckForbiddenHook, SendMode } from './producer/hooks.ts';
+export type { Message } from './message/message.ts';
+export type { MessageQueue } from './route/publish-info.ts';
+export { SendStatus } from './protocol/send.ts';
+export {
+  FAULT_TABLES_4X,
+  FAULT_TABLES_5X,
+  MemoryFaultStore,
+  type FaultItem,
+  type FaultStore,
+  type FaultTables,
+} from './producer/fault-tolerance.ts';
+export {
+  BrokerError,
+  ClientError,
+  ConnectionError,
+  ERROR_TABLE,
+  RocketMQError,
+  SendError,
+  type ErrorContext,
+  type ErrorName,
+} from './errors.ts';

@@ -1,0 +1,104 @@
+// The message a caller sends, and the checks made before any I/O (Validators.checkMessage,
+// checkTopic, Message.putUserProperty), plus our own: no separator characters anywhere a caller
+// controls, or a caller could smuggle properties such as DELAY or TAGS onto the wire.
+import { rocketError } from '../errors.ts';
+import { hasSeparator, RESERVED_PROPERTY_NAMES } from './properties.ts';
+
+export interface Message {
+  topic: string;
+  body: Buffer | Uint8Array | string;
+  tags?: string;
+  /** One key or several; joined with single spaces on the wire. */
+  keys?: string | string[];
+  properties?: Record<string, string>;
+  /** Message.flag, an int for the application. */
+  flag?: number;
+  /** Delay level 1..18 (broker default 1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h). */
+  delayLevel?: number;
+  /** 5.x timer message: deliver at this epoch time in ms (TIMER_DELIVER_MS). */
+  deliverAt?: number;
+  /** Ordered sends: messages with the same key go to the same queue. */
+  shardingKey?: string;
+  /** WAIT property; true unless set false. */
+  waitStoreMsgOK?: boolean;
+}
+
+export const TOPIC_MAX_LENGTH = 127;
+export const MAX_DELAY_LEVEL = 18;
+const VALID_NAME = /^[%|a-zA-Z0-9_-]+$/;
+/** TopicValidator.NOT_ALLOWED_SEND_TOPIC_SET */
+const NOT_ALLOWED_SEND = new Set([
+  'SCHEDULE_TOPIC_XXXX',
+  'RMQ_SYS_TRANS_HALF_TOPIC',
+  'RMQ_SYS_TRANS_OP_HALF_TOPIC',
+  'TRANS_CHECK_MAX_TIME_TOPIC',
+  'SELF_TEST_TOPIC',
+  'OFFSET_MOVED_EVENT',
+]);
+/** System topics a producer has no business sending to (TopicValidator.SYSTEM_TOPIC_SET). */
+const SYSTEM_TOPICS = new Set(['TBW102', 'BenchmarkTest', 'RMQ_SYS_TRACE_TOPIC', 'CHECKPOINT_TOPIC', ...NOT_ALLOWED_SEND]);
+
+function invalid(field: string, detail: string): never {
+  throw rocketError('INVALID_ARGUMENT', `${field}: ${detail}`, { field });
+}
+
+export function checkTopic(topic: unknown, field = 'topic'): asserts topic is string {
+  if (typeof topic !== 'string' || topic.trim() === '') invalid(field, 'must be a non-blank string');
+  if (topic.length > TOPIC_MAX_LENGTH) invalid(field, `longer than ${TOPIC_MAX_LENGTH} characters`);
+  if (!VALID_NAME.test(topic)) invalid(field, `"${topic}" has characters outside [%|a-zA-Z0-9_-]`);
+  if (SYSTEM_TOPICS.has(topic) || topic.startsWith('rmq_sys_')) invalid(field, `"${topic}" is a system topic`);
+}
+
+export function checkGroup(group: unknown, field = 'producerGroup'): asserts group is string {
+  if (typeof group !== 'string' || group.trim() === '') invalid(field, 'must be a non-blank string');
+  if (group.length > 255) invalid(field, 'longer than 255 characters');
+  if (!VALID_NAME.test(group)) invalid(field, `"${group}" has characters outside [%|a-zA-Z0-9_-]`);
+  if (group === 'DEFAULT_PRODUCER') invalid(field, 'DEFAULT_PRODUCER is reserved; name your producer group');
+}
+
+function checkText(value: unknown, field: string): asserts value is string {
+  if (typeof value !== 'string' || value.trim() === '') invalid(field, 'must be a non-blank string');
+  if (hasSeparator(value)) invalid(field, 'contains a \\u0001 or \\u0002 separator character');
+}
+
+export function bodyBytes(body: Message['body']): Buffer {
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (Buffer.isBuffer(body)) return body;
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  invalid('body', 'must be a Buffer, Uint8Array or string');
+}
+
+const MESSAGE_FIELDS = new Set(['topic', 'body', 'tags', 'keys', 'properties', 'flag', 'delayLevel', 'deliverAt', 'shardingKey', 'waitStoreMsgOK']);
+
+/** Every check before a message may be sent; returns its body bytes. Nothing is sent on failure. */
+export function checkMessage(message: Message, maxMessageSize: number): Buffer {
+  if (!message || typeof message !== 'object') invalid('message', 'must be an object');
+  for (const key of Object.keys(message)) if (!MESSAGE_FIELDS.has(key)) invalid(key, 'is not a message field');
+  checkTopic(message.topic);
+  if (message.body === undefined || message.body === null) invalid('body', 'is required');
+  const body = bodyBytes(message.body);
+  if (body.length === 0) invalid('body', 'is empty');
+  if (body.length > maxMessageSize) {
+    throw rocketError('MESSAGE_ILLEGAL', `body: ${body.length} bytes exceed maxMessageSize ${maxMessageSize}`, { topic: message.topic, field: 'body' });
+  }
+  if (message.tags !== undefined) checkText(message.tags, 'tags');
+  const keys = message.keys === undefined ? [] : Array.isArray(message.keys) ? message.keys : [message.keys];
+  keys.forEach((key, i) => checkText(key, `keys[${i}]`));
+  for (const [name, value] of Object.entries(message.properties ?? {})) {
+    checkText(name, `properties.${name}`);
+    checkText(value, `properties.${name}`);
+    if (RESERVED_PROPERTY_NAMES.has(name)) invalid(`properties.${name}`, 'is a reserved system property name');
+  }
+  if (message.flag !== undefined && (!Number.isInteger(message.flag) || message.flag < -(2 ** 31) || message.flag >= 2 ** 31)) {
+    invalid('flag', 'must be an int32');
+  }
+  if (message.delayLevel !== undefined && (!Number.isInteger(message.delayLevel) || message.delayLevel < 1 || message.delayLevel > MAX_DELAY_LEVEL)) {
+    invalid('delayLevel', `must be an integer from 1 to ${MAX_DELAY_LEVEL}`);
+  }
+  if (message.deliverAt !== undefined && !(Number.isSafeInteger(message.deliverAt) && message.deliverAt > 0)) {
+    invalid('deliverAt', 'must be an epoch time in milliseconds');
+  }
+  if (message.delayLevel !== undefined && message.deliverAt !== undefined) invalid('deliverAt', 'cannot be combined with delayLevel');
+  if (message.shardingKey !== undefined) checkText(message.shardingKey, 'shardingKey');
+  return body;
+}

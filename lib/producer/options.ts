@@ -1,0 +1,136 @@
+// Producer options, checked strictly: a misspelled option is an error, not a silent default.
+// Defaults are DefaultMQProducer's (5.3.3) except where a line says otherwise.
+import { rocketError } from '../errors.ts';
+import { checkGroup } from '../message/message.ts';
+import { FAULT_TABLES_4X, FAULT_TABLES_5X, type FaultStore, type FaultTables } from './fault-tolerance.ts';
+import type { CheckForbiddenHook, SendMessageHook } from './hooks.ts';
+
+export interface ProducerOptions {
+  /** "host:port" list, or one string separated by ";" as NAMESRV_ADDR is. */
+  nameServers: string[] | string;
+  producerGroup: string;
+  namespace?: string;
+  instanceName?: string;
+  unitName?: string;
+  sendMsgTimeout?: number;
+  retryTimesWhenSendFailed?: number;
+  retryTimesWhenSendAsyncFailed?: number;
+  retryAnotherBrokerWhenNotStoreOK?: boolean;
+  maxMessageSize?: number;
+  compressMsgBodyOverHowmuch?: number;
+  compressLevel?: number;
+  defaultTopicQueueNums?: number;
+  createTopicKey?: string;
+  /** Routes older than this are fetched again on next use (no background polling). */
+  pollNameServerInterval?: number;
+  /** A broker not heartbeated for this long is heartbeated alongside the next send to it. */
+  heartbeatBrokerInterval?: number;
+  mqClientApiTimeout?: number;
+  vipChannelEnabled?: boolean;
+  /** On by default here (Java: off): isolating a failing broker is the point for a fleet. */
+  sendLatencyFaultEnable?: boolean;
+  faultTables?: '4.x' | '5.x' | FaultTables;
+  faultStore?: FaultStore;
+  retryResponseCodes?: number[];
+  sendMessageHeader?: 'V1' | 'V2';
+  connectTimeoutMs?: number;
+  maxInFlightPerConnection?: number;
+  idleConnectionLimitMs?: number;
+  sendMessageHooks?: SendMessageHook[];
+  checkForbiddenHooks?: CheckForbiddenHook[];
+}
+
+export type ResolvedOptions = Required<Omit<ProducerOptions, 'nameServers' | 'namespace' | 'instanceName' | 'unitName' | 'faultTables' | 'faultStore'>> & {
+  nameServers: string[];
+  namespace: string | undefined;
+  instanceName: string | undefined;
+  unitName: string | undefined;
+  faultTables: FaultTables;
+  faultStore: FaultStore | undefined;
+};
+
+const DEFAULTS = {
+  sendMsgTimeout: 3000,
+  retryTimesWhenSendFailed: 2,
+  retryTimesWhenSendAsyncFailed: 2,
+  retryAnotherBrokerWhenNotStoreOK: false,
+  maxMessageSize: 4 * 1024 * 1024,
+  compressMsgBodyOverHowmuch: 4096,
+  compressLevel: 5,
+  defaultTopicQueueNums: 4,
+  createTopicKey: 'TBW102',
+  pollNameServerInterval: 30_000,
+  heartbeatBrokerInterval: 30_000,
+  mqClientApiTimeout: 3000,
+  vipChannelEnabled: false,
+  sendLatencyFaultEnable: true,
+  retryResponseCodes: [17, 14, 1, 2, 16, 204, 205, 1500],
+  sendMessageHeader: 'V2' as const,
+  connectTimeoutMs: 3000,
+  maxInFlightPerConnection: 65535,
+  idleConnectionLimitMs: 60_000,
+  sendMessageHooks: [] as SendMessageHook[],
+  checkForbiddenHooks: [] as CheckForbiddenHook[],
+};
+
+const KNOWN = new Set([...Object.keys(DEFAULTS), 'nameServers', 'producerGroup', 'namespace', 'instanceName', 'unitName', 'faultTables', 'faultStore']);
+
+function invalid(field: string, detail: string): never {
+  throw rocketError('INVALID_ARGUMENT', `options.${field}: ${detail}`, { field: `options.${field}` });
+}
+
+function nonNegativeInt(options: Record<string, unknown>, field: string, min = 0): void {
+  const value = options[field];
+  if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) >= min)) invalid(field, `must be an integer >= ${min}`);
+}
+
+export function resolveOptions(options: ProducerOptions): ResolvedOptions {
+  if (!options || typeof options !== 'object') invalid('', 'must be an object');
+  const raw = options as unknown as Record<string, unknown>;
+  for (const key of Object.keys(raw)) if (!KNOWN.has(key)) invalid(key, 'is not a producer option');
+
+  const nameServers = (typeof options.nameServers === 'string' ? options.nameServers.split(';') : options.nameServers ?? [])
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (nameServers.length === 0) invalid('nameServers', 'at least one "host:port" is required');
+  for (const address of nameServers) if (!/^[^:\s]+:\d{1,5}$/.test(address)) invalid('nameServers', `"${address}" is not host:port`);
+  try {
+    checkGroup(options.producerGroup);
+  } catch (err) {
+    invalid('producerGroup', (err as Error).message.replace(/^producerGroup: /, ''));
+  }
+  for (const field of ['sendMsgTimeout', 'maxMessageSize', 'mqClientApiTimeout', 'connectTimeoutMs', 'maxInFlightPerConnection', 'defaultTopicQueueNums']) {
+    nonNegativeInt(raw, field, 1);
+  }
+  for (const field of ['retryTimesWhenSendFailed', 'retryTimesWhenSendAsyncFailed', 'compressMsgBodyOverHowmuch', 'pollNameServerInterval', 'heartbeatBrokerInterval', 'idleConnectionLimitMs']) {
+    nonNegativeInt(raw, field);
+  }
+  if (options.compressLevel !== undefined && !(Number.isInteger(options.compressLevel) && options.compressLevel >= 0 && options.compressLevel <= 9)) {
+    invalid('compressLevel', 'must be an integer from 0 to 9');
+  }
+  if (options.namespace !== undefined && !/^[a-zA-Z0-9_-]+$/.test(options.namespace)) invalid('namespace', 'must match [a-zA-Z0-9_-]+');
+  if (options.sendMessageHeader !== undefined && !['V1', 'V2'].includes(options.sendMessageHeader)) invalid('sendMessageHeader', 'must be "V1" or "V2"');
+
+  let faultTables: FaultTables = FAULT_TABLES_4X;
+  if (options.faultTables === '5.x') faultTables = FAULT_TABLES_5X;
+  else if (typeof options.faultTables === 'object') {
+    const t = options.faultTables;
+    const ascending = t.latencyMax.every((v, i) => i === 0 || v >= t.latencyMax[i - 1]!);
+    if (t.latencyMax.length === 0 || t.latencyMax.length !== t.notAvailableDuration.length || !ascending || !(t.failureLatency >= 0)) {
+      invalid('faultTables', 'needs ascending latencyMax and notAvailableDuration of the same length, and failureLatency');
+    }
+    faultTables = t;
+  } else if (options.faultTables !== undefined && options.faultTables !== '4.x') invalid('faultTables', 'must be "4.x", "5.x" or tables');
+
+  return {
+    ...DEFAULTS,
+    ...(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as Partial<ProducerOptions>),
+    nameServers,
+    producerGroup: options.producerGroup,
+    namespace: options.namespace,
+    instanceName: options.instanceName,
+    unitName: options.unitName,
+    faultTables,
+    faultStore: options.faultStore,
+  } as ResolvedOptions;
+}

@@ -1,0 +1,333 @@
+// The producer: DefaultMQProducerImpl's send path (sendDefaultImpl, sendKernelImpl,
+// processSendResponse, the async retries of onExceptionImpl) over our remoting layer.
+import { buildClientId } from '../client/client-id.ts';
+import { sendHeartbeats, unregisterClient } from '../client/heartbeat.ts';
+import { BrokerError, ConnectionError, ERROR_TABLE, RocketMQError, SendError, errorSpec, rocketError } from '../errors.ts';
+import { checkMessage, type Message } from '../message/message.ts';
+import { UniqIdGenerator } from '../message/uniq-id.ts';
+import { decodeSendResponse, parseSendResponse, sendRequest, SendStatus } from '../protocol/send.ts';
+import { RemotingClient } from '../remoting/remoting-client.ts';
+import { NameServerClient } from '../route/name-server.ts';
+import type { MessageQueue, TopicPublishInfo } from '../route/publish-info.ts';
+import { RouteCache } from '../route/route-cache.ts';
+import { prepareBatches, splitBatchResult, type PreparedBatch } from './batch-send.ts';
+import { LatencyFaultTolerance, MemoryFaultStore } from './fault-tolerance.ts';
+import type { SendContext, SendMode } from './hooks.ts';
+import { resolveOptions, type ProducerOptions, type ResolvedOptions } from './options.ts';
+import { prepareMessage, unwrapNamespace, type PreparedMessage } from './prepare.ts';
+import { QueueSelector, selectByShardingKey } from './queue-selector.ts';
+import type { SendResult } from './send-result.ts';
+
+export type ProducerState = 'CREATE_JUST' | 'RUNNING' | 'START_FAILED' | 'SHUTDOWN_ALREADY';
+
+export interface SendOptions {
+  /** This send's budget for all attempts; default sendMsgTimeout. */
+  timeoutMs?: number;
+  /** Epoch ms the send never runs past, whatever the retries (a Lambda's remaining time). */
+  deadline?: number;
+  /** Send to this queue; retries stay on it. */
+  queue?: MessageQueue;
+  /** Pick the queue (MessageQueueSelector); retries stay on the queue it picked. */
+  selector?: (queues: readonly MessageQueue[], message: Message) => MessageQueue;
+}
+
+type Prepared = PreparedMessage | PreparedBatch;
+
+export class Producer {
+  private stateValue: ProducerState = 'CREATE_JUST';
+  readonly options: ResolvedOptions;
+  readonly clientId: string;
+  readonly remoting: RemotingClient;
+  readonly routes: RouteCache;
+  /** Null when sendLatencyFaultEnable is off. */
+  readonly faults: LatencyFaultTolerance | null;
+  private readonly selector: QueueSelector;
+  private readonly uniqIds = new UniqIdGenerator();
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly heartbeatAt = new Map<string, number>();
+  readonly stats = { sends: 0, attempts: 0, retries: 0, failures: 0, heartbeatFailures: 0 };
+
+  constructor(options: ProducerOptions) {
+    this.options = resolveOptions(options);
+    const o = this.options;
+    this.clientId = buildClientId(o.instanceName, o.unitName);
+    this.remoting = new RemotingClient({
+      connectTimeoutMs: o.connectTimeoutMs,
+      maxInFlightPerConnection: o.maxInFlightPerConnection,
+      idleLimitMs: o.idleConnectionLimitMs,
+    });
+    this.routes = new RouteCache(new NameServerClient(this.remoting, o.nameServers, o.mqClientApiTimeout), {
+      defaultTopic: o.createTopicKey,
+      defaultTopicQueueNums: o.defaultTopicQueueNums,
+      refreshIntervalMs: o.pollNameServerInterval,
+    });
+    this.faults = o.sendLatencyFaultEnable ? new LatencyFaultTolerance(o.faultStore ?? new MemoryFaultStore(), o.faultTables) : null;
+    this.selector = new QueueSelector(this.faults);
+  }
+
+  get state(): ProducerState {
+    return this.stateValue;
+  }
+
+  /** CREATE_JUST -> RUNNING; a second start, or a start after shutdown, is refused. */
+  async start(): Promise<void> {
+    if (this.stateValue !== 'CREATE_JUST') {
+      throw rocketError('INVALID_ARGUMENT', `The producer service state is ${this.stateValue}, it may have been started before`);
+    }
+    this.stateValue = 'RUNNING';
+  }
+
+  /** Settles every async send and heartbeat, unregisters from the brokers used, closes sockets. */
+  async shutdown(): Promise<void> {
+    if (this.stateValue !== 'RUNNING') {
+      this.stateValue = 'SHUTDOWN_ALREADY';
+      this.remoting.shutdown();
+      return;
+    }
+    await this.flush();
+    this.stateValue = 'SHUTDOWN_ALREADY';
+    await unregisterClient(this.remoting, this.heartbeatAt.keys(), this.clientId, this.options.producerGroup, this.options.mqClientApiTimeout);
+    this.remoting.shutdown();
+  }
+
+  /** Resolves when every async send and background heartbeat started so far has settled. */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  /** Sync send: 1 + retryTimesWhenSendFailed attempts within one timeout budget. */
+  send(message: Message, options: SendOptions = {}): Promise<SendResult> {
+    return this.sendOne(message, 'sync', options) as Promise<SendResult>;
+  }
+
+  /** Async send: retried only on transport failure; flush() waits for it. */
+  sendAsync(message: Message, options: SendOptions = {}): Promise<SendResult> {
+    return this.track(this.sendOne(message, 'async', options) as Promise<SendResult>);
+  }
+
+  /** Oneway: one attempt, resolved once the bytes are written; no result exists. */
+  async sendOneway(message: Message, options: SendOptions = {}): Promise<void> {
+    await this.sendOne(message, 'oneway', options);
+  }
+
+  /** One result per message, in order; split into several requests when over the size limit. */
+  async sendBatch(messages: Message[], options: SendOptions = {}): Promise<SendResult[]> {
+    this.ensureRunning();
+    const batches = prepareBatches(messages, this.prepareSettings(), this.options.maxMessageSize);
+    const results: SendResult[] = [];
+    for (const batch of batches) {
+      results.push(...splitBatchResult(batch, (await this.sendPrepared(batch, messages[0]!, 'sync', options))!));
+    }
+    return results;
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.pending.add(promise);
+    const forget = () => this.pending.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  private ensureRunning(): void {
+    if (this.stateValue === 'RUNNING') return;
+    throw rocketError(this.stateValue === 'SHUTDOWN_ALREADY' ? 'CLIENT_CLOSED' : 'NOT_STARTED', `The producer service state is ${this.stateValue}`);
+  }
+
+  private prepareSettings() {
+    const o = this.options;
+    return { namespace: o.namespace, compressOver: o.compressMsgBodyOverHowmuch, compressLevel: o.compressLevel, uniqIds: this.uniqIds };
+  }
+
+  private async sendOne(message: Message, mode: SendMode, options: SendOptions): Promise<SendResult | undefined> {
+    this.ensureRunning();
+    const body = checkMessage(message, this.options.maxMessageSize);
+    return this.sendPrepared(prepareMessage(message, body, this.prepareSettings()), message, mode, options);
+  }
+
+  private async sendPrepared(prepared: Prepared, message: Message, mode: SendMode, options: SendOptions): Promise<SendResult | undefined> {
+    this.stats.sends += 1;
+    const begin = Date.now();
+    const timeout = options.timeoutMs ?? this.options.sendMsgTimeout;
+    const end = Math.min(begin + timeout, options.deadline ?? Number.POSITIVE_INFINITY);
+    const total = mode === 'sync' ? 1 + this.options.retryTimesWhenSendFailed : mode === 'async' ? 1 + this.options.retryTimesWhenSendAsyncFailed : 1;
+    const brokers: string[] = [];
+    const fail = (spec: (typeof ERROR_TABLE)[keyof typeof ERROR_TABLE] | ReturnType<typeof errorSpec>, detail: string, timedOut: boolean, cause?: unknown): never => {
+      this.stats.failures += 1;
+      throw new SendError(spec, detail, { attempts: brokers.length, elapsedMs: Date.now() - begin, brokers, timedOut, topic: prepared.topic }, cause);
+    };
+    if (end <= begin) fail(ERROR_TABLE.ACCESS_BROKER_TIMEOUT, 'no time left before the deadline', true);
+
+    let info: TopicPublishInfo;
+    try {
+      info = await this.routes.publishInfo(prepared.wireTopic);
+    } catch (err) {
+      const e = err as RocketMQError;
+      return fail(errorSpec(e.code), e.message, false, err);
+    }
+    const fixed = this.fixedQueue(info, message, options);
+    let last: MessageQueue | undefined;
+    let lastError: unknown;
+    let lastResult: SendResult | undefined;
+    for (let attempt = 0; attempt < total; attempt++) {
+      info = this.routes.peek(prepared.wireTopic) ?? info;
+      const queue = fixed ?? this.selector.select(info, last?.brokerName);
+      const remaining = end - Date.now();
+      if (remaining <= 0) {
+        return fail(ERROR_TABLE.ACCESS_BROKER_TIMEOUT, `call timeout: the ${timeout} ms budget ran out`, true, lastError);
+      }
+      brokers.push(queue.brokerName);
+      if (attempt > 0) this.stats.retries += 1;
+      this.stats.attempts += 1;
+      const started = Date.now();
+      try {
+        const result = await this.attempt(prepared, message, queue, info, mode, remaining);
+        this.faults?.update(queue.brokerName, Date.now() - started, false);
+        if (mode === 'sync' && result && result.status !== SendStatus.SEND_OK && this.options.retryAnotherBrokerWhenNotStoreOK && !fixed) {
+          lastResult = result;
+          last = queue;
+          continue;
+        }
+        return result;
+      } catch (err) {
+        last = queue;
+        lastError = err;
+        const verdict = this.classify(err, mode);
+        if (verdict.isolate) this.faults?.update(queue.brokerName, Date.now() - started, true);
+        if (!verdict.retry) {
+          const e = err as RocketMQError;
+          return fail(errorSpec(e.code ?? ERROR_TABLE.SYSTEM_ERROR.code), e.message, false, err);
+        }
+      }
+    }
+    if (lastResult) return lastResult;
+    const e = lastError as RocketMQError;
+    return fail(errorSpec(e.code), e.message, false, lastError);
+  }
+
+  /**
+   * Which failures move on to the next attempt, and which count against the broker. Transport
+   * failures and the retryable broker codes do both. Unlike Java 4.x, a broker error caused by the
+   * message itself (a non-retryable code) does not isolate the broker: with the fleet sharing
+   * isolation state, one bad message must not take a healthy broker away from everyone.
+   */
+  private classify(err: unknown, mode: SendMode): { retry: boolean; isolate: boolean } {
+    if (err instanceof ConnectionError) return { retry: mode !== 'oneway', isolate: true };
+    if (err instanceof BrokerError) {
+      const retryable = this.options.retryResponseCodes.includes(err.code);
+      return { retry: retryable && mode === 'sync', isolate: retryable };
+    }
+    if (err instanceof RocketMQError && err.code === ERROR_TABLE.BROKER_NOT_EXIST_EXCEPTION.code) {
+      return { retry: mode === 'sync', isolate: true };
+    }
+    return { retry: false, isolate: false }; // hooks, back-pressure, our own bugs
+  }
+
+  private fixedQueue(info: TopicPublishInfo, message: Message, options: SendOptions): MessageQueue | undefined {
+    if (options.queue) return { ...options.queue, topic: info.topic };
+    if (options.selector) return options.selector(info.messageQueues, message);
+    if (message.shardingKey !== undefined) return selectByShardingKey(info.messageQueues, message.shardingKey);
+    return undefined;
+  }
+
+  /** sendKernelImpl: one attempt against one queue. */
+  private async attempt(
+    prepared: Prepared,
+    message: Message,
+    queue: MessageQueue,
+    info: TopicPublishInfo,
+    mode: SendMode,
+    timeoutMs: number,
+  ): Promise<SendResult | undefined> {
+    let address = info.masters.get(queue.brokerName);
+    if (!address) {
+      // The broker is not in this route (yet): refresh once, as findBrokerAddressInPublish's caller does.
+      address = (await this.routes.refresh(prepared.wireTopic).catch(() => info)).masters.get(queue.brokerName);
+    }
+    if (!address) throw rocketError('BROKER_NOT_EXIST_EXCEPTION', `The broker[${queue.brokerName}] not exist`, { topic: prepared.topic });
+    if (this.options.vipChannelEnabled) address = vipChannel(address);
+
+    const o = this.options;
+    const context: SendContext = {
+      producerGroup: o.producerGroup,
+      message,
+      queue: { ...queue, topic: prepared.topic },
+      brokerAddress: address,
+      mode,
+      properties: prepared.properties,
+      namespace: o.namespace,
+    };
+    for (const hook of o.checkForbiddenHooks) hook(context);
+    for (const hook of o.sendMessageHooks) hook.before?.(context);
+    const batch = 'batch' in prepared && prepared.batch;
+    const request = sendRequest(
+      {
+        producerGroup: o.producerGroup,
+        topic: prepared.wireTopic,
+        defaultTopic: o.createTopicKey,
+        defaultTopicQueueNums: o.defaultTopicQueueNums,
+        queueId: queue.queueId,
+        sysFlag: prepared.sysFlag,
+        bornTimestamp: Date.now(),
+        flag: prepared.flag,
+        properties: prepared.propertiesText,
+        reconsumeTimes: prepared.reconsumeTimes,
+        unitMode: false,
+        ...(prepared.maxReconsumeTimes !== undefined ? { maxReconsumeTimes: prepared.maxReconsumeTimes } : {}),
+        batch,
+        brokerName: queue.brokerName,
+      },
+      prepared.body,
+      o.sendMessageHeader,
+    );
+    try {
+      if (mode === 'oneway') {
+        await this.remoting.invokeOneway(address, request);
+        for (const hook of o.sendMessageHooks) hook.after?.(context);
+        return undefined;
+      }
+      this.heartbeatIfDue(address);
+      const response = await this.remoting.invoke(address, request, timeoutMs);
+      const stored = parseSendResponse(decodeSendResponse(response), address, prepared.topic);
+      const result: SendResult = {
+        status: stored.status,
+        msgId: batch ? (prepared as PreparedBatch).msgIds.join(',') : prepared.msgId,
+        offsetMsgId: stored.offsetMsgId,
+        queue: { topic: unwrapNamespace(o.namespace, prepared.wireTopic), brokerName: queue.brokerName, queueId: stored.queueId },
+        queueOffset: stored.queueOffset,
+        regionId: stored.regionId,
+        traceOn: stored.traceOn,
+        ...(stored.transactionId ? { transactionId: stored.transactionId } : {}),
+      };
+      context.result = result;
+      for (const hook of o.sendMessageHooks) hook.after?.(context);
+      return result;
+    } catch (err) {
+      context.error = err as Error;
+      for (const hook of o.sendMessageHooks) hook.after?.(context);
+      throw err;
+    }
+  }
+
+  /** Heartbeats go alongside the first send to a broker and then once per interval, never on a timer. */
+  private heartbeatIfDue(address: string): void {
+    const now = Date.now();
+    if (now - (this.heartbeatAt.get(address) ?? 0) < this.options.heartbeatBrokerInterval) return;
+    this.heartbeatAt.set(address, now);
+    this.track(
+      sendHeartbeats(this.remoting, [address], this.clientId, [this.options.producerGroup], this.options.mqClientApiTimeout).then((acks) => {
+        for (const ack of acks) if (!ack.ok) (this.stats.heartbeatFailures += 1), this.heartbeatAt.delete(ack.address);
+      }),
+    );
+  }
+}
+
+/** MixAll.brokerVIPChannel: the VIP channel listens on the broker port minus 2. */
+export function vipChannel(address: string): string {
+  const at = address.lastIndexOf(':');
+  return `${address.slice(0, at)}:${Number(address.slice(at + 1)) - 2}`;
+}
+
+export function createProducer(options: ProducerOptions): Producer {
+  return new Producer(options);
+}
+
