@@ -52,9 +52,10 @@ export function prepareBatches(messages: Message[], settings: PrepareSettings, m
   groups.push(group);
 
   return groups.map((items) => {
+    // Differs from Java on purpose: no batch-level UNIQ_KEY. A 5.x broker appends the batch's own
+    // properties to every message it stores, so a batch id would shadow each message's UNIQ_KEY
+    // for consumers (last one wins when properties are decoded).
     const properties = new Map<string, string>([[Prop.WAIT, first.waitStoreMsgOK === false ? 'false' : 'true']]);
-    const batchId = settings.uniqIds.next();
-    properties.set(Prop.UNIQ_KEY, batchId);
     return {
       topic: first.topic,
       wireTopic: wrapNamespace(settings.namespace, first.topic),
@@ -63,7 +64,7 @@ export function prepareBatches(messages: Message[], settings: PrepareSettings, m
       flag: 0,
       properties,
       propertiesText: encodeProperties(properties),
-      msgId: batchId,
+      msgId: items.map((i) => i.msgId).join(','),
       reconsumeTimes: 0,
       maxReconsumeTimes: undefined,
       batch: true,

@@ -1,0 +1,57 @@
+// A real broker killed in the middle of a stream of sync sends.
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createProducer, type SendResult } from '../../lib/index.ts';
+import { brokerControl } from '../../infra/local/stack.ts';
+
+const stack = inject('stack');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+afterAll(async () => {
+  brokerControl.thaw('broker-a');
+  if (!brokerControl.isRunning('broker-a')) await brokerControl.restart('broker-a');
+});
+
+describe('broker-a killed mid-stream', () => {
+  it('loses no send, isolates broker-a, moves to broker-b, and returns to broker-a after recovery', async () => {
+    // Short isolations so the test sees one expire; the mechanism is the default one.
+    const producer = createProducer({
+      nameServers: [stack.nameServer],
+      producerGroup: 'kill-test',
+      pollNameServerInterval: 500,
+      faultTables: { latencyMax: [0, 1000], notAvailableDuration: [0, 3000], failureLatency: 1000 },
+    });
+    await producer.start();
+    const results: SendResult[] = [];
+    const errors: unknown[] = [];
+    let stop = false;
+    const stream = (async () => {
+      for (let i = 0; !stop; i++) {
+        await producer.send({ topic: 'TopicTest', body: `m${i}` }).then((r) => results.push(r), (e) => errors.push(e));
+        await sleep(5);
+      }
+    })();
+
+    await sleep(500);
+    const beforeKill = results.length;
+    await brokerControl.kill('broker-a');
+    const killedAt = Date.now();
+    await sleep(1500);
+    const isolatedAfterKill = producer.faults!.store.get('broker-a');
+    const sentWhileDown = results.length;
+    await sleep(1000);
+    const whileDown = results.slice(sentWhileDown);
+    await brokerControl.restart('broker-a');
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !results.slice(-20).some((r) => r.queue.brokerName === 'broker-a')) await sleep(200);
+    stop = true;
+    await stream;
+    await producer.shutdown();
+
+    expect(errors).toEqual([]);
+    expect(results.slice(0, beforeKill).some((r) => r.queue.brokerName === 'broker-a')).toBe(true);
+    expect(isolatedAfterKill?.startTimestamp).toBeGreaterThan(killedAt);
+    expect(whileDown.length).toBeGreaterThan(0);
+    expect(whileDown.every((r) => r.queue.brokerName === 'broker-b')).toBe(true);
+    expect(results.slice(-20).some((r) => r.queue.brokerName === 'broker-a')).toBe(true);
+  });
+});

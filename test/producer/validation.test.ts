@@ -1,0 +1,73 @@
+// Bad input: a typed error with a stable code and the field at fault, and nothing sent.
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createProducer, RocketMQError, type Message } from '../../lib/index.ts';
+
+const stack = inject('stack');
+const producer = createProducer({ nameServers: [stack.nameServer], producerGroup: 'validation-test' });
+await producer.start();
+afterAll(() => producer.shutdown());
+
+async function refusal(message: unknown) {
+  return producer.send(message as Message).then(
+    () => undefined,
+    (err: RocketMQError) => err,
+  );
+}
+
+describe('message validation before any I/O', () => {
+  const cases: [string, unknown, string, number][] = [
+    ['a blank topic', { topic: ' ', body: 'x' }, 'topic', 19004],
+    ['a topic with a space', { topic: 'a b', body: 'x' }, 'topic', 19004],
+    ['a topic of 128 characters', { topic: 'T'.repeat(128), body: 'x' }, 'topic', 19004],
+    ['the default topic', { topic: 'TBW102', body: 'x' }, 'topic', 19004],
+    ['a forbidden system topic', { topic: 'SCHEDULE_TOPIC_XXXX', body: 'x' }, 'topic', 19004],
+    ['an empty body', { topic: 'TopicTest', body: '' }, 'body', 19004],
+    ['a missing body', { topic: 'TopicTest' }, 'body', 19004],
+    ['a body over maxMessageSize', { topic: 'TopicTest', body: Buffer.alloc(4 * 1024 * 1024 + 1) }, 'body', 13],
+    ['a tag smuggling a property', { topic: 'TopicTest', body: 'x', tags: 'A\u0002DELAY\u00013' }, 'tags', 19004],
+    ['a key with a separator', { topic: 'TopicTest', body: 'x', keys: ['ok', 'k\u0001v'] }, 'keys[1]', 19004],
+    ['a property value with a separator', { topic: 'TopicTest', body: 'x', properties: { a: 'b\u0002TAGS\u0001x' } }, 'properties.a', 19004],
+    ['a reserved property name', { topic: 'TopicTest', body: 'x', properties: { DELAY: '3' } }, 'properties.DELAY', 19004],
+    ['delay level 19', { topic: 'TopicTest', body: 'x', delayLevel: 19 }, 'delayLevel', 19004],
+    ['a misspelled message field', { topic: 'TopicTest', body: 'x', tag: 'A' }, 'tag', 19004],
+  ];
+
+  for (const [what, message, field, code] of cases) {
+    it(`refuses ${what} with code ${code} naming ${field}`, async () => {
+      const error = await refusal(message);
+
+      expect(error).toBeInstanceOf(RocketMQError);
+      expect(error?.code).toBe(code);
+      expect(error?.retriable).toBe(false);
+      expect(error?.context.field).toBe(field);
+    });
+  }
+
+  it('opened no connection for any refused message', () => {
+    expect(producer.remoting.addresses()).toEqual([]);
+    expect(producer.stats.attempts).toBe(0);
+  });
+});
+
+describe('producer options', () => {
+  it('refuses a misspelled option', () => {
+    expect(() => createProducer({ nameServers: 'a:1', producerGroup: 'g', sendMsgTimout: 10 } as never)).toThrow(/sendMsgTimout: is not a producer option/);
+  });
+
+  it('refuses a missing name server list and the DEFAULT_PRODUCER group', () => {
+    expect(() => createProducer({ nameServers: '', producerGroup: 'g' })).toThrow(/nameServers/);
+    expect(() => createProducer({ nameServers: 'a:1', producerGroup: 'DEFAULT_PRODUCER' })).toThrow(/producerGroup/);
+  });
+
+  it('refuses sends before start and after shutdown', async () => {
+    const p = createProducer({ nameServers: 'a:1', producerGroup: 'g' });
+    const before = await p.send({ topic: 'T', body: 'x' }).catch((e: RocketMQError) => e);
+    await p.start();
+    await p.shutdown();
+    const after = await p.send({ topic: 'T', body: 'x' }).catch((e: RocketMQError) => e);
+
+    expect((before as RocketMQError).codeName).toBe('NOT_STARTED');
+    expect((after as RocketMQError).codeName).toBe('CLIENT_CLOSED');
+    expect(p.state).toBe('SHUTDOWN_ALREADY');
+  });
+});
