@@ -14,7 +14,7 @@ import { prepareBatches, splitBatchResult, type PreparedBatch } from './batch-se
 import { LatencyFaultTolerance, MemoryFaultStore } from './fault-tolerance.ts';
 import type { SendContext, SendMode } from './hooks.ts';
 import { resolveOptions, type ProducerOptions, type ResolvedOptions } from './options.ts';
-import { prepareMessage, unwrapNamespace, type PreparedMessage } from './prepare.ts';
+import { prepareMessage, unwrapNamespace, wrapNamespace, type PreparedMessage } from './prepare.ts';
 import { QueueSelector, selectByShardingKey } from './queue-selector.ts';
 import type { SendResult } from './send-result.ts';
 
@@ -69,10 +69,20 @@ export class Producer {
     return this.stateValue;
   }
 
-  /** CREATE_JUST -> RUNNING; a second start, or a start after shutdown, is refused. */
-  async start(): Promise<void> {
+  /**
+   * CREATE_JUST -> RUNNING. `warmTopics` fetches their routes now (a Lambda's init phase), and a
+   * failure there leaves the producer START_FAILED. Only a CREATE_JUST producer can start.
+   */
+  async start(options: { warmTopics?: string[] } = {}): Promise<void> {
     if (this.stateValue !== 'CREATE_JUST') {
       throw rocketError('INVALID_ARGUMENT', `The producer service state is ${this.stateValue}, it may have been started before`);
+    }
+    try {
+      await Promise.all((options.warmTopics ?? []).map((topic) => this.routes.publishInfo(wrapNamespace(this.options.namespace, topic))));
+    } catch (err) {
+      this.stateValue = 'START_FAILED';
+      this.remoting.shutdown();
+      throw err;
     }
     this.stateValue = 'RUNNING';
   }

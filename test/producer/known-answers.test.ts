@@ -5,6 +5,7 @@ import { decodeProperties, encodeProperties } from '../../lib/message/properties
 import { parseUniqId, UniqIdGenerator } from '../../lib/message/uniq-id.ts';
 import { sendRequest, type SendHeader } from '../../lib/protocol/send.ts';
 import { selectByShardingKey } from '../../lib/producer/queue-selector.ts';
+import { prepareMessage, unwrapNamespace, wrapNamespace } from '../../lib/producer/prepare.ts';
 
 describe('UNIQ_KEY', () => {
   it('lays out IP, pid, process hash, ms since the start of the month and a counter as 32 upper-case hex', () => {
@@ -120,5 +121,33 @@ describe('send request header', () => {
 
     expect(request.code).toBe(320);
     expect(request.extFields.m).toBe('true');
+  });
+});
+
+describe('prepared message (sendKernelImpl decisions made once per send)', () => {
+  const settings = { namespace: undefined, compressOver: 4096, compressLevel: 5, uniqIds: new UniqIdGenerator('10.0.0.1', 1, 1, 0) };
+
+  it('marks a half message with TRAN_MSG=true as transaction prepared (sysFlag 0x4)', () => {
+    const prepared = prepareMessage({ topic: 'T', body: 'x' }, Buffer.from('x'), settings, new Map([['TRAN_MSG', 'true']]));
+
+    expect(prepared.sysFlag).toBe(0x4);
+  });
+
+  it('moves RECONSUME_TIME and MAX_RECONSUME_TIMES of a retry topic into the header fields', () => {
+    const extra = new Map([['RECONSUME_TIME', '3'], ['MAX_RECONSUME_TIMES', '16']]);
+
+    const prepared = prepareMessage({ topic: '%RETRY%group', body: 'x' }, Buffer.from('x'), settings, extra);
+
+    expect([prepared.reconsumeTimes, prepared.maxReconsumeTimes]).toEqual([3, 16]);
+    expect(prepared.properties.has('RECONSUME_TIME')).toBe(false);
+    expect(prepared.properties.has('MAX_RECONSUME_TIMES')).toBe(false);
+  });
+
+  it('wraps namespaces as NamespaceUtil does, retry topics included, and never twice', () => {
+    expect(wrapNamespace('ns', 'T')).toBe('ns%T');
+    expect(wrapNamespace('ns', 'ns%T')).toBe('ns%T');
+    expect(wrapNamespace('ns', '%RETRY%group')).toBe('%RETRY%ns%group');
+    expect(unwrapNamespace('ns', '%RETRY%ns%group')).toBe('%RETRY%group');
+    expect(wrapNamespace(undefined, 'T')).toBe('T');
   });
 });

@@ -177,6 +177,63 @@ describe('sends to the real brokers', () => {
     expect(stored.properties.get('DELAY')).toBe('1');
   });
 
+  it('stores a 5.x timer message with its delivery time', async () => {
+    seen.length = 0;
+    const deliverAt = Date.now() + 1000;
+
+    await producer.send({ topic: 'TopicTest', body: 'timer', deliverAt });
+
+    const stored = await queryByUniqueKey(reader, brokers, 'TopicTest', seen[0]!.properties.get('UNIQ_KEY')!, 15_000);
+    expect(stored.body.toString()).toBe('timer');
+    expect(stored.properties.get('TIMER_DELIVER_MS')).toBe(String(deliverAt));
+  });
+
+  it('splits a batch over the size limit into several requests, results still one per message in order', async () => {
+    const small = createProducer({ nameServers: [stack.nameServer], producerGroup: 'split-test', maxMessageSize: 2000 });
+    await small.start();
+    const messages = Array.from({ length: 10 }, (_, i) => ({ topic: 'TopicBatch', body: Buffer.alloc(500, i) }));
+
+    const results = await small.sendBatch(messages);
+    const requests = small.stats.sends;
+    await small.shutdown();
+
+    expect(results.length).toBe(10);
+    expect(requests).toBeGreaterThanOrEqual(3);
+    for (const i of [0, 9]) {
+      const stored = await viewByOffsetId(reader, results[i]!.offsetMsgId);
+      expect(stored.body.equals(Buffer.alloc(500, i))).toBe(true);
+    }
+  });
+
+  it('sends through the VIP channel (broker port - 2) when enabled', async () => {
+    const vip = createProducer({ nameServers: [stack.nameServer], producerGroup: 'vip-test', vipChannelEnabled: true });
+    await vip.start();
+
+    const result = await vip.send({ topic: 'TopicTest', body: 'via vip' });
+    const used = vip.remoting.addresses();
+    await vip.shutdown();
+
+    const port = Number(stack.brokers[result.queue.brokerName as 'broker-a'].address.split(':')[1]);
+    expect(used).toContain(`127.0.0.1:${port - 2}`);
+    expect((await viewByOffsetId(reader, result.offsetMsgId)).body.toString()).toBe('via vip');
+  });
+
+  it('warms routes at start, and is START_FAILED when they cannot be had', async () => {
+    const warm = createProducer({ nameServers: [stack.nameServer], producerGroup: 'warm-test' });
+    const broken = createProducer({ nameServers: ['127.0.0.1:1'], producerGroup: 'warm-test', mqClientApiTimeout: 500 });
+
+    await warm.start({ warmTopics: ['TopicTest'] });
+    const error = await broken.start({ warmTopics: ['TopicTest'] }).catch((e) => e);
+    const lookupsBeforeSend = warm.routes.lookups;
+    await warm.send({ topic: 'TopicTest', body: 'warm' });
+    await warm.shutdown();
+
+    expect(warm.routes.lookups).toBe(lookupsBeforeSend);
+    expect(lookupsBeforeSend).toBe(1);
+    expect(error.codeName).toBe('NO_NAME_SERVER_EXCEPTION');
+    expect(broken.state).toBe('START_FAILED');
+  });
+
   it('fails at once, without sending, when the deadline has already passed', async () => {
     const attemptsBefore = producer.stats.attempts;
 

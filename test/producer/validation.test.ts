@@ -49,6 +49,25 @@ describe('message validation before any I/O', () => {
   });
 });
 
+describe('batch rules', () => {
+  const cases: [string, unknown[], string][] = [
+    ['an empty batch', [], 'messages'],
+    ['two topics', [{ topic: 'TopicBatch', body: 'a' }, { topic: 'TopicTest', body: 'b' }], 'messages[1].topic'],
+    ['mixed waitStoreMsgOK', [{ topic: 'TopicBatch', body: 'a' }, { topic: 'TopicBatch', body: 'b', waitStoreMsgOK: false }], 'messages[1].waitStoreMsgOK'],
+    ['a delayed message', [{ topic: 'TopicBatch', body: 'a', delayLevel: 2 }], 'messages[0]'],
+    ['a retry topic', [{ topic: '%RETRY%g', body: 'a' }], 'messages[0].topic'],
+  ];
+  for (const [what, messages, field] of cases) {
+    it(`refuses ${what} naming ${field}, sending nothing`, async () => {
+      const error = await producer.sendBatch(messages as Message[]).catch((e: RocketMQError) => e);
+
+      expect((error as RocketMQError).codeName).toBe('INVALID_ARGUMENT');
+      expect((error as RocketMQError).context.field).toBe(field);
+      expect(producer.stats.attempts).toBe(0);
+    });
+  }
+});
+
 describe('producer options', () => {
   it('refuses a misspelled option', () => {
     expect(() => createProducer({ nameServers: 'a:1', producerGroup: 'g', sendMsgTimout: 10 } as never)).toThrow(/sendMsgTimout: is not a producer option/);
