@@ -4,6 +4,7 @@ import { rocketError } from '../errors.ts';
 import { checkGroup } from '../message/message.ts';
 import { FAULT_TABLES_4X, FAULT_TABLES_5X, type FaultStore, type FaultTables } from './fault-tolerance.ts';
 import type { CheckForbiddenHook, SendMessageHook } from './hooks.ts';
+import type { SharedState } from '../state/shared-state.ts';
 
 export interface ProducerOptions {
   /** "host:port" list, or one string separated by ";" as NAMESRV_ADDR is. */
@@ -38,9 +39,18 @@ export interface ProducerOptions {
   idleConnectionLimitMs?: number;
   sendMessageHooks?: SendMessageHook[];
   checkForbiddenHooks?: CheckForbiddenHook[];
+  /** Broker isolation and routes shared by every container (DynamoDB); local only when absent. */
+  sharedState?: SharedState;
+  /** A warm producer re-reads shared fault state at most this often. */
+  sharedStateRefreshInterval?: number;
+  /** A stored route older than this is not used at cold start. */
+  sharedRouteMaxAge?: number;
+  /** Where the producer's rare log lines go (shared state episodes); JSON lines on stderr by default. */
+  logger?: (entry: Record<string, unknown>) => void;
 }
 
-export type ResolvedOptions = Required<Omit<ProducerOptions, 'nameServers' | 'namespace' | 'instanceName' | 'unitName' | 'faultTables' | 'faultStore'>> & {
+export type ResolvedOptions = Required<Omit<ProducerOptions, 'nameServers' | 'namespace' | 'instanceName' | 'unitName' | 'faultTables' | 'faultStore' | 'sharedState'>> & {
+  sharedState: SharedState | undefined;
   nameServers: string[];
   namespace: string | undefined;
   instanceName: string | undefined;
@@ -71,9 +81,12 @@ const DEFAULTS = {
   idleConnectionLimitMs: 60_000,
   sendMessageHooks: [] as SendMessageHook[],
   checkForbiddenHooks: [] as CheckForbiddenHook[],
+  sharedStateRefreshInterval: 10_000,
+  sharedRouteMaxAge: 3_600_000,
+  logger: (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ component: 'rocketmq-producer', ...entry })}\n`),
 };
 
-const KNOWN = new Set([...Object.keys(DEFAULTS), 'nameServers', 'producerGroup', 'namespace', 'instanceName', 'unitName', 'faultTables', 'faultStore']);
+const KNOWN = new Set([...Object.keys(DEFAULTS), 'nameServers', 'producerGroup', 'namespace', 'instanceName', 'unitName', 'faultTables', 'faultStore', 'sharedState']);
 
 function invalid(field: string, detail: string): never {
   throw rocketError('INVALID_ARGUMENT', `options.${field}: ${detail}`, { field: `options.${field}` });
@@ -102,7 +115,7 @@ export function resolveOptions(options: ProducerOptions): ResolvedOptions {
   for (const field of ['sendMsgTimeout', 'maxMessageSize', 'mqClientApiTimeout', 'connectTimeoutMs', 'maxInFlightPerConnection', 'defaultTopicQueueNums']) {
     nonNegativeInt(raw, field, 1);
   }
-  for (const field of ['retryTimesWhenSendFailed', 'retryTimesWhenSendAsyncFailed', 'compressMsgBodyOverHowmuch', 'pollNameServerInterval', 'heartbeatBrokerInterval', 'idleConnectionLimitMs']) {
+  for (const field of ['retryTimesWhenSendFailed', 'retryTimesWhenSendAsyncFailed', 'compressMsgBodyOverHowmuch', 'pollNameServerInterval', 'heartbeatBrokerInterval', 'idleConnectionLimitMs', 'sharedStateRefreshInterval', 'sharedRouteMaxAge']) {
     nonNegativeInt(raw, field);
   }
   if (options.compressLevel !== undefined && !(Number.isInteger(options.compressLevel) && options.compressLevel >= 0 && options.compressLevel <= 9)) {
@@ -132,5 +145,6 @@ export function resolveOptions(options: ProducerOptions): ResolvedOptions {
     unitName: options.unitName,
     faultTables,
     faultStore: options.faultStore,
+    sharedState: options.sharedState,
   } as ResolvedOptions;
 }

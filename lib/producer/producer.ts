@@ -6,7 +6,8 @@ import { BrokerError, ConnectionError, ERROR_TABLE, RocketMQError, SendError, er
 import { checkMessage, type Message } from '../message/message.ts';
 import { UniqIdGenerator } from '../message/uniq-id.ts';
 import { decodeSendResponse, parseSendResponse, sendRequest, SendStatus } from '../protocol/send.ts';
-import { RemotingClient } from '../remoting/remoting-client.ts';
+import { RemotingClient, type RequestCommand } from '../remoting/remoting-client.ts';
+import { StateSync } from '../state/state-sync.ts';
 import { NameServerClient } from '../route/name-server.ts';
 import type { MessageQueue, TopicPublishInfo } from '../route/publish-info.ts';
 import { RouteCache } from '../route/route-cache.ts';
@@ -42,10 +43,12 @@ export class Producer {
   /** Null when sendLatencyFaultEnable is off. */
   readonly faults: LatencyFaultTolerance | null;
   private readonly selector: QueueSelector;
+  /** Null without shared state. */
+  readonly sync: StateSync | null;
   private readonly uniqIds = new UniqIdGenerator();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly heartbeatAt = new Map<string, number>();
-  readonly stats = { sends: 0, attempts: 0, retries: 0, failures: 0, heartbeatFailures: 0 };
+  readonly stats = { sends: 0, attempts: 0, retries: 0, failures: 0, heartbeatFailures: 0, staleReconnects: 0 };
 
   constructor(options: ProducerOptions) {
     this.options = resolveOptions(options);
@@ -56,12 +59,22 @@ export class Producer {
       maxInFlightPerConnection: o.maxInFlightPerConnection,
       idleLimitMs: o.idleConnectionLimitMs,
     });
+    const localFaults = o.faultStore ?? new MemoryFaultStore();
+    this.sync = o.sharedState
+      ? new StateSync(o.sharedState, localFaults, {
+          refreshIntervalMs: o.sharedStateRefreshInterval,
+          routeMaxAgeMs: o.sharedRouteMaxAge,
+          log: o.logger,
+          track: (work) => void this.track(work),
+        })
+      : null;
     this.routes = new RouteCache(new NameServerClient(this.remoting, o.nameServers, o.mqClientApiTimeout), {
       defaultTopic: o.createTopicKey,
       defaultTopicQueueNums: o.defaultTopicQueueNums,
       refreshIntervalMs: o.pollNameServerInterval,
+      ...(this.sync ? { onFetched: (topic, route, at) => this.sync!.onRouteFetched(topic, route, at) } : {}),
     });
-    this.faults = o.sendLatencyFaultEnable ? new LatencyFaultTolerance(o.faultStore ?? new MemoryFaultStore(), o.faultTables) : null;
+    this.faults = o.sendLatencyFaultEnable ? new LatencyFaultTolerance(this.sync ? this.sync.faultStore() : localFaults, o.faultTables) : null;
     this.selector = new QueueSelector(this.faults);
   }
 
@@ -78,6 +91,8 @@ export class Producer {
       throw rocketError('INVALID_ARGUMENT', `The producer service state is ${this.stateValue}, it may have been started before`);
     }
     try {
+      // Shared state first: its routes spare the name server, its isolations apply from the first send.
+      await this.sync?.load(this.routes);
       await Promise.all((options.warmTopics ?? []).map((topic) => this.routes.publishInfo(wrapNamespace(this.options.namespace, topic))));
     } catch (err) {
       this.stateValue = 'START_FAILED';
@@ -156,6 +171,7 @@ export class Producer {
 
   private async sendPrepared(prepared: Prepared, message: Message, mode: SendMode, options: SendOptions): Promise<SendResult | undefined> {
     this.stats.sends += 1;
+    await this.sync?.refreshIfDue();
     const begin = Date.now();
     const timeout = options.timeoutMs ?? this.options.sendMsgTimeout;
     const end = Math.min(begin + timeout, options.deadline ?? Number.POSITIVE_INFINITY);
@@ -295,8 +311,8 @@ export class Producer {
         for (const hook of o.sendMessageHooks) hook.after?.(context);
         return undefined;
       }
+      const response = await this.invokeFresh(address, request, timeoutMs);
       this.heartbeatIfDue(address);
-      const response = await this.remoting.invoke(address, request, timeoutMs);
       const stored = parseSendResponse(decodeSendResponse(response), address, prepared.topic);
       const result: SendResult = {
         status: stored.status,
@@ -318,6 +334,25 @@ export class Producer {
     }
   }
 
+  /**
+   * A socket that fails on first use after sitting idle was closed while nobody watched (a frozen
+   * Lambda, the broker's idle close): that is staleness, not a broker fault. It is replaced and
+   * the request sent again on the same broker once, and no fault is recorded for it.
+   */
+  private async invokeFresh(address: string, request: RequestCommand, timeoutMs: number) {
+    const started = Date.now();
+    const connection = this.remoting.connection(address);
+    const stale = connection.established && !connection.closed && started - connection.lastIoAt >= STALE_AFTER_IDLE_MS;
+    try {
+      return await this.remoting.invoke(address, request, timeoutMs);
+    } catch (err) {
+      if (!stale || !(err instanceof ConnectionError) || err.codeName !== 'CONNECT_BROKER_EXCEPTION') throw err;
+      this.stats.staleReconnects += 1;
+      connection.close('stale after idle');
+      return this.remoting.invoke(address, request, Math.max(1, timeoutMs - (Date.now() - started)));
+    }
+  }
+
   /** Heartbeats go alongside the first send to a broker and then once per interval, never on a timer. */
   private heartbeatIfDue(address: string): void {
     const now = Date.now();
@@ -330,6 +365,9 @@ export class Producer {
     );
   }
 }
+
+/** A connection idle at least this long before a request is suspected stale if that request fails. */
+const STALE_AFTER_IDLE_MS = 1000;
 
 /** MixAll.brokerVIPChannel: the VIP channel listens on the broker port minus 2. */
 export function vipChannel(address: string): string {

@@ -44,6 +44,8 @@ export class Connection {
   private closedWith: RocketMQError | null = null;
   /** Wall-clock time of the last byte read or written; it keeps counting while a Lambda is frozen. */
   lastIoAt = Date.now();
+  /** True once the socket has connected: a request on it is not the first thing it carries. */
+  established = false;
   /** Responses that came after their request had timed out. */
   lateResponses = 0;
 
@@ -82,6 +84,7 @@ export class Connection {
       this.socket.once('connect', () => {
         clearTimeout(timer);
         this.lastIoAt = Date.now();
+        this.established = true;
         resolve();
       });
       this.socket.once('close', () => {

@@ -15,6 +15,8 @@ export interface RouteCacheOptions {
   /** pollNameServerInterval */
   refreshIntervalMs?: number;
   now?: () => number;
+  /** Called with every real route fetched from a name server (not with TBW102 stand-ins). */
+  onFetched?: (topic: string, route: TopicRouteData, fetchedAt: number) => void;
 }
 
 interface Entry {
@@ -29,6 +31,7 @@ export class RouteCache {
   readonly defaultTopicQueueNums: number;
   private readonly refreshIntervalMs: number;
   private readonly now: () => number;
+  private readonly onFetched: RouteCacheOptions['onFetched'];
   /** Name server lookups made, for tests and metrics. */
   lookups = 0;
 
@@ -40,6 +43,7 @@ export class RouteCache {
     this.defaultTopicQueueNums = options.defaultTopicQueueNums ?? 4;
     this.refreshIntervalMs = options.refreshIntervalMs ?? 30_000;
     this.now = options.now ?? Date.now;
+    this.onFetched = options.onFetched;
   }
 
   /** Publish info for `topic`, from the cache while fresh. Throws NOT_FOUND_TOPIC_EXCEPTION. */
@@ -89,6 +93,7 @@ export class RouteCache {
     this.lookups += 1;
     const route = await this.nameServer.getRoute(topic);
     let info = route ? toPublishInfo(topic, route) : undefined;
+    if (route && isUsable(info)) this.onFetched?.(topic, route, this.now());
     if (!isUsable(info) && topic !== this.defaultTopic) {
       this.lookups += 1;
       const fallback = await this.nameServer.getRoute(this.defaultTopic);

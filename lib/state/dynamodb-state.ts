@@ -1,0 +1,188 @@
+// SharedState in one DynamoDB table (infra/state-table.json): one partition per deployment scope,
+// so a cold start reads every fault and route it needs with one Query.
+//   pk = SCOPE#<scope>   sk = BROKER#<brokerName>   brokerName isolatedUntil latencyMs updatedAt expiresAt
+//   pk = SCOPE#<scope>   sk = ROUTE#<topic>         topic route(JSON) fetchedAt expiresAt
+// expiresAt is epoch seconds for DynamoDB TTL; TTL deletion lags, so readers skip expired items.
+// Writes are conditional ("newest wins"); a lost race returns the winner (ALL_OLD), no second read.
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClientConfig,
+  type QueryCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { parseTopicRouteData } from '../route/topic-route.ts';
+import type { FaultRecord, LoadedState, RouteRecord, SharedState, WriteOutcome } from './shared-state.ts';
+
+type Item = Record<string, AttributeValue>;
+
+export interface DynamoDbStateOptions {
+  tableName: string;
+  /** Which deployment's state; containers of one deployment share it. Default "default". */
+  scope?: string;
+  /** An existing client; otherwise one is built with short timeouts and few attempts. */
+  client?: DynamoDBClient;
+  clientConfig?: DynamoDBClientConfig;
+  /** How long a route item lives after its fetch, for TTL. Default one day. */
+  routeTtlSeconds?: number;
+  /** How long a fault item outlives its isolation, for TTL. Default one hour. */
+  faultTtlSeconds?: number;
+  now?: () => number;
+}
+
+/**
+ * A DynamoDB client for the hot path: it must give up fast, because a send never waits long on
+ * shared state (the producer goes on with local state when it does not answer).
+ */
+export function createStateClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
+  return new DynamoDBClient({
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 500, requestTimeout: 1000 },
+    ...config,
+  });
+}
+
+const n = (value: number): AttributeValue => ({ N: String(Math.round(value)) });
+const num = (item: Item, name: string): number => Number(item[name]?.N ?? 0);
+
+export class DynamoDbSharedState implements SharedState {
+  readonly client: DynamoDBClient;
+  private readonly table: string;
+  private readonly pk: string;
+  private readonly routeTtl: number;
+  private readonly faultTtl: number;
+  private readonly now: () => number;
+  readonly calls = { reads: 0, writes: 0 };
+
+  constructor(options: DynamoDbStateOptions) {
+    this.client = options.client ?? createStateClient(options.clientConfig);
+    this.table = options.tableName;
+    this.pk = `SCOPE#${options.scope ?? 'default'}`;
+    this.routeTtl = options.routeTtlSeconds ?? 86_400;
+    this.faultTtl = options.faultTtlSeconds ?? 3_600;
+    this.now = options.now ?? Date.now;
+  }
+
+  async load(): Promise<LoadedState> {
+    const items = await this.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: this.pk } } });
+    const state: LoadedState = { faults: [], routes: [] };
+    for (const item of items) {
+      const sk = item.sk?.S ?? '';
+      if (sk.startsWith('BROKER#')) state.faults.push(toFault(item));
+      else if (sk.startsWith('ROUTE#')) {
+        const route = toRoute(item);
+        if (route) state.routes.push(route);
+      }
+    }
+    return state;
+  }
+
+  async loadFaults(): Promise<FaultRecord[]> {
+    const items = await this.query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :broker)',
+      ExpressionAttributeValues: { ':pk': { S: this.pk }, ':broker': { S: 'BROKER#' } },
+    });
+    return items.map(toFault);
+  }
+
+  async recordFault(record: FaultRecord): Promise<WriteOutcome<FaultRecord>> {
+    return this.conditional(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: { S: this.pk }, sk: { S: `BROKER#${record.brokerName}` } },
+        UpdateExpression: 'SET brokerName = :b, isolatedUntil = :u, latencyMs = :l, updatedAt = :t, expiresAt = :e',
+        ConditionExpression: 'attribute_not_exists(isolatedUntil) OR isolatedUntil < :u',
+        ExpressionAttributeValues: {
+          ':b': { S: record.brokerName },
+          ':u': n(record.isolatedUntil),
+          ':l': n(record.latencyMs),
+          ':t': n(record.updatedAt),
+          ':e': n(record.isolatedUntil / 1000 + this.faultTtl),
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+      toFault,
+    );
+  }
+
+  async recordRecovery(brokerName: string, seenUntil: number, now: number): Promise<WriteOutcome<FaultRecord>> {
+    return this.conditional(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: { S: this.pk }, sk: { S: `BROKER#${brokerName}` } },
+        UpdateExpression: 'SET isolatedUntil = :now, updatedAt = :now',
+        ConditionExpression: 'isolatedUntil <= :seen AND isolatedUntil > :now',
+        ExpressionAttributeValues: { ':now': n(now), ':seen': n(seenUntil) },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+      toFault,
+    );
+  }
+
+  async putRoute(record: RouteRecord): Promise<WriteOutcome<RouteRecord>> {
+    return this.conditional(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: {
+          pk: { S: this.pk },
+          sk: { S: `ROUTE#${record.topic}` },
+          topic: { S: record.topic },
+          route: { S: JSON.stringify(record.route) },
+          fetchedAt: n(record.fetchedAt),
+          expiresAt: n(record.fetchedAt / 1000 + this.routeTtl),
+        },
+        ConditionExpression: 'attribute_not_exists(fetchedAt) OR fetchedAt < :f',
+        ExpressionAttributeValues: { ':f': n(record.fetchedAt) },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+      (item) => toRoute(item),
+    );
+  }
+
+  /** All live items of a query, every page; expired ones are skipped here, whatever TTL did. */
+  private async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const items: Item[] = [];
+    const nowSeconds = this.now() / 1000;
+    let start: Item | undefined;
+    do {
+      this.calls.reads += 1;
+      const page = await this.client.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }));
+      for (const item of page.Items ?? []) if (num(item, 'expiresAt') > nowSeconds) items.push(item);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  private async conditional<T>(command: UpdateItemCommand | PutItemCommand, decode: (item: Item) => T | undefined): Promise<WriteOutcome<T>> {
+    this.calls.writes += 1;
+    try {
+      await this.client.send(command as UpdateItemCommand);
+      return { written: true };
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) {
+        return { written: false, winner: err.Item ? decode(err.Item) : undefined };
+      }
+      throw err;
+    }
+  }
+}
+
+function toFault(item: Item): FaultRecord {
+  return {
+    brokerName: item.brokerName?.S ?? (item.sk?.S ?? '').slice('BROKER#'.length),
+    isolatedUntil: num(item, 'isolatedUntil'),
+    latencyMs: num(item, 'latencyMs'),
+    updatedAt: num(item, 'updatedAt'),
+  };
+}
+
+function toRoute(item: Item): RouteRecord | undefined {
+  try {
+    return { topic: item.topic?.S ?? '', route: parseTopicRouteData(item.route?.S ?? ''), fetchedAt: num(item, 'fetchedAt') };
+  } catch {
+    return undefined; // an unreadable route is as good as none: the name server is asked
+  }
+}

@@ -1,0 +1,180 @@
+// Keeps one producer's local fault state and route cache in step with the shared state:
+// - cold start: one load; live isolations are applied as if seen here, fresh routes are used
+//   without asking the name server;
+// - warm: faults re-read at most every refreshIntervalMs, nothing in between;
+// - writes only on change (a new or longer isolation, an early recovery, a changed route), each
+//   conditional, a lost race taken as the answer, every write tracked so flush() awaits it;
+// - shared state down: the producer goes on with local state, one log line per episode, and what
+//   could not be written is written once the store answers again.
+import type { FaultItem, FaultStore } from '../producer/fault-tolerance.ts';
+import type { RouteCache } from '../route/route-cache.ts';
+import { sameRoute, type TopicRouteData } from '../route/topic-route.ts';
+import type { FaultRecord, RouteRecord, SharedState, WriteOutcome } from './shared-state.ts';
+
+export interface StateSyncOptions {
+  refreshIntervalMs: number;
+  /** A stored route older than this is not trusted at cold start. */
+  routeMaxAgeMs: number;
+  log: (entry: Record<string, unknown>) => void;
+  track: (work: Promise<unknown>) => void;
+  now?: () => number;
+}
+
+/** Below this, a local isolation is the one the fleet already knows: no write. */
+const SAME_ISOLATION_SLACK_MS = 1000;
+
+export class StateSync {
+  readonly counters = {
+    reads: 0,
+    writes: 0,
+    lostRaces: 0,
+    errors: 0,
+    degradedEpisodes: 0,
+    isolationsLearned: 0,
+    isolationsSeen: 0,
+    recoveriesWritten: 0,
+    routesLoaded: 0,
+    routesWritten: 0,
+  };
+  degraded = false;
+  private readonly known = new Map<string, FaultRecord>();
+  private readonly knownRoutes = new Map<string, RouteRecord>();
+  private readonly unwritten = new Map<string, FaultRecord>();
+  private lastFaultLoad = Number.NEGATIVE_INFINITY;
+  private readonly now: () => number;
+
+  constructor(
+    readonly shared: SharedState,
+    private readonly local: FaultStore,
+    private readonly options: StateSyncOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The store the fault tolerance writes to: local first, shared when something changed. */
+  faultStore(): FaultStore {
+    return {
+      get: (name) => this.local.get(name),
+      all: () => this.local.all(),
+      delete: (name) => this.local.delete(name),
+      set: (item) => {
+        this.local.set(item);
+        this.onLocalFault(item);
+      },
+    };
+  }
+
+  /** Cold start: faults and routes in one round trip. */
+  async load(routes: RouteCache): Promise<void> {
+    const state = await this.guard(() => this.shared.load(), 'reads');
+    if (!state) return;
+    this.lastFaultLoad = this.now();
+    for (const fault of state.faults) this.applyShared(fault);
+    for (const record of state.routes) {
+      this.knownRoutes.set(record.topic, record);
+      if (this.now() - record.fetchedAt > this.options.routeMaxAgeMs) continue;
+      routes.put(record.topic, record.route);
+      this.counters.routesLoaded += 1;
+    }
+  }
+
+  /** Warm: re-read faults when the interval has passed; otherwise no call at all. */
+  async refreshIfDue(): Promise<void> {
+    if (this.now() - this.lastFaultLoad < this.options.refreshIntervalMs) return;
+    this.lastFaultLoad = this.now();
+    const faults = await this.guard(() => this.shared.loadFaults(), 'reads');
+    for (const fault of faults ?? []) this.applyShared(fault);
+  }
+
+  /** A route fetched from a name server: written back when new, changed, or getting old. */
+  onRouteFetched(topic: string, route: TopicRouteData, fetchedAt: number): void {
+    const known = this.knownRoutes.get(topic);
+    if (known && sameRoute(known.route, route) && fetchedAt - known.fetchedAt < this.options.routeMaxAgeMs / 2) return;
+    const record = { topic, route, fetchedAt };
+    this.knownRoutes.set(topic, record);
+    this.options.track(
+      this.guard(() => this.shared.putRoute(record), 'writes').then((outcome) => {
+        if (outcome?.written) this.counters.routesWritten += 1;
+        else if (outcome) this.lost(outcome, (winner) => this.knownRoutes.set(topic, winner));
+      }),
+    );
+  }
+
+  private onLocalFault(item: FaultItem): void {
+    const now = this.now();
+    const known = this.known.get(item.brokerName);
+    if (item.startTimestamp > now) {
+      if (known && known.isolatedUntil >= item.startTimestamp - SAME_ISOLATION_SLACK_MS) return;
+      this.counters.isolationsSeen += 1;
+      this.writeFault({ brokerName: item.brokerName, isolatedUntil: item.startTimestamp, latencyMs: item.currentLatency, updatedAt: now });
+    } else if (known && known.isolatedUntil > now) {
+      // A broker the fleet avoids just answered well here (a fallback or ordered send): lift it.
+      const seenUntil = known.isolatedUntil;
+      this.known.set(item.brokerName, { ...known, isolatedUntil: now, updatedAt: now });
+      this.options.track(
+        this.guard(() => this.shared.recordRecovery(item.brokerName, seenUntil, now), 'writes').then((outcome) => {
+          if (outcome?.written) this.counters.recoveriesWritten += 1;
+          else if (outcome) this.lost(outcome, (winner) => this.applyShared(winner));
+        }),
+      );
+    }
+  }
+
+  private writeFault(record: FaultRecord): void {
+    this.known.set(record.brokerName, record);
+    this.options.track(
+      this.guard(() => this.shared.recordFault(record), 'writes').then((outcome) => {
+        if (!outcome) {
+          this.unwritten.set(record.brokerName, record); // written once the store is back
+          return;
+        }
+        this.unwritten.delete(record.brokerName);
+        if (!outcome.written) this.lost(outcome, (winner) => this.applyShared(winner));
+      }),
+    );
+  }
+
+  private lost<T>(outcome: WriteOutcome<T>, apply: (winner: T) => void): void {
+    this.counters.lostRaces += 1;
+    if (!outcome.written && outcome.winner) apply(outcome.winner);
+  }
+
+  /** Takes a shared record as if this process had seen it; expired isolations lift learned ones. */
+  private applyShared(record: FaultRecord): void {
+    const now = this.now();
+    const previous = this.known.get(record.brokerName);
+    this.known.set(record.brokerName, record);
+    const local = this.local.get(record.brokerName);
+    if (record.isolatedUntil > now) {
+      if (!local || local.startTimestamp < record.isolatedUntil) {
+        if (!local || local.startTimestamp <= now) this.counters.isolationsLearned += 1;
+        this.local.set({ brokerName: record.brokerName, currentLatency: record.latencyMs, startTimestamp: record.isolatedUntil });
+      }
+    } else if (local && previous && local.startTimestamp === previous.isolatedUntil && local.startTimestamp > now) {
+      // The isolation this process learned was lifted early elsewhere (a recovery was recorded).
+      this.local.set({ brokerName: record.brokerName, currentLatency: record.latencyMs, startTimestamp: record.isolatedUntil });
+    }
+  }
+
+  /** Runs a call to the shared store; on failure the producer degrades to local state. */
+  private async guard<T>(call: () => Promise<T>, kind: 'reads' | 'writes'): Promise<T | undefined> {
+    this.counters[kind] += 1;
+    try {
+      const result = await call();
+      if (this.degraded) {
+        this.degraded = false;
+        this.options.log({ level: 'info', message: 'shared state answers again; writing what was kept locally', unwritten: this.unwritten.size });
+        for (const record of [...this.unwritten.values()]) if (record.isolatedUntil > this.now()) this.writeFault(record);
+      }
+      return result;
+    } catch (err) {
+      this.counters.errors += 1;
+      if (!this.degraded) {
+        this.degraded = true;
+        this.counters.degradedEpisodes += 1;
+        this.options.log({ level: 'warn', message: 'shared state unavailable; going on with local state', error: (err as Error).name, detail: (err as Error).message });
+      }
+      return undefined;
+    }
+  }
+}
