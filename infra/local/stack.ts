@@ -295,3 +295,20 @@ export const brokerControl = {
     return isAlive(brokerOf(requireState(), name).pid);
   },
 };
+
+/** Freeze (SIGSTOP) or thaw the name server or DynamoDB Local, for tests of their absence. */
+export const serviceControl = {
+  freeze(service: 'nameServer' | 'dynamodb'): void {
+    signal(servicePid(service), 'SIGSTOP');
+  },
+  thaw(service: 'nameServer' | 'dynamodb'): void {
+    signal(servicePid(service), 'SIGCONT');
+  },
+};
+
+function servicePid(service: 'nameServer' | 'dynamodb'): number {
+  const state = requireState();
+  const pid = service === 'nameServer' ? state.nameServer.pid : state.dynamodb?.pid;
+  if (!pid) throw new StackError(`this stack runs no ${service}`);
+  return pid;
+}

@@ -41,6 +41,7 @@ export class StateSync {
   private readonly knownRoutes = new Map<string, RouteRecord>();
   private readonly unwritten = new Map<string, FaultRecord>();
   private lastFaultLoad = Number.NEGATIVE_INFINITY;
+  private refreshing: Promise<void> | null = null;
   private readonly now: () => number;
 
   constructor(
@@ -78,12 +79,22 @@ export class StateSync {
     }
   }
 
-  /** Warm: re-read faults when the interval has passed; otherwise no call at all. */
-  async refreshIfDue(): Promise<void> {
-    if (this.now() - this.lastFaultLoad < this.options.refreshIntervalMs) return;
+  /**
+   * Warm: re-read faults when the interval has passed; otherwise no call at all. Sends that arrive
+   * while a re-read is under way wait for that one instead of going on with the old state.
+   */
+  refreshIfDue(): Promise<void> {
+    if (this.refreshing) return this.refreshing;
+    if (this.now() - this.lastFaultLoad < this.options.refreshIntervalMs) return Promise.resolve();
     this.lastFaultLoad = this.now();
-    const faults = await this.guard(() => this.shared.loadFaults(), 'reads');
-    for (const fault of faults ?? []) this.applyShared(fault);
+    this.refreshing = this.guard(() => this.shared.loadFaults(), 'reads')
+      .then((faults) => {
+        for (const fault of faults ?? []) this.applyShared(fault);
+      })
+      .finally(() => {
+        this.refreshing = null;
+      });
+    return this.refreshing;
   }
 
   /** A route fetched from a name server: written back when new, changed, or getting old. */
