@@ -24,3 +24,6 @@ export {
   type ErrorContext,
   type ErrorName,
 } from './errors.ts';
+export { MemorySharedState, type SharedState, type FaultRecord, type RouteRecord, type LoadedState, type WriteOutcome } from './state/shared-state.ts';
+// The DynamoDB implementation is its own entry point (lib/state/dynamodb-state.ts), so a bundle
+// that does not use it does not carry the AWS SDK.
