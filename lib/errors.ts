@@ -49,6 +49,7 @@ export const ERROR_TABLE = {
   CLIENT_CLOSED: spec(19003, 'CLIENT_CLOSED', false, 'the client is shut down'),
   INVALID_ARGUMENT: spec(19004, 'INVALID_ARGUMENT', false, 'invalid argument'),
   NOT_STARTED: spec(19005, 'NOT_STARTED', false, 'the producer is not running; call start() first'),
+  NOT_SENT: spec(19006, 'NOT_SENT', true, 'not sent: an earlier message of this ordered batch failed'),
 } as const;
 
 export type ErrorName = keyof typeof ERROR_TABLE;

@@ -1,5 +1,5 @@
 // The public surface: what users call and the types they need. Everything else is internal.
-export { createProducer, Producer, type ProducerState, type SendOptions } from './producer/producer.ts';
+export { createProducer, Producer, type BatchOutcome, type ProducerState, type SendOptions } from './producer/producer.ts';
 export type { ProducerOptions } from './producer/options.ts';
 export type { SendResult } from './producer/send-result.ts';
 export type { SendContext, SendMessageHook, CheckForbiddenHook, SendMode } from './producer/hooks.ts';

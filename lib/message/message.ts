@@ -84,6 +84,9 @@ export function checkMessage(message: Message, maxMessageSize: number): Buffer {
   if (message.tags !== undefined) checkText(message.tags, 'tags');
   const keys = message.keys === undefined ? [] : Array.isArray(message.keys) ? message.keys : [message.keys];
   keys.forEach((key, i) => checkText(key, `keys[${i}]`));
+  if (message.properties !== undefined && (message.properties === null || typeof message.properties !== 'object' || Array.isArray(message.properties))) {
+    invalid('properties', 'must be an object of string values');
+  }
   for (const [name, value] of Object.entries(message.properties ?? {})) {
     checkText(name, `properties.${name}`);
     checkText(value, `properties.${name}`);

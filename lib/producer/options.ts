@@ -5,6 +5,7 @@ import { checkGroup } from '../message/message.ts';
 import { FAULT_TABLES_4X, FAULT_TABLES_5X, type FaultStore, type FaultTables } from './fault-tolerance.ts';
 import type { CheckForbiddenHook, SendMessageHook } from './hooks.ts';
 import type { SharedState } from '../state/shared-state.ts';
+import type { AclCredentials } from '../remoting/acl.ts';
 
 export interface ProducerOptions {
   /** "host:port" list, or one string separated by ";" as NAMESRV_ADDR is. */
@@ -45,12 +46,15 @@ export interface ProducerOptions {
   sharedStateRefreshInterval?: number;
   /** A stored route older than this is not used at cold start. */
   sharedRouteMaxAge?: number;
+  /** ACL: every request is signed with these when set. */
+  credentials?: AclCredentials;
   /** Where the producer's rare log lines go (shared state episodes); JSON lines on stderr by default. */
   logger?: (entry: Record<string, unknown>) => void;
 }
 
-export type ResolvedOptions = Required<Omit<ProducerOptions, 'nameServers' | 'namespace' | 'instanceName' | 'unitName' | 'faultTables' | 'faultStore' | 'sharedState'>> & {
+export type ResolvedOptions = Required<Omit<ProducerOptions, 'nameServers' | 'namespace' | 'instanceName' | 'unitName' | 'faultTables' | 'faultStore' | 'sharedState' | 'credentials'>> & {
   sharedState: SharedState | undefined;
+  credentials: AclCredentials | undefined;
   nameServers: string[];
   namespace: string | undefined;
   instanceName: string | undefined;
@@ -86,7 +90,7 @@ const DEFAULTS = {
   logger: (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ component: 'rocketmq-producer', ...entry })}\n`),
 };
 
-const KNOWN = new Set([...Object.keys(DEFAULTS), 'nameServers', 'producerGroup', 'namespace', 'instanceName', 'unitName', 'faultTables', 'faultStore', 'sharedState']);
+const KNOWN = new Set([...Object.keys(DEFAULTS), 'nameServers', 'producerGroup', 'namespace', 'instanceName', 'unitName', 'faultTables', 'faultStore', 'sharedState', 'credentials']);
 
 function invalid(field: string, detail: string): never {
   throw rocketError('INVALID_ARGUMENT', `options.${field}: ${detail}`, { field: `options.${field}` });
@@ -146,5 +150,6 @@ export function resolveOptions(options: ProducerOptions): ResolvedOptions {
     faultTables,
     faultStore: options.faultStore,
     sharedState: options.sharedState,
+    credentials: options.credentials,
   } as ResolvedOptions;
 }

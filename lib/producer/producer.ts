@@ -19,6 +19,16 @@ import { prepareMessage, unwrapNamespace, wrapNamespace, type PreparedMessage } 
 import { QueueSelector, selectByShardingKey } from './queue-selector.ts';
 import type { SendResult } from './send-result.ts';
 
+export interface BatchOutcome {
+  result?: SendResult;
+  error?: RocketMQError;
+}
+
+/** A message not sent because one before it (in an ordered batch) failed. */
+function skipped(cause: unknown): RocketMQError {
+  return rocketError('NOT_SENT', undefined, {}, cause);
+}
+
 export type ProducerState = 'CREATE_JUST' | 'RUNNING' | 'START_FAILED' | 'SHUTDOWN_ALREADY';
 
 export interface SendOptions {
@@ -58,6 +68,7 @@ export class Producer {
       connectTimeoutMs: o.connectTimeoutMs,
       maxInFlightPerConnection: o.maxInFlightPerConnection,
       idleLimitMs: o.idleConnectionLimitMs,
+      ...(o.credentials ? { credentials: o.credentials } : {}),
     });
     const localFaults = o.faultStore ?? new MemoryFaultStore();
     this.sync = o.sharedState
@@ -144,6 +155,51 @@ export class Producer {
       results.push(...splitBatchResult(batch, (await this.sendPrepared(batch, messages[0]!, 'sync', options))!));
     }
     return results;
+  }
+
+  /**
+   * A batch whose every message is accounted for: stored (with its result) or failed (with why).
+   * A message that fails validation fails alone; a request that fails fails its own messages only,
+   * or, with `stopOnFailure` (ordered input), every message after it too, unsent.
+   */
+  async sendBatchSettled(messages: Message[], options: SendOptions & { stopOnFailure?: boolean } = {}): Promise<BatchOutcome[]> {
+    this.ensureRunning();
+    const outcomes: BatchOutcome[] = messages.map(() => ({}));
+    const valid: number[] = [];
+    for (const [i, message] of messages.entries()) {
+      try {
+        checkMessage(message, this.options.maxMessageSize);
+        valid.push(i);
+      } catch (err) {
+        outcomes[i] = { error: err as RocketMQError };
+        if (options.stopOnFailure) {
+          for (const j of messages.keys()) if (j > i) outcomes[j] = { error: skipped(err) };
+          messages = messages.slice(0, i);
+          break;
+        }
+      }
+    }
+    const sendable = valid.filter((i) => i < messages.length);
+    if (sendable.length === 0) return outcomes;
+    const batches = prepareBatches(sendable.map((i) => messages[i]!), this.prepareSettings(), this.options.maxMessageSize);
+    let next = 0;
+    let failed: unknown;
+    for (const batch of batches) {
+      const indexes = sendable.slice(next, next + batch.msgIds.length);
+      next += batch.msgIds.length;
+      if (failed !== undefined) {
+        for (const i of indexes) outcomes[i] = { error: skipped(failed) };
+        continue;
+      }
+      try {
+        const results = splitBatchResult(batch, (await this.sendPrepared(batch, messages[indexes[0]!]!, 'sync', options))!);
+        indexes.forEach((i, k) => (outcomes[i] = { result: results[k]! }));
+      } catch (err) {
+        for (const i of indexes) outcomes[i] = { error: err as RocketMQError };
+        if (options.stopOnFailure) failed = err;
+      }
+    }
+    return outcomes;
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {

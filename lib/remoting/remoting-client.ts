@@ -4,6 +4,7 @@
 // signal, so it is checked on every use.
 import { rocketError } from '../errors.ts';
 import type { RemotingCommand } from './command.ts';
+import { signRequest, type AclCredentials } from './acl.ts';
 import { Connection, type ConnectionOptions, type RequestHandler } from './connection.ts';
 
 export interface RemotingClientOptions {
@@ -13,6 +14,8 @@ export interface RemotingClientOptions {
   idleLimitMs?: number;
   closeOnTimeoutAfterMs?: number;
   onRequest?: RequestHandler;
+  /** Signs every request (ACL) when set. */
+  credentials?: AclCredentials;
 }
 
 export type RequestCommand = Omit<RemotingCommand, 'opaque' | 'language' | 'version' | 'flag'>;
@@ -29,11 +32,13 @@ export class RemotingClient {
   private readonly connectionOptions: ConnectionOptions;
   private readonly idleLimitMs: number;
   private shut = false;
+  private readonly credentials: AclCredentials | undefined;
   /** Connections replaced because they sat idle past the limit. */
   staleReplaced = 0;
 
   constructor(options: RemotingClientOptions = {}) {
     this.idleLimitMs = options.idleLimitMs ?? REMOTING_DEFAULTS.idleLimitMs;
+    this.credentials = options.credentials;
     this.connectionOptions = {
       connectTimeoutMs: options.connectTimeoutMs ?? REMOTING_DEFAULTS.connectTimeoutMs,
       maxInFlight: options.maxInFlightPerConnection ?? REMOTING_DEFAULTS.maxInFlightPerConnection,
@@ -62,11 +67,11 @@ export class RemotingClient {
   }
 
   invoke(address: string, command: RequestCommand, timeoutMs: number): Promise<RemotingCommand> {
-    return this.connection(address).request(command, timeoutMs);
+    return this.connection(address).request(this.credentials ? signRequest(command, this.credentials) : command, timeoutMs);
   }
 
   invokeOneway(address: string, command: RequestCommand): Promise<void> {
-    return this.connection(address).oneway(command);
+    return this.connection(address).oneway(this.credentials ? signRequest(command, this.credentials) : command);
   }
 
   /** Closes every connection that sat idle too long; returns how many. For the start of an invocation. */
