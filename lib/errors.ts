@@ -41,7 +41,7 @@ export const ERROR_TABLE = {
   CONNECT_BROKER_EXCEPTION: spec(10001, 'CONNECT_BROKER_EXCEPTION', true, 'could not connect, or the connection closed'),
   ACCESS_BROKER_TIMEOUT: spec(10002, 'ACCESS_BROKER_TIMEOUT', true, 'no response within the timeout'),
   BROKER_NOT_EXIST_EXCEPTION: spec(10003, 'BROKER_NOT_EXIST_EXCEPTION', true, 'no master address for the broker'),
-  NO_NAME_SERVER_EXCEPTION: spec(10004, 'NO_NAME_SERVER_EXCEPTION', false, 'no name server answered'),
+  NO_NAME_SERVER_EXCEPTION: spec(10004, 'NO_NAME_SERVER_EXCEPTION', true, 'no name server answered'),
   NOT_FOUND_TOPIC_EXCEPTION: spec(10005, 'NOT_FOUND_TOPIC_EXCEPTION', false, 'no route for the topic'),
 
   PROTOCOL_ERROR: spec(19001, 'PROTOCOL_ERROR', true, 'malformed frame'),
