@@ -1,0 +1,105 @@
+// The adapter: configuration checked once with one clear error, the middy entry style over the
+// same engine, and the bundled artifact cold-started in a fresh Node process.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { buildFunctions } from '../../infra/build.ts';
+import { ConfigError, readConfig } from '../../lib/lambda/config.ts';
+import { Engine } from '../../lib/lambda/engine.ts';
+import { rocketmqProducer, type ContextWithProducer } from '../../lib/lambda/middleware.ts';
+import { withProducer } from '../../lib/lambda/with-producer.ts';
+import { httpApiEvent, lambdaContext } from '../support/events.ts';
+
+const stack = inject('stack');
+const root = join(import.meta.dirname, '..', '..');
+const out = mkdtempSync(join(tmpdir(), 'cold-start-'));
+const quiet = { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'CRITICAL' };
+
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('adapter configuration', () => {
+  const cases: [string, Record<string, string>, string][] = [
+    ['a missing name server list', { PRODUCER_GROUP: 'g' }, 'NAMESRV_ADDR'],
+    ['a name server without a port', { NAMESRV_ADDR: 'namesrv', PRODUCER_GROUP: 'g' }, 'NAMESRV_ADDR'],
+    ['a missing producer group', { NAMESRV_ADDR: 'a:1' }, 'PRODUCER_GROUP'],
+    ['a timeout that is not a number', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', SEND_TIMEOUT_MS: '3s' }, 'SEND_TIMEOUT_MS'],
+    ['unknown fault tables', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', FAULT_TABLES: '6.x' }, 'FAULT_TABLES'],
+    ['an access key without its secret', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', ROCKETMQ_ACCESS_KEY: 'ak' }, 'ROCKETMQ_SECRET_KEY'],
+  ];
+  for (const [what, env, variable] of cases) {
+    it(`names ${variable} for ${what}`, () => {
+      const error = (() => {
+        try {
+          readConfig(env);
+        } catch (err) {
+          return err as ConfigError;
+        }
+      })();
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error?.variable).toBe(variable);
+      expect(error?.message.startsWith(`${variable}: `)).toBe(true);
+    });
+  }
+
+  it('fails every invocation of a misconfigured container with that one error, sending nothing', async () => {
+    const handler = withProducer(async () => 'unreachable', new Engine({ env: { PRODUCER_GROUP: 'g', ...quiet } }));
+
+    await expect(handler({}, lambdaContext())).rejects.toThrow(/^NAMESRV_ADDR: is required/);
+  });
+});
+
+describe('adapter entry styles', () => {
+  it('gives a middy handler the warm producer with the invocation deadline, and flushes after it', async () => {
+    const engine = new Engine({ env: { NAMESRV_ADDR: stack.nameServer, PRODUCER_GROUP: 'middy-test', ...quiet } });
+    let pendingAfterHandler = -1;
+    const handler = middy(async (_event: unknown, context: Context) => {
+      const { rocketmq } = context as ContextWithProducer;
+      void rocketmq.producer.sendAsync({ topic: 'TopicTest', body: 'from middy' }, { deadline: rocketmq.deadline });
+      return rocketmq.deadline;
+    }).use(rocketmqProducer({ engine }));
+    const trackPending = handler.after(async (request) => {
+      pendingAfterHandler = ((request.context as ContextWithProducer).rocketmq.producer as unknown as { pending: Set<unknown> }).pending.size;
+    });
+    void trackPending;
+
+    const before = Date.now();
+    const deadline = await handler({}, lambdaContext(5000));
+    const producer = (engine as unknown as { producer: { stats: { sends: number }; pending: Set<unknown> } }).producer;
+    await engine.close();
+
+    expect(deadline).toBeGreaterThan(before + 4000);
+    expect(deadline).toBeLessThanOrEqual(before + 4500);
+    expect(producer.stats.sends).toBe(1);
+    expect(producer.pending.size).toBe(0);
+    expect(pendingAfterHandler).toBe(1); // still pending when the handler returned; flushed by the middleware
+  });
+});
+
+describe('cold start of the bundled artifact', () => {
+  it('imports the bundled publish handler in a fresh Node process and publishes', async () => {
+    await buildFunctions({ src: join(root, 'functions'), out });
+    const script = `
+      const { handler } = await import(${JSON.stringify(join(out, 'publish', 'index.mjs'))});
+      const event = ${JSON.stringify(httpApiEvent('POST', '/topics/TopicTest/messages', JSON.stringify({ body: 'cold start' }), { 'content-type': 'application/json' }))};
+      const context = { awsRequestId: 'cold-1', getRemainingTimeInMillis: () => 10000 };
+      const response = await handler(event, context);
+      console.log(JSON.stringify(response));
+      process.exit(0);
+    `;
+
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: out, // no node_modules here: everything must be in the bundle
+      env: { PATH: process.env.PATH, NAMESRV_ADDR: stack.nameServer, PRODUCER_GROUP: 'cold-start', ...quiet },
+      timeout: 30_000,
+    });
+
+    const response = JSON.parse(stdout.trim().split('\n').pop()!);
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body).result.status).toBe('SEND_OK');
+  });
+});
