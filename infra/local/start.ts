@@ -1,26 +1,75 @@
-// `npm start`: the product on its embedded defaults. For now it brings up the real local RocketMQ
-// (or uses NAMESRV_ADDR when set) and embedded DynamoDB (dynalite), prints their addresses, and
-// stops what it started on Ctrl-C. The publish functions will be served from here as they land.
+// `npm start`: the product on its embedded defaults. Starts the real local RocketMQ (or uses
+// NAMESRV_ADDR when set) and embedded DynamoDB (dynalite), and serves the real function handlers
+// on http://localhost:3000 (PORT) as AWS would invoke them. Ctrl-C stops everything it started.
+import type { AddressInfo } from 'node:net';
 import { DYNALITE_PORT } from './config.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, localClient, startDynalite } from './dynamodb.ts';
 import { StackError } from './errors.ts';
-import { startDynalite } from './dynamodb.ts';
+import { createLocalServer } from './server.ts';
 import { describe, down, up } from './stack.ts';
+import { ensureTable } from '../table.ts';
+
+const STATE_TABLE = 'rocketmq-lambda-state';
+
+let ownsStack = false;
 
 async function main(): Promise<void> {
-  const external = process.env.NAMESRV_ADDR;
-  let ownsStack = false;
-  let nameServer = external;
-  let brokers: unknown;
-  if (!external) {
+  let nameServer = process.env.NAMESRV_ADDR;
+  if (!nameServer) {
     const { state, reused } = await up({ dynamodb: false });
     ownsStack = !reused;
-    const info = describe(state);
-    nameServer = info.nameServer;
-    brokers = info.brokers;
+    nameServer = describe(state).nameServer;
   }
-  const dynamodb = await startDynalite(DYNALITE_PORT);
+  const dynamodb = await startDynalite(Number(process.env.DYNALITE_PORT ?? DYNALITE_PORT));
+  const client = localClient(dynamodb.endpoint);
+  await ensureTable(client, STATE_TABLE);
+  client.destroy();
+
+  // What a deployment sets from serverless.yml; set before the handlers are loaded.
+  const defaults: Record<string, string> = {
+    NAMESRV_ADDR: nameServer,
+    PRODUCER_GROUP: 'local-publisher',
+    STATE_TABLE,
+    TARGET_TOPIC: 'TopicTest',
+    REFRESH_TOPICS: 'TopicTest',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  };
+  for (const [name, value] of Object.entries(defaults)) process.env[name] ??= value;
+  process.env.NAMESRV_ADDR = nameServer;
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
+
+  const [{ handler: publish }, { handler: bridge }, { handler: refresh }, { sharedEngine }] = await Promise.all([
+    import('../../functions/publish/index.ts'),
+    import('../../functions/sqs-bridge/index.ts'),
+    import('../../functions/route-refresh/index.ts'),
+    import('../../lib/lambda/with-producer.ts'),
+  ]);
+  const server = createLocalServer({
+    publish: publish as never,
+    bridge: bridge as never,
+    refresh: refresh as never,
+  });
+  await new Promise<void>((resolve) => server.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', resolve));
+  const base = `http://localhost:${(server.address() as AddressInfo).port}`;
+
   process.stdout.write(
-    `${JSON.stringify({ nameServer, brokers, dynamodb: { endpoint: dynamodb.endpoint, kind: 'dynalite' } }, null, 2)}\n`,
+    [
+      `RocketMQ name server  ${nameServer}`,
+      `DynamoDB (dynalite)   ${dynamodb.endpoint}  table ${STATE_TABLE}`,
+      `Publish API           ${base}`,
+      '',
+      'Try:',
+      `  curl -s -X POST ${base}/topics/TopicTest/messages -H 'content-type: application/json' \\`,
+      `    -d '{"body":"hello","tags":"demo","keys":["order-1"]}'`,
+      `  curl -s -X POST ${base}/_local/sqs -H 'content-type: application/json' \\`,
+      `    -d '{"messages":[{"body":"from sqs","attributes":{"topic":"TopicTest"}}]}'`,
+      `  curl -s -X POST ${base}/_local/refresh`,
+      '',
+    ].join('\n'),
   );
   process.stderr.write('Ready. Press Ctrl-C to stop.\n');
 
@@ -29,6 +78,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stderr.write('Stopping...\n');
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await sharedEngine().close();
     await dynamodb.close();
     if (ownsStack) await down();
     process.exit(0);
@@ -37,7 +89,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
   process.stderr.write(`${err instanceof StackError ? err.message : (err as Error).stack}\n`);
+  if (ownsStack) await down(); // nothing left running after a failed start
   process.exit(1);
 });

@@ -100,11 +100,15 @@ export class Engine {
     if (!invocation) return;
     await invocation.producer.flush();
     const now = counters(invocation.producer);
+    let added = invocation.coldStart ? 1 : 0;
     for (const [name, value] of Object.entries(now)) {
       const delta = value - (invocation.startCounters[name] ?? 0);
-      if (delta > 0) this.metrics.addMetric(name, MetricUnit.Count, delta);
+      if (delta > 0) {
+        this.metrics.addMetric(name, MetricUnit.Count, delta);
+        added += 1;
+      }
     }
-    this.metrics.publishStoredMetrics();
+    if (added > 0) this.metrics.publishStoredMetrics();
   }
 
   /** For tests and local servers: close the producer so the process can exit. */

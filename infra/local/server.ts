@@ -1,0 +1,122 @@
+// Serves the real function handlers over HTTP on localhost, invoked exactly as AWS would invoke
+// them: API Gateway HTTP API 2.0 events for publish, SQS events for the bridge, EventBridge
+// scheduled events for the refresh.
+//   POST /topics/{topic}/messages[/batch]   -> publish handler (HTTP API 2.0 event)
+//   POST /_local/sqs   {"messages":[{"body":"...","attributes":{"k":"v"},"groupId":"g"}]} -> bridge
+//   POST /_local/refresh                                                                 -> refresh
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context, SQSEvent, SQSRecord } from 'aws-lambda';
+
+type Handler<E, R> = (event: E, context: Context) => Promise<R>;
+
+export interface LocalHandlers {
+  publish: Handler<APIGatewayProxyEventV2, APIGatewayProxyResult>;
+  bridge: Handler<SQSEvent, unknown>;
+  refresh: Handler<Record<string, unknown>, unknown>;
+}
+
+const TIMEOUT_MS = 30_000;
+
+function context(): Context {
+  const started = Date.now();
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'local',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:local',
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: '/aws/lambda/local',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => TIMEOUT_MS - (Date.now() - started),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+const TEXT = /^(text\/|application\/(json|xml|x-www-form-urlencoded))/;
+
+function httpApiEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  const binary = body.length > 0 && !TEXT.test(headers['content-type'] ?? '');
+  return {
+    version: '2.0',
+    routeKey: `${req.method} ${url.pathname}`,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: { method: req.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey: `${req.method} ${url.pathname}`,
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    isBase64Encoded: binary,
+    ...(body.length > 0 ? { body: binary ? body.toString('base64') : body.toString('utf8') } : {}),
+  };
+}
+
+function sqsEvent(body: Buffer): SQSEvent {
+  const input = JSON.parse(body.toString('utf8') || '{}') as { Records?: SQSRecord[]; messages?: { body: string; attributes?: Record<string, string>; groupId?: string }[] };
+  if (input.Records) return { Records: input.Records };
+  return {
+    Records: (input.messages ?? []).map((m, i) => ({
+      messageId: randomUUID(),
+      receiptHandle: randomUUID(),
+      body: m.body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(Date.now()),
+        SenderId: 'local',
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+        ...(m.groupId ? { MessageGroupId: m.groupId, SequenceNumber: String(i) } : {}),
+      },
+      messageAttributes: Object.fromEntries(Object.entries(m.attributes ?? {}).map(([k, v]) => [k, { stringValue: v, dataType: 'String' }])),
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:local:000000000000:${m.groupId ? 'local.fifo' : 'local'}`,
+      awsRegion: 'local',
+    })) as SQSRecord[],
+  };
+}
+
+export function createLocalServer(handlers: LocalHandlers): Server {
+  return createServer(async (req, res) => {
+    const send = (status: number, headers: Record<string, string>, body: string) => {
+      res.writeHead(status, headers);
+      res.end(body);
+    };
+    try {
+      const body = await readBody(req);
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (path === '/_local/sqs') {
+        send(200, { 'content-type': 'application/json' }, JSON.stringify(await handlers.bridge(sqsEvent(body), context())));
+      } else if (path === '/_local/refresh') {
+        const event = { version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString(), detail: {} };
+        send(200, { 'content-type': 'application/json' }, JSON.stringify(await handlers.refresh(event, context())));
+      } else {
+        const result = await handlers.publish(httpApiEvent(req, body), context());
+        const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
+        send(result.statusCode, headers, result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString() : result.body);
+      }
+    } catch (err) {
+      send(500, { 'content-type': 'application/json' }, JSON.stringify({ error: { code: 'INTERNAL', message: (err as Error).message } }));
+    }
+  });
+}
