@@ -50,14 +50,14 @@ describe('local server (npm start)', () => {
     });
 
     expect(response.status).toBe(200);
-    expect((await response.json()).result.status).toBe('SEND_OK');
+    expect(((await response.json()) as any).result.status).toBe('SEND_OK');
   });
 
   it('answers bad input with a 400 and the field', async () => {
     const response = await fetch(`${base}/topics/TopicTest/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"body":"x","delayLevel":99}' });
 
     expect(response.status).toBe(400);
-    expect((await response.json()).error.field).toBe('delayLevel');
+    expect(((await response.json()) as any).error.field).toBe('delayLevel');
   });
 
   it('feeds SQS-shaped batches to the bridge and triggers a refresh', async () => {
@@ -65,7 +65,7 @@ describe('local server (npm start)', () => {
     const refreshed = await fetch(`${base}/_local/refresh`, { method: 'POST' });
 
     expect(await bridged.json()).toEqual({ batchItemFailures: [] });
-    expect((await refreshed.json()).refreshFailures).toBe(0);
+    expect(((await refreshed.json()) as any).refreshFailures).toBe(0);
   });
 
   it('shuts down cleanly on Ctrl-C', async () => {

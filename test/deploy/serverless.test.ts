@@ -1,0 +1,110 @@
+// serverless.yml packaged offline (osls 3, dummy parameters, no AWS account), and the generated
+// CloudFormation template checked for what the deployment promises.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { buildFunctions } from '../../infra/build.ts';
+import tableDefinition from '../../infra/state-table.json' with { type: 'json' };
+
+type Resource = { Type: string; Properties: Record<string, any> };
+const root = join(import.meta.dirname, '..', '..');
+const scratch = mkdtempSync(join(tmpdir(), 'sls-'));
+const params = { namesrvAddr: '10.0.1.10:9876;10.0.2.10:9876', vpcId: 'vpc-0abc', subnetIds: 'subnet-a,subnet-b', securityGroupIds: 'sg-1', routeTableIds: 'rtb-a,rtb-b' };
+
+async function packageService(extra: Record<string, string> = {}): Promise<Record<string, Resource>> {
+  const out = join(scratch, String(Object.keys(extra).length));
+  const args = [join(root, 'node_modules', 'osls', 'bin', 'serverless.js'), 'package', '--stage', 'ci', '--package', out];
+  for (const [k, v] of Object.entries({ ...params, ...extra })) args.push(`--param=${k}=${v}`);
+  await promisify(execFile)(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    timeout: 120_000,
+  });
+  return JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+}
+
+let resources: Record<string, Resource>;
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const one = (type: string) => ofType(type)[0]![1].Properties;
+
+beforeAll(async () => {
+  await buildFunctions({ src: join(root, 'functions'), out: join(root, 'dist') });
+  resources = await packageService();
+}, 180_000);
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('packaged CloudFormation template', () => {
+  it('deploys three nodejs22.x arm64 functions, VPC-attached through the parameters', () => {
+    const functions = ofType('AWS::Lambda::Function').map(([, r]) => r.Properties);
+
+    expect(functions).toHaveLength(3);
+    for (const fn of functions) {
+      expect(fn.Runtime).toBe('nodejs22.x');
+      expect(fn.Architectures).toEqual(['arm64']);
+      expect(fn.VpcConfig).toEqual({ SubnetIds: { 'Fn::Split': [',', 'subnet-a,subnet-b'] }, SecurityGroupIds: { 'Fn::Split': [',', 'sg-1'] } });
+      expect(fn.Environment.Variables).toMatchObject({ NAMESRV_ADDR: params.namesrvAddr, STATE_TABLE: { Ref: 'StateTable' } });
+    }
+  });
+
+  it('feeds the bridge from SQS with partial batch responses and a concurrency cap', () => {
+    const mapping = one('AWS::Lambda::EventSourceMapping');
+
+    expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(mapping.ScalingConfig.MaximumConcurrency).toBeGreaterThanOrEqual(2);
+    expect(mapping.EventSourceArn).toEqual({ 'Fn::GetAtt': ['SourceQueue', 'Arn'] });
+  });
+
+  it('gives the source queue a visibility timeout of at least 6 times the bridge timeout and a DLQ', () => {
+    const bridge = resources.SqsBridgeLambdaFunction!.Properties;
+    const queue = resources.SourceQueue!.Properties;
+
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * bridge.Timeout);
+    expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['SourceDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
+  });
+
+  it('creates the state table exactly as infra/state-table.json defines it: on-demand, TTL, PITR', () => {
+    const table = resources.StateTable!.Properties;
+
+    expect(table).toEqual(tableDefinition);
+    expect(table.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(table.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled).toBe(true);
+  });
+
+  it('adds a DynamoDB gateway endpoint on the Lambda subnets route tables', () => {
+    const endpoint = one('AWS::EC2::VPCEndpoint');
+
+    expect(endpoint.VpcEndpointType).toBe('Gateway');
+    expect(endpoint.VpcId).toBe('vpc-0abc');
+    expect(endpoint.RouteTableIds).toEqual({ 'Fn::Split': [',', 'rtb-a,rtb-b'] });
+    expect(endpoint.ServiceName).toEqual({ 'Fn::Sub': 'com.amazonaws.${AWS::Region}.dynamodb' });
+  });
+
+  it('grants on the table only the DynamoDB actions the code calls, and nothing on *', () => {
+    const statements = resources.IamRoleLambdaExecution!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    const dynamo = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
+
+    expect(dynamo).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] } }]);
+    const source = readFileSync(join(root, 'lib', 'state', 'dynamodb-state.ts'), 'utf8');
+    const called = [...source.matchAll(/new (\w+)Command\(/g)].map((m) => `dynamodb:${m[1]}`);
+    expect(new Set(called)).toEqual(new Set(dynamo[0].Action));
+  });
+
+  it('protects the publish routes with IAM auth by default, and can leave them open on request', async () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+    const open = Object.values(await packageService({ httpAuthorizer: 'none' }))
+      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
+      .map((r) => r.Properties);
+
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual(['POST /topics/{topic}/messages', 'POST /topics/{topic}/messages/batch']);
+    expect(routes.every((r) => r.AuthorizationType === 'AWS_IAM')).toBe(true);
+    expect(open.every((r) => r.AuthorizationType === undefined || r.AuthorizationType === 'NONE')).toBe(true);
+  });
+
+  it('schedules the route refresh', () => {
+    expect(one('AWS::Events::Rule').ScheduleExpression).toBe('rate(5 minutes)');
+  });
+});
