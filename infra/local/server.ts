@@ -18,7 +18,8 @@ export interface LocalHandlers {
 
 const TIMEOUT_MS = 30_000;
 
-function context(): Context {
+/** A Lambda context as the runtime passes it, with `remainingMs` left from now. */
+export function lambdaContext(remainingMs = TIMEOUT_MS): Context {
   const started = Date.now();
   return {
     callbackWaitsForEmptyEventLoop: true,
@@ -29,7 +30,7 @@ function context(): Context {
     awsRequestId: randomUUID(),
     logGroupName: '/aws/lambda/local',
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => TIMEOUT_MS - (Date.now() - started),
+    getRemainingTimeInMillis: () => remainingMs - (Date.now() - started),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
@@ -106,12 +107,12 @@ export function createLocalServer(handlers: LocalHandlers): Server {
       const body = await readBody(req);
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (path === '/_local/sqs') {
-        send(200, { 'content-type': 'application/json' }, JSON.stringify(await handlers.bridge(sqsEvent(body), context())));
+        send(200, { 'content-type': 'application/json' }, JSON.stringify(await handlers.bridge(sqsEvent(body), lambdaContext())));
       } else if (path === '/_local/refresh') {
         const event = { version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString(), detail: {} };
-        send(200, { 'content-type': 'application/json' }, JSON.stringify(await handlers.refresh(event, context())));
+        send(200, { 'content-type': 'application/json' }, JSON.stringify(await handlers.refresh(event, lambdaContext())));
       } else {
-        const result = await handlers.publish(httpApiEvent(req, body), context());
+        const result = await handlers.publish(httpApiEvent(req, body), lambdaContext());
         const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
         send(result.statusCode, headers, result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString() : result.body);
       }

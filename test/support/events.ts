@@ -1,25 +1,9 @@
 // Event shapes as AWS delivers them (API Gateway HTTP API 2.0 and REST v1, SQS, EventBridge),
 // trimmed to the fields the handlers may read but complete in structure.
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context, ScheduledEvent, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, ScheduledEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 
-export function lambdaContext(remainingMs = 10_000): Context {
-  const started = Date.now();
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'test-function',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:test-function',
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: '/aws/lambda/test-function',
-    logStreamName: '2026/11/21/[$LATEST]0123456789abcdef',
-    getRemainingTimeInMillis: () => remainingMs - (Date.now() - started),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+export { lambdaContext } from '../../infra/local/server.ts';
 
 export function httpApiEvent(method: string, path: string, body: string | Buffer | undefined, headers: Record<string, string> = {}, base64 = false): APIGatewayProxyEventV2 {
   const text = body === undefined ? undefined : Buffer.isBuffer(body) || base64 ? Buffer.from(body).toString('base64') : body;
