@@ -81,7 +81,16 @@ export class Engine {
     await producer.sync?.refreshIfDue();
     const deadline = Date.now() + context.getRemainingTimeInMillis() - config.deadlineMarginMs;
     if (coldStart) this.metrics.addMetric('ColdStart', MetricUnit.Count, 1);
+    this.metrics.addMetadata('requestId', context.awsRequestId);
     const withDeadline = (options: SendOptions = {}): SendOptions => ({ ...options, deadline: Math.min(options.deadline ?? deadline, deadline) });
+    const timed = async <T>(work: Promise<T>): Promise<T> => {
+      const started = Date.now();
+      try {
+        return await work;
+      } finally {
+        this.metrics.addMetric('SendLatency', MetricUnit.Milliseconds, Date.now() - started);
+      }
+    };
     return {
       producer,
       deadline,
@@ -90,8 +99,8 @@ export class Engine {
       metrics: this.metrics,
       coldStart,
       startCounters: counters(producer),
-      send: (message, options) => producer.send(message, withDeadline(options)),
-      sendBatch: (messages, options) => producer.sendBatch(messages, withDeadline(options)),
+      send: (message, options) => timed(producer.send(message, withDeadline(options))),
+      sendBatch: (messages, options) => timed(producer.sendBatch(messages, withDeadline(options))),
     };
   }
 
@@ -100,7 +109,7 @@ export class Engine {
     if (!invocation) return;
     await invocation.producer.flush();
     const now = counters(invocation.producer);
-    let added = invocation.coldStart ? 1 : 0;
+    let added = invocation.coldStart || this.metrics.hasStoredMetrics() ? 1 : 0;
     for (const [name, value] of Object.entries(now)) {
       const delta = value - (invocation.startCounters[name] ?? 0);
       if (delta > 0) {
