@@ -60,7 +60,7 @@ export class BufferWriter {
 
   /** Writes UTF-8 text and returns how many bytes it took. */
   utf8(value: string): number {
-    this.ensure(Buffer.byteLength(value, 'utf8'));
+    this.ensure(value.length * 3); // a UTF-16 unit never takes more than 3 UTF-8 bytes; no counting pass
     const written = this.buffer.write(value, this.offset, 'utf8');
     this.offset += written;
     return written;

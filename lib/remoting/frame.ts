@@ -47,7 +47,7 @@ export function decodeFrame(frame: Buffer): RemotingCommand {
   if (headerLength > frame.length - 4) {
     throw rocketError('PROTOCOL_ERROR', `header length ${headerLength} exceeds frame of ${frame.length} bytes`);
   }
-  let header: Omit<RemotingCommand, 'body' | 'serializeType'>;
+  let header: RemotingCommand;
   try {
     if (serializeType === SerializeType.JSON) {
       header = parseJsonHeader(frame.toString('utf8', 4, 4 + headerLength));
@@ -59,7 +59,7 @@ export function decodeFrame(frame: Buffer): RemotingCommand {
   } catch (err) {
     throw rocketError('PROTOCOL_ERROR', `undecodable header: ${(err as Error).message}`, {}, err);
   }
-  const command: RemotingCommand = { ...header, serializeType: serializeType as RemotingCommand['serializeType'] };
-  if (frame.length > 4 + headerLength) command.body = frame.subarray(4 + headerLength);
-  return command;
+  header.serializeType = serializeType as RemotingCommand['serializeType'];
+  if (frame.length > 4 + headerLength) header.body = frame.subarray(4 + headerLength);
+  return header;
 }

@@ -9,7 +9,7 @@ import { BufferWriter } from './buffer-writer.ts';
 import { LanguageCode, languageName, type LanguageName } from './codes.ts';
 import type { RemotingCommand } from './command.ts';
 
-export function decodeBinaryHeader(reader: BufferReader): Omit<RemotingCommand, 'body' | 'serializeType'> {
+export function decodeBinaryHeader(reader: BufferReader): RemotingCommand {
   const code = reader.int16();
   const language = languageName(reader.int8());
   const version = reader.int16();
@@ -26,7 +26,7 @@ export function decodeBinaryHeader(reader: BufferReader): Omit<RemotingCommand, 
       extFields[key] = ext.utf8(ext.int32());
     }
   }
-  const command: Omit<RemotingCommand, 'body' | 'serializeType'> = { code, language, version, opaque, flag, extFields };
+  const command: RemotingCommand = { code, language, version, opaque, flag, extFields };
   if (remark !== undefined) command.remark = remark;
   return command;
 }
