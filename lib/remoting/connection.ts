@@ -42,6 +42,7 @@ export class Connection {
   private nextOpaque: number;
   private connecting: Promise<void> | null = null;
   private closedWith: RocketMQError | null = null;
+  private corked = false;
   /** Wall-clock time of the last byte read or written; it keeps counting while a Lambda is frozen. */
   lastIoAt = Date.now();
   /** True once the socket has connected: a request on it is not the first thing it carries. */
@@ -141,6 +142,16 @@ export class Connection {
 
   private write(frame: Buffer): void {
     this.lastIoAt = Date.now();
+    // Frames written in the same tick leave in one writev: one syscall for many concurrent sends
+    // instead of one each (the per-write syscall was the largest cost in a profile of 16 in flight).
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.socket.write(frame);
   }
 
