@@ -1,0 +1,90 @@
+// Cold start: artifact sizes with and without the AWS SDK bundled, time to import the bundled
+// handler in a fresh Node process, and time from process start to the first SendResult with routes
+// and fault state from DynamoDB versus from the name server.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildFunctions, type ArtifactReport } from '../infra/build.ts';
+import { localClient, LOCAL_CREDENTIALS } from '../infra/local/dynamodb.ts';
+import { ensureTable } from '../infra/table.ts';
+import { DynamoDbSharedState } from '../lib/state/dynamodb-state.ts';
+import { createProducer } from '../lib/index.ts';
+import { median, ROOT, runJson } from './util.ts';
+
+export interface ColdStartResult {
+  bundled: ArtifactReport[];
+  externalSdk: ArtifactReport[];
+  importMs: number;
+  firstSendFromNameServerMs: number;
+  firstSendFromDynamoDbMs: number;
+  runs: number;
+}
+
+const RUNS = 5;
+
+function firstSendScript(bundle: string): string {
+  return `
+    const { handler } = await import(${JSON.stringify(bundle)});
+    const event = { version: '2.0', rawPath: '/topics/TopicTest/messages', headers: { 'content-type': 'application/json' },
+      requestContext: { http: { method: 'POST', path: '/topics/TopicTest/messages' } }, body: '{"body":"cold"}', isBase64Encoded: false };
+    const response = await handler(event, { awsRequestId: 'cold', getRemainingTimeInMillis: () => 10000 });
+    const ms = performance.now();
+    console.log(JSON.stringify({ status: response.statusCode, ms }));
+    process.exit(0);`;
+}
+
+export async function runColdStart(nameServer: string, dynamodbEndpoint: string | undefined): Promise<ColdStartResult> {
+  const out = mkdtempSync(join(tmpdir(), 'bench-cold-'));
+  try {
+    const bundled = await buildFunctions({ src: join(ROOT, 'functions'), out: join(out, 'bundled') });
+    const externalSdk = await buildFunctions({ src: join(ROOT, 'functions'), out: join(out, 'external'), externalSdk: true });
+    const bundle = join(out, 'bundled', 'publish', 'index.mjs');
+    const env = { PATH: process.env.PATH, POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'CRITICAL', NAMESRV_ADDR: nameServer, PRODUCER_GROUP: 'bench-cold' };
+
+    const imports: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const script = `const t = performance.now(); await import(${JSON.stringify(bundle)}); console.log(JSON.stringify({ ms: performance.now() - t })); process.exit(0);`;
+      imports.push((await runJson<{ ms: number }>(process.execPath, ['--input-type=module', '-e', script], { env })).ms);
+    }
+
+    const fromNameServer: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      fromNameServer.push((await runJson<{ ms: number }>(process.execPath, ['--input-type=module', '-e', firstSendScript(bundle)], { env })).ms);
+    }
+
+    const fromDynamoDb: number[] = [];
+    if (dynamodbEndpoint) {
+      const table = `bench-cold-${Date.now()}`;
+      const client = localClient(dynamodbEndpoint);
+      await ensureTable(client, table);
+      // A container has run before: the table holds the route, so a cold one needs no name server.
+      const warm = createProducer({ nameServers: nameServer, producerGroup: 'bench-cold', sharedState: new DynamoDbSharedState({ tableName: table, client, scope: 'bench' }) });
+      await warm.start();
+      await warm.send({ topic: 'TopicTest', body: 'seed' });
+      await warm.shutdown();
+      client.destroy();
+      const stateEnv = {
+        ...env,
+        STATE_TABLE: table,
+        STATE_SCOPE: 'bench',
+        AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      };
+      for (let i = 0; i < RUNS; i++) {
+        fromDynamoDb.push((await runJson<{ ms: number }>(process.execPath, ['--input-type=module', '-e', firstSendScript(bundle)], { env: stateEnv })).ms);
+      }
+    }
+    return {
+      bundled,
+      externalSdk,
+      importMs: median(imports),
+      firstSendFromNameServerMs: median(fromNameServer),
+      firstSendFromDynamoDbMs: fromDynamoDb.length ? median(fromDynamoDb) : Number.NaN,
+      runs: RUNS,
+    };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
