@@ -1,4 +1,4 @@
-// ACL signature, checked against the algorithm spelled out by hand (protocol.md section 12).
+// ACL signature, checked against the algorithm spelled out by hand (AclClientRPCHook).
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signRequest } from '../../lib/remoting/acl.ts';
