@@ -11,7 +11,7 @@ export interface FaultTables {
   failureLatency: number;
 }
 
-/** RocketMQ 4.x (and 5.0.0 to 5.1.3): the seeds' table. Our default. */
+/** RocketMQ 4.x (and 5.0.0 to 5.1.3) MQFaultStrategy tables. Our default. */
 export const FAULT_TABLES_4X: FaultTables = {
   latencyMax: [50, 100, 550, 1000, 2000, 3000, 15000],
   notAvailableDuration: [0, 0, 30000, 60000, 120000, 180000, 600000],

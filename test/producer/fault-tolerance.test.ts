@@ -1,4 +1,4 @@
-// LatencyFaultTolerance against the seeds' tables and FaultItem ordering.
+// LatencyFaultTolerance against the 4.x and 5.x MQFaultStrategy tables and FaultItem ordering.
 import { describe, expect, it } from 'vitest';
 import { FAULT_TABLES_4X, FAULT_TABLES_5X, LatencyFaultTolerance, MemoryFaultStore, notAvailableDuration } from '../../lib/producer/fault-tolerance.ts';
 import { QueueSelector } from '../../lib/producer/queue-selector.ts';
