@@ -2,7 +2,7 @@
 // processSendResponse, the async retries of onExceptionImpl) over our remoting layer.
 import { buildClientId } from '../client/client-id.ts';
 import { sendHeartbeats, unregisterClient } from '../client/heartbeat.ts';
-import { BrokerError, ConnectionError, ERROR_TABLE, RocketMQError, SendError, errorSpec, rocketError } from '../errors.ts';
+import { BrokerError, ConnectionError, ERROR_TABLE, RocketMQError, SendError, errorSpec, rocketError, type ErrorSpec } from '../errors.ts';
 import { checkMessage, type Message } from '../message/message.ts';
 import { UniqIdGenerator } from '../message/uniq-id.ts';
 import { decodeSendResponse, parseSendResponse, sendRequest, SendStatus } from '../protocol/send.ts';
@@ -174,12 +174,11 @@ export class Producer {
         outcomes[i] = { error: err as RocketMQError };
         if (options.stopOnFailure) {
           for (const j of messages.keys()) if (j > i) outcomes[j] = { error: skipped(err) };
-          messages = messages.slice(0, i);
           break;
         }
       }
     }
-    const sendable = valid.filter((i) => i < messages.length);
+    const sendable = valid;
     if (sendable.length === 0) return outcomes;
     const batches = prepareBatches(sendable.map((i) => messages[i]!), this.prepareSettings(), this.options.maxMessageSize);
     let next = 0;
@@ -227,13 +226,13 @@ export class Producer {
 
   private async sendPrepared(prepared: Prepared, message: Message, mode: SendMode, options: SendOptions): Promise<SendResult | undefined> {
     this.stats.sends += 1;
-    await this.sync?.refreshIfDue();
+    if (this.sync) await this.sync.refreshIfDue();
     const begin = Date.now();
     const timeout = options.timeoutMs ?? this.options.sendMsgTimeout;
     const end = Math.min(begin + timeout, options.deadline ?? Number.POSITIVE_INFINITY);
     const total = mode === 'sync' ? 1 + this.options.retryTimesWhenSendFailed : mode === 'async' ? 1 + this.options.retryTimesWhenSendAsyncFailed : 1;
     const brokers: string[] = [];
-    const fail = (spec: (typeof ERROR_TABLE)[keyof typeof ERROR_TABLE] | ReturnType<typeof errorSpec>, detail: string, timedOut: boolean, cause?: unknown): never => {
+    const fail = (spec: ErrorSpec, detail: string, timedOut: boolean, cause?: unknown): never => {
       this.stats.failures += 1;
       throw new SendError(spec, detail, { attempts: brokers.length, elapsedMs: Date.now() - begin, brokers, timedOut, topic: prepared.topic }, cause);
     };
@@ -372,7 +371,7 @@ export class Producer {
       const stored = parseSendResponse(decodeSendResponse(response), address, prepared.topic);
       const result: SendResult = {
         status: stored.status,
-        msgId: batch ? (prepared as PreparedBatch).msgIds.join(',') : prepared.msgId,
+        msgId: prepared.msgId, // a batch's is its messages' ids joined by commas
         offsetMsgId: stored.offsetMsgId,
         queue: { topic: unwrapNamespace(o.namespace, prepared.wireTopic), brokerName: queue.brokerName, queueId: stored.queueId },
         queueOffset: stored.queueOffset,

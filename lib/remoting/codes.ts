@@ -52,17 +52,6 @@ function invert(table: Record<string, number>): Map<number, string> {
   return new Map(Object.entries(table).map(([name, code]) => [code, name]));
 }
 
-const REQUEST_NAMES = invert(RequestCode);
-const RESPONSE_NAMES = invert(ResponseCode);
-
-export function requestCodeName(code: number): string {
-  return REQUEST_NAMES.get(code) ?? `REQUEST_${code}`;
-}
-
-export function responseCodeName(code: number): string {
-  return RESPONSE_NAMES.get(code) ?? `RESPONSE_${code}`;
-}
-
 /** LanguageCode.java: the name goes into JSON headers, the number into ROCKETMQ binary headers. */
 export const LanguageCode = {
   JAVA: 0,

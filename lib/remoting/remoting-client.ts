@@ -53,8 +53,7 @@ export class RemotingClient {
     const existing = this.connections.get(address);
     if (existing && !existing.closed) {
       if (!this.isStale(existing)) return existing;
-      this.staleReplaced += 1;
-      existing.close(`idle for more than ${this.idleLimitMs} ms`);
+      this.retire(existing);
     }
     const fresh = new Connection(address, this.connectionOptions);
     this.connections.set(address, fresh);
@@ -80,14 +79,18 @@ export class RemotingClient {
     for (const [address, connection] of this.connections) {
       if (connection.closed || this.isStale(connection, now)) {
         if (!connection.closed) {
-          connection.close(`idle for more than ${this.idleLimitMs} ms`);
-          this.staleReplaced += 1;
+          this.retire(connection);
           closed += 1;
         }
         this.connections.delete(address);
       }
     }
     return closed;
+  }
+
+  private retire(connection: Connection): void {
+    this.staleReplaced += 1;
+    connection.close(`idle for more than ${this.idleLimitMs} ms`);
   }
 
   addresses(): string[] {

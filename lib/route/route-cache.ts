@@ -6,7 +6,7 @@
 import { rocketError } from '../errors.ts';
 import type { NameServerClient } from './name-server.ts';
 import { capDefaultTopicRoute, isUsable, toPublishInfo, type TopicPublishInfo } from './publish-info.ts';
-import { sameRoute, type TopicRouteData } from './topic-route.ts';
+import type { TopicRouteData } from './topic-route.ts';
 
 export interface RouteCacheOptions {
   /** createTopicKey */
@@ -81,12 +81,6 @@ export class RouteCache {
       this.inFlight.set(topic, pending);
     }
     return pending;
-  }
-
-  /** Whether a refresh changed the route content (MQClientInstance.topicRouteDataChanged). */
-  changedSince(topic: string, route: TopicRouteData): boolean {
-    const entry = this.entries.get(topic);
-    return !entry || !sameRoute(entry.info.route, route);
   }
 
   private async fetch(topic: string): Promise<TopicPublishInfo> {

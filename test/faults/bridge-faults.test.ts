@@ -5,6 +5,7 @@ import { brokerControl } from '../../infra/local/stack.ts';
 import { sharedEngine } from '../../lib/lambda/with-producer.ts';
 import { RemotingClient } from '../../lib/remoting/remoting-client.ts';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events.ts';
+import { queryByKey } from '../support/read-back.ts';
 
 const stack = inject('stack');
 Object.assign(process.env, {
@@ -25,17 +26,8 @@ afterAll(async () => {
 });
 
 async function stored(key: string): Promise<boolean> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    for (const address of [stack.brokers['broker-a'].address, stack.brokers['broker-b'].address]) {
-      const response = await reader
-        .invoke(address, { code: 12, extFields: { topic: 'TopicTest', key, maxNum: '4', beginTimestamp: '0', endTimestamp: String(Date.now() + 60_000) } }, 2000)
-        .catch(() => undefined);
-      if (response?.code === 0 && response.body) return true;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return false;
+  const brokers = [stack.brokers['broker-a'].address, stack.brokers['broker-b'].address];
+  return (await queryByKey(reader, brokers, 'TopicTest', key)) !== undefined;
 }
 
 describe('SQS bridge with broker-a killed mid-batch', () => {

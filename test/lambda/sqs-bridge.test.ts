@@ -4,6 +4,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { sharedEngine } from '../../lib/lambda/with-producer.ts';
 import { RemotingClient } from '../../lib/remoting/remoting-client.ts';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events.ts';
+import { queryByKey } from '../support/read-back.ts';
 import type { SQSRecord } from 'aws-lambda';
 
 const stack = inject('stack');
@@ -27,21 +28,8 @@ afterAll(async () => {
 });
 
 /** Reads a bridged record back by its SQS messageId, which the bridge sets as a key. */
-function storedFor(record: SQSRecord, topic = 'TopicTest') {
-  // QUERY_MESSAGE by key: the broker's index holds KEYS as well as UNIQ_KEY.
-  return queryByKey(topic, record.messageId);
-}
-
-async function queryByKey(topic: string, key: string, waitMs = 10_000) {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    for (const address of brokers) {
-      const response = await reader.invoke(address, { code: 12, extFields: { topic, key, maxNum: '8', beginTimestamp: '0', endTimestamp: String(Date.now() + 60_000) } }, 3000);
-      if (response.code === 0 && response.body) return response.body;
-    }
-    if (Date.now() > deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+function storedFor(record: SQSRecord, topic = 'TopicTest', waitMs?: number) {
+  return queryByKey(reader, brokers, topic, record.messageId, waitMs === undefined ? {} : { waitMs });
 }
 
 describe('SQS bridge', () => {
@@ -81,7 +69,7 @@ describe('SQS bridge', () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: a2bad.messageId }, { itemIdentifier: a3.messageId }]);
     expect(await storedFor(a1, 'TopicOrder')).toBeDefined();
     expect(await storedFor(b2, 'TopicOrder')).toBeDefined();
-    expect(await queryByKey('TopicOrder', a3.messageId, 1500)).toBeUndefined(); // never sent
+    expect(await storedFor(a3, 'TopicOrder', 1500)).toBeUndefined(); // never sent
   });
 
   it('fails a record that names no topic when no TARGET_TOPIC is configured', () => {

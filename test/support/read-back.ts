@@ -20,37 +20,38 @@ function decodeAll(body: Buffer): StoredMessage[] {
   return messages;
 }
 
-export async function queryByUniqueKey(
+/**
+ * QUERY_MESSAGE (12) by key on each broker until found or `waitMs` passes; undefined when not
+ * found. `unique` asks for the UNIQ_KEY index (queryMsgByUniqueKey), otherwise KEYS is searched.
+ */
+export async function queryByKey(
   remoting: RemotingClient,
   brokers: string[],
   topic: string,
-  uniqKey: string,
-  timeoutMs = 10_000,
-): Promise<StoredMessage> {
-  const deadline = Date.now() + timeoutMs;
+  key: string,
+  options: { unique?: boolean; waitMs?: number } = {},
+): Promise<StoredMessage | undefined> {
+  const deadline = Date.now() + (options.waitMs ?? 10_000);
   for (;;) {
     for (const address of brokers) {
-      const response = await remoting.invoke(
-        address,
-        {
-          code: 12,
-          extFields: {
-            topic,
-            key: uniqKey,
-            maxNum: '32',
-            beginTimestamp: '0',
-            endTimestamp: String(Date.now() + 60_000),
-            _UNIQUE_KEY_QUERY: 'true',
-          },
-        },
-        3000,
-      );
-      if (response.code === 0 && response.body) {
-        const found = decodeAll(response.body).find((m) => m.properties.get('UNIQ_KEY') === uniqKey);
+      const extFields: Record<string, string> = { topic, key, maxNum: '32', beginTimestamp: '0', endTimestamp: String(Date.now() + 60_000) };
+      if (options.unique) extFields._UNIQUE_KEY_QUERY = 'true';
+      // A broker being killed or restarted answers nothing: that is "not found there".
+      const response = await remoting.invoke(address, { code: 12, extFields }, 3000).catch(() => undefined);
+      if (response?.code === 0 && response.body) {
+        const wanted = (m: StoredMessage) =>
+          options.unique ? m.properties.get('UNIQ_KEY') === key : (m.properties.get('KEYS') ?? '').split(' ').includes(key);
+        const found = decodeAll(response.body).find(wanted);
         if (found) return found;
       }
     }
-    if (Date.now() > deadline) throw new Error(`${uniqKey} not found in ${topic} on ${brokers.join(', ')}`);
+    if (Date.now() > deadline) return undefined;
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+export async function queryByUniqueKey(remoting: RemotingClient, brokers: string[], topic: string, uniqKey: string, waitMs = 10_000): Promise<StoredMessage> {
+  const found = await queryByKey(remoting, brokers, topic, uniqKey, { unique: true, waitMs });
+  if (!found) throw new Error(`${uniqKey} not found in ${topic} on ${brokers.join(', ')}`);
+  return found;
 }
