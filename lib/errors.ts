@@ -50,6 +50,7 @@ export const ERROR_TABLE = {
   INVALID_ARGUMENT: spec(19004, 'INVALID_ARGUMENT', false, 'invalid argument'),
   NOT_STARTED: spec(19005, 'NOT_STARTED', false, 'the producer is not running; call start() first'),
   NOT_SENT: spec(19006, 'NOT_SENT', true, 'not sent: an earlier message of this ordered batch failed'),
+  TOPIC_RESERVED: spec(19007, 'TOPIC_RESERVED', false, 'the topic belongs to the cluster itself (a broker or cluster name)'),
 } as const;
 
 export type ErrorName = keyof typeof ERROR_TABLE;
@@ -128,6 +129,7 @@ export function rocketError(name: ErrorName, detail?: string, context: ErrorCont
     case 'TOO_MANY_REQUESTS':
     case 'CLIENT_CLOSED':
     case 'NOT_STARTED':
+    case 'TOPIC_RESERVED':
       return new ClientError(s, message, context, options);
     default:
       return new RocketMQError(s, message, context, options);

@@ -42,6 +42,11 @@ function invalid(field: string, detail: string): never {
   throw rocketError('INVALID_ARGUMENT', `${field}: ${detail}`, { field });
 }
 
+/** MESSAGE_ILLEGAL raised before sending: the body is over the size limit. */
+export function tooLarge(field: string, size: number, limit: number, topic: string): never {
+  throw rocketError('MESSAGE_ILLEGAL', `${field}: ${size} bytes exceed maxMessageSize ${limit}`, { topic, field });
+}
+
 export function checkTopic(topic: unknown, field = 'topic'): asserts topic is string {
   if (typeof topic !== 'string' || topic.trim() === '') invalid(field, 'must be a non-blank string');
   if (topic.length > TOPIC_MAX_LENGTH) invalid(field, `longer than ${TOPIC_MAX_LENGTH} characters`);
@@ -70,17 +75,21 @@ export function bodyBytes(body: Message['body']): Buffer {
 
 const MESSAGE_FIELDS = new Set(['topic', 'body', 'tags', 'keys', 'properties', 'flag', 'delayLevel', 'deliverAt', 'shardingKey', 'waitStoreMsgOK']);
 
-/** Every check before a message may be sent; returns its body bytes. Nothing is sent on failure. */
-export function checkMessage(message: Message, maxMessageSize: number): Buffer {
+/** The broker's default timerMaxDelaySec (3 days): a later deliverAt is refused as MESSAGE_ILLEGAL. */
+export const DEFAULT_TIMER_MAX_DELAY_MS = 259_200_000;
+
+/**
+ * Every check of a message's own fields before it may be sent; returns its body bytes. Sizes
+ * (body after compression, encoded properties) are checked where the wire form is built.
+ * Nothing is sent on failure.
+ */
+export function checkMessage(message: Message, timerMaxDelayMs = DEFAULT_TIMER_MAX_DELAY_MS, now = Date.now()): Buffer {
   if (!message || typeof message !== 'object') invalid('message', 'must be an object');
   for (const key of Object.keys(message)) if (!MESSAGE_FIELDS.has(key)) invalid(key, 'is not a message field');
   checkTopic(message.topic);
   if (message.body === undefined || message.body === null) invalid('body', 'is required');
   const body = bodyBytes(message.body);
   if (body.length === 0) invalid('body', 'is empty');
-  if (body.length > maxMessageSize) {
-    throw rocketError('MESSAGE_ILLEGAL', `body: ${body.length} bytes exceed maxMessageSize ${maxMessageSize}`, { topic: message.topic, field: 'body' });
-  }
   if (message.tags !== undefined) checkText(message.tags, 'tags');
   const keys = message.keys === undefined ? [] : Array.isArray(message.keys) ? message.keys : [message.keys];
   keys.forEach((key, i) => checkText(key, `keys[${i}]`));
@@ -100,6 +109,10 @@ export function checkMessage(message: Message, maxMessageSize: number): Buffer {
   }
   if (message.deliverAt !== undefined && !(Number.isSafeInteger(message.deliverAt) && message.deliverAt > 0)) {
     invalid('deliverAt', 'must be an epoch time in milliseconds');
+  }
+  if (message.deliverAt !== undefined && message.deliverAt - now > timerMaxDelayMs) {
+    // HookUtils.checkIfTimerMessage: the broker refuses a delivery further out than timerMaxDelaySec.
+    invalid('deliverAt', `is more than ${timerMaxDelayMs} ms (timerMaxDelayMs) from now`);
   }
   if (message.delayLevel !== undefined && message.deliverAt !== undefined) invalid('deliverAt', 'cannot be combined with delayLevel');
   if (message.shardingKey !== undefined) checkText(message.shardingKey, 'shardingKey');

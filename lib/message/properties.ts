@@ -38,6 +38,17 @@ export const RESERVED_PROPERTY_NAMES: ReadonlySet<string> = new Set([
   'bname', 'TRACE_CONTEXT',
 ]);
 
+/** The broker stores at most Short.MAX_VALUE bytes of properties (MessageExtEncoder: PROPERTIES_SIZE_EXCEEDED). */
+export const STORED_PROPERTIES_LIMIT = 32_767;
+/**
+ * Room kept for what the broker adds to every stored message: CLUSTER, MSG_REGION and TRACE_ON
+ * (60 bytes with the default names, measured on a 5.3.3 broker), and the timer's bookkeeping on
+ * delayed messages (REAL_TOPIC, REAL_QID, TIMER_OUT_MS, ...).
+ */
+export const BROKER_PROPERTIES_RESERVE = 512;
+/** What a message's own encoded properties (tags, keys and user properties included) may take. */
+export const MAX_PROPERTIES_BYTES = STORED_PROPERTIES_LIMIT - BROKER_PROPERTIES_RESERVE;
+
 export function encodeProperties(properties: ReadonlyMap<string, string> | Record<string, string>): string {
   let out = '';
   const entries = properties instanceof Map ? properties.entries() : Object.entries(properties);

@@ -1,11 +1,13 @@
 // Batches (DefaultMQProducer.batch, MessageBatch.generateFromList): one topic, the same
 // waitStoreMsgOK, no delay, no retry topic; split so that no request body exceeds the size limit;
 // results spread back to one per message (queueOffset + i, ProduceAccumulator.splitSendResults).
-import { rocketError } from '../errors.ts';
+// Every rule is checked per message, so a settled batch can fail one message alone; errors name
+// the message as `messages[i].<field>`.
+import { RocketMQError, rocketError, type ErrorName } from '../errors.ts';
 import { encodeBatch, batchEntrySize, type BatchEntry } from '../message/batch.ts';
-import { checkMessage, type Message } from '../message/message.ts';
+import { checkMessage, tooLarge, type Message } from '../message/message.ts';
 import { encodeProperties, Prop } from '../message/properties.ts';
-import { messageProperties, RETRY_PREFIX, wrapNamespace, type PreparedMessage, type PrepareSettings } from './prepare.ts';
+import { checkPropertiesSize, messageProperties, RETRY_PREFIX, wrapNamespace, type PreparedMessage, type PrepareSettings } from './prepare.ts';
 import type { SendResult } from './send-result.ts';
 
 export interface PreparedBatch extends PreparedMessage {
@@ -13,35 +15,57 @@ export interface PreparedBatch extends PreparedMessage {
   msgIds: string[];
 }
 
+/** One message of a batch, encoded and checked. */
+export interface BatchItem {
+  entry: BatchEntry;
+  msgId: string;
+}
+
 function invalid(field: string, detail: string): never {
   throw rocketError('INVALID_ARGUMENT', `${field}: ${detail}`, { field });
 }
 
-/** Checks every batch rule and returns the request(s) to send, in order. Nothing is sent on failure. */
-export function prepareBatches(messages: Message[], settings: PrepareSettings, maxMessageSize: number): PreparedBatch[] {
-  if (!Array.isArray(messages) || messages.length === 0) invalid('messages', 'a batch needs at least one message');
-  const first = messages[0]!;
-  const entries: { entry: BatchEntry; msgId: string }[] = messages.map((message, i) => {
-    const body = checkMessage(message, maxMessageSize);
-    if (message.topic !== first.topic) invalid(`messages[${i}].topic`, 'every message of a batch must have the same topic');
-    if ((message.waitStoreMsgOK ?? true) !== (first.waitStoreMsgOK ?? true)) {
-      invalid(`messages[${i}].waitStoreMsgOK`, 'must be the same for every message of a batch');
-    }
-    if (message.delayLevel !== undefined || message.deliverAt !== undefined) invalid(`messages[${i}]`, 'a batch cannot carry delayed messages');
-    if (message.topic.startsWith(RETRY_PREFIX)) invalid(`messages[${i}].topic`, 'a batch cannot go to a retry topic');
+/** The same error, naming the message of the batch it is about. */
+export function atIndex(err: unknown, index: number): unknown {
+  if (!(err instanceof RocketMQError) || err.context.field === undefined) return err;
+  const whole = err.context.field === 'message';
+  const field = whole ? `messages[${index}]` : `messages[${index}].${err.context.field}`;
+  const message = whole ? err.message.replace(/^message/, field) : `messages[${index}].${err.message}`;
+  return rocketError(err.codeName as ErrorName, message, { ...err.context, field }, err.cause);
+}
+
+/** Checks one message against the message and batch rules (`first` sets topic and WAIT) and encodes it. */
+export function prepareBatchItem(message: Message, index: number, first: Message, settings: PrepareSettings): BatchItem {
+  try {
+    const body = checkMessage(message, settings.timerMaxDelayMs);
+    if (message.topic !== first.topic) invalid('topic', 'every message of a batch must have the same topic');
+    if ((message.waitStoreMsgOK ?? true) !== (first.waitStoreMsgOK ?? true)) invalid('waitStoreMsgOK', 'must be the same for every message of a batch');
+    if (message.delayLevel !== undefined) invalid('delayLevel', 'a batch cannot carry delayed messages');
+    if (message.deliverAt !== undefined) invalid('deliverAt', 'a batch cannot carry delayed messages');
+    if (message.topic.startsWith(RETRY_PREFIX)) invalid('topic', 'a batch cannot go to a retry topic');
+    if (body.length > settings.maxMessageSize) tooLarge('body', body.length, settings.maxMessageSize, message.topic); // never compressed
     const properties = messageProperties(message, settings);
     const msgId = settings.uniqIds.next();
     properties.set(Prop.UNIQ_KEY, msgId);
-    return { entry: { flag: message.flag ?? 0, body, properties: encodeProperties(properties) }, msgId };
-  });
+    const text = encodeProperties(properties);
+    checkPropertiesSize(message, text);
+    const entry = { flag: message.flag ?? 0, body, properties: text };
+    const size = batchEntrySize(entry);
+    if (size > settings.maxMessageSize) tooLarge('body', size, settings.maxMessageSize, message.topic);
+    return { entry, msgId };
+  } catch (err) {
+    throw atIndex(err, index);
+  }
+}
 
-  const groups: (typeof entries)[] = [];
-  let group: typeof entries = [];
+/** Items of one topic grouped into requests of at most maxMessageSize each, in order. */
+export function groupBatches(items: BatchItem[], first: Message, settings: PrepareSettings): PreparedBatch[] {
+  const groups: BatchItem[][] = [];
+  let group: BatchItem[] = [];
   let size = 0;
-  for (const item of entries) {
+  for (const item of items) {
     const entrySize = batchEntrySize(item.entry);
-    if (entrySize > maxMessageSize) invalid('messages', `one encoded message takes ${entrySize} bytes, over ${maxMessageSize}`);
-    if (size + entrySize > maxMessageSize && group.length > 0) {
+    if (size + entrySize > settings.maxMessageSize && group.length > 0) {
       groups.push(group);
       group = [];
       size = 0;
@@ -49,9 +73,9 @@ export function prepareBatches(messages: Message[], settings: PrepareSettings, m
     group.push(item);
     size += entrySize;
   }
-  groups.push(group);
+  if (group.length > 0) groups.push(group);
 
-  return groups.map((items) => {
+  return groups.map((members) => {
     // Differs from Java on purpose: no batch-level UNIQ_KEY. A 5.x broker appends the batch's own
     // properties to every message it stores, so a batch id would shadow each message's UNIQ_KEY
     // for consumers (last one wins when properties are decoded).
@@ -59,18 +83,34 @@ export function prepareBatches(messages: Message[], settings: PrepareSettings, m
     return {
       topic: first.topic,
       wireTopic: wrapNamespace(settings.namespace, first.topic),
-      body: encodeBatch(items.map((i) => i.entry)), // never compressed
+      body: encodeBatch(members.map((i) => i.entry)), // never compressed
       sysFlag: 0,
       flag: 0,
       properties,
       propertiesText: encodeProperties(properties),
-      msgId: items.map((i) => i.msgId).join(','),
+      msgId: members.map((i) => i.msgId).join(','),
       reconsumeTimes: 0,
       maxReconsumeTimes: undefined,
       batch: true,
-      msgIds: items.map((i) => i.msgId),
+      msgIds: members.map((i) => i.msgId),
     };
   });
+}
+
+/** The message whose topic and WAIT the batch takes: the first that is a message at all. */
+export function batchReference(messages: Message[]): Message {
+  return messages.find((m) => m && typeof m === 'object') ?? ({} as Message);
+}
+
+/** Checks every batch rule and returns the request(s) to send, in order. Nothing is sent on failure. */
+export function prepareBatches(messages: Message[], settings: PrepareSettings): PreparedBatch[] {
+  if (!Array.isArray(messages) || messages.length === 0) invalid('messages', 'a batch needs at least one message');
+  const first = batchReference(messages);
+  return groupBatches(
+    messages.map((message, i) => prepareBatchItem(message, i, first, settings)),
+    first,
+    settings,
+  );
 }
 
 /** One result per message of the batch. */

@@ -1,7 +1,7 @@
 // Producer options, checked strictly: a misspelled option is an error, not a silent default.
 // Defaults are DefaultMQProducer's (5.3.3) except where a line says otherwise.
 import { rocketError } from '../errors.ts';
-import { checkGroup } from '../message/message.ts';
+import { checkGroup, DEFAULT_TIMER_MAX_DELAY_MS } from '../message/message.ts';
 import { FAULT_TABLES_4X, FAULT_TABLES_5X, type FaultStore, type FaultTables } from './fault-tolerance.ts';
 import type { CheckForbiddenHook, SendMessageHook } from './hooks.ts';
 import type { SharedState } from '../state/shared-state.ts';
@@ -19,6 +19,8 @@ export interface ProducerOptions {
   retryTimesWhenSendAsyncFailed?: number;
   retryAnotherBrokerWhenNotStoreOK?: boolean;
   maxMessageSize?: number;
+  /** The brokers' timerMaxDelaySec in ms: a deliverAt further out is refused before sending. */
+  timerMaxDelayMs?: number;
   compressMsgBodyOverHowmuch?: number;
   compressLevel?: number;
   defaultTopicQueueNums?: number;
@@ -69,6 +71,7 @@ const DEFAULTS = {
   retryTimesWhenSendAsyncFailed: 2,
   retryAnotherBrokerWhenNotStoreOK: false,
   maxMessageSize: 4 * 1024 * 1024,
+  timerMaxDelayMs: DEFAULT_TIMER_MAX_DELAY_MS,
   compressMsgBodyOverHowmuch: 4096,
   compressLevel: 5,
   defaultTopicQueueNums: 4,
@@ -116,7 +119,7 @@ export function resolveOptions(options: ProducerOptions): ResolvedOptions {
   } catch (err) {
     invalid('producerGroup', (err as Error).message.replace(/^producerGroup: /, ''));
   }
-  for (const field of ['sendMsgTimeout', 'maxMessageSize', 'mqClientApiTimeout', 'connectTimeoutMs', 'maxInFlightPerConnection', 'defaultTopicQueueNums']) {
+  for (const field of ['sendMsgTimeout', 'maxMessageSize', 'timerMaxDelayMs', 'mqClientApiTimeout', 'connectTimeoutMs', 'maxInFlightPerConnection', 'defaultTopicQueueNums']) {
     nonNegativeInt(raw, field, 1);
   }
   for (const field of ['retryTimesWhenSendFailed', 'retryTimesWhenSendAsyncFailed', 'compressMsgBodyOverHowmuch', 'pollNameServerInterval', 'heartbeatBrokerInterval', 'idleConnectionLimitMs', 'sharedStateRefreshInterval', 'sharedRouteMaxAge']) {

@@ -1,9 +1,11 @@
 // Everything about a message that is decided once per send, before the first attempt: wire topic
 // (namespace), properties (UNIQ_KEY included), compressed body and sysFlag. Retries reuse it, so
-// a body is never compressed twice (sendKernelImpl restores the body for that reason).
+// a body is never compressed twice (sendKernelImpl restores the body for that reason). Sizes are
+// checked here, on the wire form: the body after compression, the properties as encoded.
 import { deflateSync } from 'node:zlib';
-import type { Message } from '../message/message.ts';
-import { encodeProperties, Prop } from '../message/properties.ts';
+import { rocketError } from '../errors.ts';
+import { tooLarge, type Message } from '../message/message.ts';
+import { encodeProperties, MAX_PROPERTIES_BYTES, Prop } from '../message/properties.ts';
 import type { UniqIdGenerator } from '../message/uniq-id.ts';
 
 /** MessageSysFlag */
@@ -35,6 +37,9 @@ export interface PrepareSettings {
   namespace: string | undefined;
   compressOver: number;
   compressLevel: number;
+  /** The broker's limit on a request body: a single message after compression, a whole batch. */
+  maxMessageSize: number;
+  timerMaxDelayMs: number;
   uniqIds: UniqIdGenerator;
 }
 
@@ -67,6 +72,27 @@ export function messageProperties(message: Message, settings: { namespace: strin
   return properties;
 }
 
+/**
+ * The broker refuses a message whose stored properties pass 32767 bytes (after adding its own),
+ * as MESSAGE_ILLEGAL for a single send, and a batch entry cannot even encode them. Refused here,
+ * naming the biggest of the caller's contributions.
+ */
+export function checkPropertiesSize(message: Message, propertiesText: string): void {
+  const size = Buffer.byteLength(propertiesText, 'utf8');
+  if (size <= MAX_PROPERTIES_BYTES) return;
+  const bytes = (text: string | undefined) => (text === undefined ? 0 : Buffer.byteLength(text, 'utf8'));
+  const keys = message.keys === undefined ? '' : Array.isArray(message.keys) ? message.keys.join(' ') : message.keys;
+  const user = Object.entries(message.properties ?? {}).reduce((n, [k, v]) => n + bytes(k) + bytes(v) + 2, 0);
+  const parts: [string, number][] = [['properties', user], ['keys', bytes(keys)], ['tags', bytes(message.tags)]];
+  const field = parts.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+  throw rocketError(
+    'INVALID_ARGUMENT',
+    `${field}: tags, keys and properties encode to ${size} bytes, over the ${MAX_PROPERTIES_BYTES} a message may carry ` +
+      '(the broker stores at most 32767 bytes of properties, its own included)',
+    { topic: message.topic, field },
+  );
+}
+
 export function prepareMessage(message: Message, body: Buffer, settings: PrepareSettings, extra?: Map<string, string>): PreparedMessage {
   const properties = messageProperties(message, settings);
   for (const [name, value] of extra ?? []) properties.set(name, value);
@@ -76,9 +102,16 @@ export function prepareMessage(message: Message, body: Buffer, settings: Prepare
   let sysFlag = 0;
   let wireBody = body;
   if (body.length >= settings.compressOver) {
-    wireBody = deflateSync(body, { level: settings.compressLevel }); // zlib format, as Java's Deflater
-    sysFlag |= SysFlag.COMPRESSED | SysFlag.COMPRESSION_ZLIB;
+    const compressed = deflateSync(body, { level: settings.compressLevel }); // zlib format, as Java's Deflater
+    // An incompressible body grows a little; then it goes as it is (tryToCompressMessage's caller
+    // keeps the original when compression does not pay).
+    if (compressed.length < body.length) {
+      wireBody = compressed;
+      sysFlag |= SysFlag.COMPRESSED | SysFlag.COMPRESSION_ZLIB;
+    }
   }
+  // The broker's limit applies to what it receives: checked after compression, not before.
+  if (wireBody.length > settings.maxMessageSize) tooLarge('body', wireBody.length, settings.maxMessageSize, message.topic);
   if (properties.get(Prop.TRAN_MSG) === 'true') sysFlag |= SysFlag.TRANSACTION_PREPARED;
 
   const wireTopic = wrapNamespace(settings.namespace, message.topic);
@@ -97,6 +130,8 @@ export function prepareMessage(message: Message, body: Buffer, settings: Prepare
       properties.delete(Prop.MAX_RECONSUME_TIMES);
     }
   }
+  const propertiesText = encodeProperties(properties);
+  checkPropertiesSize(message, propertiesText);
   return {
     topic: message.topic,
     wireTopic,
@@ -104,7 +139,7 @@ export function prepareMessage(message: Message, body: Buffer, settings: Prepare
     sysFlag,
     flag: message.flag ?? 0,
     properties,
-    propertiesText: encodeProperties(properties),
+    propertiesText,
     msgId,
     reconsumeTimes,
     maxReconsumeTimes,

@@ -11,17 +11,22 @@ import { StateSync } from '../state/state-sync.ts';
 import { NameServerClient } from '../route/name-server.ts';
 import type { MessageQueue, TopicPublishInfo } from '../route/publish-info.ts';
 import { RouteCache } from '../route/route-cache.ts';
-import { prepareBatches, splitBatchResult, type PreparedBatch } from './batch-send.ts';
+import { batchReference, groupBatches, prepareBatches, prepareBatchItem, splitBatchResult, type BatchItem, type PreparedBatch } from './batch-send.ts';
 import { LatencyFaultTolerance, MemoryFaultStore } from './fault-tolerance.ts';
 import type { SendContext, SendMode } from './hooks.ts';
 import { resolveOptions, type ProducerOptions, type ResolvedOptions } from './options.ts';
-import { prepareMessage, unwrapNamespace, wrapNamespace, type PreparedMessage } from './prepare.ts';
+import { prepareMessage, unwrapNamespace, wrapNamespace, type PreparedMessage, type PrepareSettings } from './prepare.ts';
 import { QueueSelector, selectByShardingKey } from './queue-selector.ts';
 import type { SendResult } from './send-result.ts';
 
 export interface BatchOutcome {
   result?: SendResult;
   error?: RocketMQError;
+}
+
+/** What a settled batch reports for a message: a RocketMQError, whatever was thrown. */
+function asRocketError(err: unknown): RocketMQError {
+  return err instanceof RocketMQError ? err : rocketError('SYSTEM_ERROR', `unexpected: ${(err as Error)?.message ?? String(err)}`, {}, err);
 }
 
 /** A message not sent because one before it (in an ordered batch) failed. */
@@ -40,6 +45,11 @@ export interface SendOptions {
   queue?: MessageQueue;
   /** Pick the queue (MessageQueueSelector); retries stay on the queue it picked. */
   selector?: (queues: readonly MessageQueue[], message: Message) => MessageQueue;
+  /**
+   * Refuse (TOPIC_RESERVED, nothing sent) a topic named after a broker or cluster of its route:
+   * brokers create those topics for themselves. Set by the functions for callers from outside.
+   */
+  refuseClusterTopics?: boolean;
 }
 
 type Prepared = PreparedMessage | PreparedBatch;
@@ -149,7 +159,7 @@ export class Producer {
   /** One result per message, in order; split into several requests when over the size limit. */
   async sendBatch(messages: Message[], options: SendOptions = {}): Promise<SendResult[]> {
     this.ensureRunning();
-    const batches = prepareBatches(messages, this.prepareSettings(), this.options.maxMessageSize);
+    const batches = prepareBatches(messages, this.prepareSettings());
     const results: SendResult[] = [];
     for (const batch of batches) {
       results.push(...splitBatchResult(batch, (await this.sendPrepared(batch, messages[0]!, 'sync', options))!));
@@ -159,42 +169,44 @@ export class Producer {
 
   /**
    * A batch whose every message is accounted for: stored (with its result) or failed (with why).
-   * A message that fails validation fails alone; a request that fails fails its own messages only,
-   * or, with `stopOnFailure` (ordered input), every message after it too, unsent.
+   * A message that breaks a message or batch rule fails alone, before anything is sent; a request
+   * that fails fails its own messages only, or, with `stopOnFailure` (ordered input), every
+   * message after it too, unsent.
    */
   async sendBatchSettled(messages: Message[], options: SendOptions & { stopOnFailure?: boolean } = {}): Promise<BatchOutcome[]> {
     this.ensureRunning();
     const outcomes: BatchOutcome[] = messages.map(() => ({}));
-    const valid: number[] = [];
+    const settings = this.prepareSettings();
+    const first = batchReference(messages);
+    const items: BatchItem[] = [];
+    const indexes: number[] = [];
     for (const [i, message] of messages.entries()) {
       try {
-        checkMessage(message, this.options.maxMessageSize);
-        valid.push(i);
+        items.push(prepareBatchItem(message, i, first, settings));
+        indexes.push(i);
       } catch (err) {
-        outcomes[i] = { error: err as RocketMQError };
+        outcomes[i] = { error: asRocketError(err) };
         if (options.stopOnFailure) {
           for (const j of messages.keys()) if (j > i) outcomes[j] = { error: skipped(err) };
           break;
         }
       }
     }
-    const sendable = valid;
-    if (sendable.length === 0) return outcomes;
-    const batches = prepareBatches(sendable.map((i) => messages[i]!), this.prepareSettings(), this.options.maxMessageSize);
+    if (items.length === 0) return outcomes;
     let next = 0;
     let failed: unknown;
-    for (const batch of batches) {
-      const indexes = sendable.slice(next, next + batch.msgIds.length);
+    for (const batch of groupBatches(items, first, settings)) {
+      const members = indexes.slice(next, next + batch.msgIds.length);
       next += batch.msgIds.length;
       if (failed !== undefined) {
-        for (const i of indexes) outcomes[i] = { error: skipped(failed) };
+        for (const i of members) outcomes[i] = { error: skipped(failed) };
         continue;
       }
       try {
-        const results = splitBatchResult(batch, (await this.sendPrepared(batch, messages[indexes[0]!]!, 'sync', options))!);
-        indexes.forEach((i, k) => (outcomes[i] = { result: results[k]! }));
+        const results = splitBatchResult(batch, (await this.sendPrepared(batch, messages[members[0]!]!, 'sync', options))!);
+        members.forEach((i, k) => (outcomes[i] = { result: results[k]! }));
       } catch (err) {
-        for (const i of indexes) outcomes[i] = { error: err as RocketMQError };
+        for (const i of members) outcomes[i] = { error: asRocketError(err) };
         if (options.stopOnFailure) failed = err;
       }
     }
@@ -213,14 +225,21 @@ export class Producer {
     throw rocketError(this.stateValue === 'SHUTDOWN_ALREADY' ? 'CLIENT_CLOSED' : 'NOT_STARTED', `The producer service state is ${this.stateValue}`);
   }
 
-  private prepareSettings() {
+  private prepareSettings(): PrepareSettings {
     const o = this.options;
-    return { namespace: o.namespace, compressOver: o.compressMsgBodyOverHowmuch, compressLevel: o.compressLevel, uniqIds: this.uniqIds };
+    return {
+      namespace: o.namespace,
+      compressOver: o.compressMsgBodyOverHowmuch,
+      compressLevel: o.compressLevel,
+      maxMessageSize: o.maxMessageSize,
+      timerMaxDelayMs: o.timerMaxDelayMs,
+      uniqIds: this.uniqIds,
+    };
   }
 
   private async sendOne(message: Message, mode: SendMode, options: SendOptions): Promise<SendResult | undefined> {
     this.ensureRunning();
-    const body = checkMessage(message, this.options.maxMessageSize);
+    const body = checkMessage(message, this.options.timerMaxDelayMs);
     return this.sendPrepared(prepareMessage(message, body, this.prepareSettings()), message, mode, options);
   }
 
@@ -244,6 +263,9 @@ export class Producer {
     } catch (err) {
       const e = err as RocketMQError;
       return fail(errorSpec(e.code), e.message, false, err);
+    }
+    if (options.refuseClusterTopics && isClusterTopic(info, prepared.wireTopic)) {
+      throw rocketError('TOPIC_RESERVED', `topic: "${prepared.topic}" is the name of a broker or cluster`, { topic: prepared.topic, field: 'topic' });
     }
     const fixed = this.fixedQueue(info, message, options);
     let last: MessageQueue | undefined;
@@ -419,6 +441,11 @@ export class Producer {
       }),
     );
   }
+}
+
+/** Brokers register topics named after themselves and their cluster (TopicConfigManager). */
+function isClusterTopic(info: TopicPublishInfo, wireTopic: string): boolean {
+  return !info.fromDefaultTopic && info.route.brokerDatas.some((b) => b.brokerName === wireTopic || b.cluster === wireTopic);
 }
 
 /** A connection idle at least this long before a request is suspected stale if that request fails. */

@@ -125,7 +125,7 @@ describe('send request header', () => {
 });
 
 describe('prepared message (sendKernelImpl decisions made once per send)', () => {
-  const settings = { namespace: undefined, compressOver: 4096, compressLevel: 5, uniqIds: new UniqIdGenerator('10.0.0.1', 1, 1, 0) };
+  const settings = { namespace: undefined, compressOver: 4096, compressLevel: 5, maxMessageSize: 4 << 20, timerMaxDelayMs: 259_200_000, uniqIds: new UniqIdGenerator('10.0.0.1', 1, 1, 0) };
 
   it('marks a half message with TRAN_MSG=true as transaction prepared (sysFlag 0x4)', () => {
     const prepared = prepareMessage({ topic: 'T', body: 'x' }, Buffer.from('x'), settings, new Map([['TRAN_MSG', 'true']]));

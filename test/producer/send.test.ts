@@ -1,4 +1,5 @@
 // Sends to the real brokers, then reads the stored messages back and checks what arrived.
+import { randomBytes } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { topicRoute } from '../../infra/local/probe.ts';
@@ -89,6 +90,40 @@ describe('sends to the real brokers', () => {
     const stored = await viewByOffsetId(reader, result.offsetMsgId);
     expect(stored.sysFlag & 0x1).toBe(0);
     expect(stored.body.length).toBe(4095);
+  });
+
+  it('checks the size limit after compression: a 6 MiB body that compresses is stored whole', async () => {
+    const body = Buffer.from(Array.from({ length: 6 * 1024 * 1024 }, (_, i) => i % 7));
+
+    const result = await producer.send({ topic: 'TopicTest', body });
+
+    const stored = await viewByOffsetId(reader, result.offsetMsgId);
+    expect(stored.sysFlag & 0x1).toBe(1);
+    expect(inflateSync(stored.body).equals(body)).toBe(true);
+  });
+
+  it('sends an incompressible body of exactly 4 MiB as it is, and the broker stores it', async () => {
+    const body = randomBytes(4 * 1024 * 1024);
+
+    const result = await producer.send({ topic: 'TopicTest', body });
+
+    const stored = await viewByOffsetId(reader, result.offsetMsgId);
+    expect(stored.sysFlag & 0x1).toBe(0);
+    expect(stored.body.equals(body)).toBe(true);
+  });
+
+  it('stores properties right up to the size a message may carry, single and batched', async () => {
+    // big (5 + n bytes) + WAIT (10) + UNIQ_KEY (42) = 32255, MAX_PROPERTIES_BYTES: the broker's
+    // own additions still fit its 32767.
+    const value = 'v'.repeat(32_198);
+    const single = await producer.send({ topic: 'TopicTest', body: 'near the limit', properties: { big: value } });
+    const [batched] = await producer.sendBatch([{ topic: 'TopicBatch', body: 'near the limit', properties: { big: value } }]);
+
+    for (const result of [single, batched!]) {
+      const stored = await viewByOffsetId(reader, result.offsetMsgId);
+      expect(stored.properties.get('big')).toBe(value);
+      expect(stored.properties.get('CLUSTER')).toBe(stack.cluster);
+    }
   });
 
   it('lands a batch of 50 in order on one queue with consecutive offsets and one id each', async () => {

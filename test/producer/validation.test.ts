@@ -1,4 +1,5 @@
 // Bad input: a typed error with a stable code and the field at fault, and nothing sent.
+import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createProducer, RocketMQError, type Message } from '../../lib/index.ts';
 
@@ -23,7 +24,10 @@ describe('message validation before any I/O', () => {
     ['a forbidden system topic', { topic: 'SCHEDULE_TOPIC_XXXX', body: 'x' }, 'topic', 19004],
     ['an empty body', { topic: 'TopicTest', body: '' }, 'body', 19004],
     ['a missing body', { topic: 'TopicTest' }, 'body', 19004],
-    ['a body over maxMessageSize', { topic: 'TopicTest', body: Buffer.alloc(4 * 1024 * 1024 + 1) }, 'body', 13],
+    ['an incompressible body over maxMessageSize', { topic: 'TopicTest', body: randomBytes(4 * 1024 * 1024 + 1) }, 'body', 13],
+    ['properties over the broker limit', { topic: 'TopicTest', body: 'x', properties: { big: 'v'.repeat(32_300) } }, 'properties', 19004],
+    ['keys over the broker limit', { topic: 'TopicTest', body: 'x', keys: Array.from({ length: 4000 }, (_, i) => `key-${i}`), properties: { a: 'b' } }, 'keys', 19004],
+    ['a deliverAt past the brokers\' 3-day timer limit', { topic: 'TopicTest', body: 'x', deliverAt: Date.now() + 259_200_000 + 60_000 }, 'deliverAt', 19004],
     ['a tag smuggling a property', { topic: 'TopicTest', body: 'x', tags: 'A\u0002DELAY\u00013' }, 'tags', 19004],
     ['a key with a separator', { topic: 'TopicTest', body: 'x', keys: ['ok', 'k\u0001v'] }, 'keys[1]', 19004],
     ['a property value with a separator', { topic: 'TopicTest', body: 'x', properties: { a: 'b\u0002TAGS\u0001x' } }, 'properties.a', 19004],
@@ -54,7 +58,10 @@ describe('batch rules', () => {
     ['an empty batch', [], 'messages'],
     ['two topics', [{ topic: 'TopicBatch', body: 'a' }, { topic: 'TopicTest', body: 'b' }], 'messages[1].topic'],
     ['mixed waitStoreMsgOK', [{ topic: 'TopicBatch', body: 'a' }, { topic: 'TopicBatch', body: 'b', waitStoreMsgOK: false }], 'messages[1].waitStoreMsgOK'],
-    ['a delayed message', [{ topic: 'TopicBatch', body: 'a', delayLevel: 2 }], 'messages[0]'],
+    ['a delayed message', [{ topic: 'TopicBatch', body: 'a', delayLevel: 2 }], 'messages[0].delayLevel'],
+    ['a bad second message', [{ topic: 'TopicBatch', body: 'a' }, { topic: 'TopicBatch', body: '' }], 'messages[1].body'],
+    ['a message that is not an object', [{ topic: 'TopicBatch', body: 'a' }, null], 'messages[1]'],
+    ['properties over the broker limit', [{ topic: 'TopicBatch', body: 'a' }, { topic: 'TopicBatch', body: 'b', properties: { big: 'v'.repeat(32_300) } }], 'messages[1].properties'],
     ['a retry topic', [{ topic: '%RETRY%g', body: 'a' }], 'messages[0].topic'],
   ];
   for (const [what, messages, field] of cases) {
@@ -66,6 +73,25 @@ describe('batch rules', () => {
       expect(producer.stats.attempts).toBe(0);
     });
   }
+});
+
+describe('limits known before sending', () => {
+  it('refuses a deliverAt past a timerMaxDelayMs the cluster was configured with', async () => {
+    const p = createProducer({ nameServers: [stack.nameServer], producerGroup: 'validation-timer', timerMaxDelayMs: 60_000 });
+    await p.start();
+    try {
+      const error = await p.send({ topic: 'TopicTest', body: 'x', deliverAt: Date.now() + 120_000 }).catch((e: RocketMQError) => e);
+
+      expect((error as RocketMQError).context.field).toBe('deliverAt');
+      expect(p.stats.attempts).toBe(0);
+    } finally {
+      await p.shutdown();
+    }
+  });
+
+  it('refuses timerMaxDelayMs that is not a positive integer', () => {
+    expect(() => createProducer({ nameServers: 'a:1', producerGroup: 'g', timerMaxDelayMs: 0 })).toThrow(/timerMaxDelayMs/);
+  });
 });
 
 describe('producer options', () => {
