@@ -1,26 +1,35 @@
-// HTTP publish behind API Gateway (HTTP API payload 2.0 or REST API v1).
+// HTTP publish behind API Gateway (HTTP API payload 2.0 or REST API v1). Every request gets an
+// answer: a 4xx for what the caller sent (nothing is sent then), a 5xx with the request id for
+// what the cluster or this code did; the details of a 5xx go to the log.
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
-import { errorResponse, json, toHttpRequest } from '../../lib/lambda/http.ts';
+import { RocketMQError } from '../../lib/errors.ts';
+import { errorResponse, json, RequestError, toHttpRequest } from '../../lib/lambda/http.ts';
+import { topicPolicy } from '../../lib/lambda/topic-policy.ts';
 import { withProducer } from '../../lib/lambda/with-producer.ts';
-import { parsePublishRequest } from './request.ts';
+import { parsePublishRequest, rawField, type PublishRequest } from './request.ts';
 
 export const handler = withProducer<APIGatewayProxyEventV2 | APIGatewayProxyEvent, APIGatewayProxyResult>(async (event, _context, rocketmq) => {
+  let request: PublishRequest | undefined;
   try {
-    const request = parsePublishRequest(toHttpRequest(event));
-    if (request.kind === 'batch') return json(200, { results: await rocketmq.sendBatch(request.messages) });
+    request = parsePublishRequest(toHttpRequest(event), topicPolicy(rocketmq.config.allowedTopics));
+    const options = { refuseClusterTopics: true };
+    if (request.kind === 'batch') return json(200, { results: await rocketmq.sendBatch(request.messages, options) });
     const [message] = request.messages;
     switch (request.mode) {
       case 'oneway':
-        await rocketmq.producer.sendOneway(message!, { deadline: rocketmq.deadline });
+        await rocketmq.producer.sendOneway(message!, { ...options, deadline: rocketmq.deadline });
         return json(202, { accepted: true, mode: 'oneway' });
       case 'async':
         // Async retry rules, but the result is still awaited inside this invocation.
-        return json(200, { result: await rocketmq.producer.sendAsync(message!, { deadline: rocketmq.deadline }) });
+        return json(200, { result: await rocketmq.producer.sendAsync(message!, { ...options, deadline: rocketmq.deadline }) });
       default:
-        return json(200, { result: await rocketmq.send(message!) });
+        return json(200, { result: await rocketmq.send(message!, options) });
     }
   } catch (err) {
-    const response = errorResponse(err);
+    const error = request?.raw && err instanceof RocketMQError && err.context.field && rawField(err.context.field) !== err.context.field
+      ? new RequestError(err.codeName, rawField(err.context.field), err.message.replace(/^[^:]+:/, `${rawField(err.context.field)}:`))
+      : err;
+    const response = errorResponse(error, rocketmq.requestId);
     if (response.statusCode >= 500) rocketmq.logger.error('publish failed', err as Error);
     return response;
   }

@@ -2,81 +2,161 @@
 //   POST /topics/{topic}/messages        JSON {body | bodyBase64, tags, keys, properties,
 //                                         delayLevel | deliverAt, shardingKey, mode}
 //                                         or a raw body with x-rocketmq-tags / -keys / -mode headers
-//   POST /topics/{topic}/messages/batch  JSON {messages: [ same fields as above ]}
-import type { Message } from '../../lib/message/message.ts';
+//   POST /topics/{topic}/messages/batch  JSON {messages: [ same fields as above, without mode ]}
+// JSON means a media type of application/json or application/*+json (any case, parameters
+// allowed); any other media type is a raw body, stored byte for byte; no media type at all is
+// refused (415), because guessing would publish a JSON envelope as a raw body. Error fields are
+// paths in the request body: "tags", "keys[1]", "messages[3].body"; or the header at fault.
+import { checkTopic, type Message } from '../../lib/message/message.ts';
 import { RequestError, type HttpRequest } from '../../lib/lambda/http.ts';
+import type { TopicPolicy } from '../../lib/lambda/topic-policy.ts';
 
 export type Mode = 'sync' | 'async' | 'oneway';
 export interface PublishRequest {
   kind: 'single' | 'batch';
+  topic: string;
   messages: Message[];
   mode: Mode;
+  /** Raw bodies take tags and keys from headers: errors about them name the header. */
+  raw: boolean;
 }
 
 const ROUTE = /^\/topics\/([^/]+)\/messages(\/batch)?\/?$/;
 const FIELDS = new Set(['body', 'bodyBase64', 'tags', 'keys', 'properties', 'delayLevel', 'deliverAt', 'shardingKey', 'mode']);
 const MODES = new Set<Mode>(['sync', 'async', 'oneway']);
+/** Deeper JSON than this is refused before parsing (a body object is re-serialized, recursively). */
+export const MAX_JSON_DEPTH = 64;
+/** Padded base64 (a plain character class: linear on multi-megabyte input). */
+const isBase64 = (text: string): boolean => text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
+
+const invalid = (field: string | undefined, message: string) => new RequestError('INVALID_ARGUMENT', field, message);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function mode(value: unknown, field: string): Mode {
   if (value === undefined) return 'sync';
-  if (!MODES.has(value as Mode)) throw new RequestError('INVALID_ARGUMENT', field, `${field} must be sync, async or oneway`);
+  if (!MODES.has(value as Mode)) throw invalid(field, `${field} must be sync, async or oneway`);
   return value as Mode;
 }
 
-function fromJson(topic: string, raw: unknown, field: string): Message {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new RequestError('INVALID_ARGUMENT', field, `${field} must be a JSON object`);
-  const input = raw as Record<string, unknown>;
-  for (const key of Object.keys(input)) if (!FIELDS.has(key)) throw new RequestError('INVALID_ARGUMENT', `${field}.${key}`, `${key} is not a message field`);
-  if ((input.body === undefined) === (input.bodyBase64 === undefined)) {
-    throw new RequestError('INVALID_ARGUMENT', `${field}.body`, 'exactly one of body and bodyBase64 is required');
+/** "Application/JSON; charset=utf-8" -> { type: "application/json", charset: "utf-8" }. */
+export function mediaType(header: string | undefined): { type: string; charset: string | undefined } | undefined {
+  if (header === undefined || header.trim() === '') return undefined;
+  const [type, ...parameters] = header.split(';');
+  const charset = parameters.map((p) => p.trim().split('=')).find(([name]) => name?.trim().toLowerCase() === 'charset')?.[1];
+  return { type: type!.trim().toLowerCase(), charset: charset?.trim().replace(/^"|"$/g, '').toLowerCase() };
+}
+
+export const isJsonType = (type: string): boolean => type === 'application/json' || /^application\/[^/]+\+json$/.test(type);
+
+/** Nesting depth of a JSON text, counted without parsing (brackets outside strings). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
   }
+  return max;
+}
+
+function parseJson(body: Buffer, charset: string | undefined): unknown {
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new RequestError('UNSUPPORTED_MEDIA_TYPE', 'content-type', 'JSON must be UTF-8', 415);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    throw new RequestError('INVALID_JSON', undefined, 'the request body is not UTF-8');
+  }
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new RequestError('INVALID_JSON', undefined, `the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RequestError('INVALID_JSON', undefined, 'the request body is not valid JSON');
+  }
+}
+
+/** One message from its JSON form; `at` prefixes field names ("" or "messages[2]."). */
+function fromJson(topic: string, input: unknown, at: string, fields: ReadonlySet<string>): Message {
+  if (!isObject(input)) throw invalid(at ? at.slice(0, -1) : undefined, `${at ? at.slice(0, -1) : 'the request body'} must be a JSON object`);
+  for (const key of Object.keys(input)) if (!fields.has(key)) throw invalid(`${at}${key}`, `${key} is not a message field`);
+  if ((input.body === undefined) === (input.bodyBase64 === undefined)) throw invalid(`${at}body`, 'exactly one of body and bodyBase64 is required');
   let body: string | Buffer;
   if (input.bodyBase64 !== undefined) {
-    if (typeof input.bodyBase64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(input.bodyBase64)) {
-      throw new RequestError('INVALID_ARGUMENT', `${field}.bodyBase64`, 'bodyBase64 must be base64 text');
-    }
+    if (typeof input.bodyBase64 !== 'string' || !isBase64(input.bodyBase64)) throw invalid(`${at}bodyBase64`, 'bodyBase64 must be padded base64 text');
     body = Buffer.from(input.bodyBase64, 'base64');
+  } else if (typeof input.body === 'string') {
+    body = input.body;
+  } else if (isObject(input.body)) {
+    body = JSON.stringify(input.body); // stored as compact JSON text, keys in the order sent
   } else {
-    body = typeof input.body === 'string' ? input.body : JSON.stringify(input.body);
+    throw invalid(`${at}body`, 'body must be a string or a JSON object; send other values as text or bodyBase64');
   }
   const message: Message = { topic, body };
-  // Types are checked here; content (separators, ranges, reserved names) by the producer, before I/O.
-  if (input.tags !== undefined) message.tags = input.tags as string;
-  if (input.keys !== undefined) message.keys = input.keys as string | string[];
-  if (input.properties !== undefined) message.properties = input.properties as Record<string, string>;
-  if (input.delayLevel !== undefined) message.delayLevel = input.delayLevel as number;
-  if (input.deliverAt !== undefined) message.deliverAt = input.deliverAt as number;
-  if (input.shardingKey !== undefined) message.shardingKey = input.shardingKey as string;
+  // Types and content (separators, ranges, reserved names) are checked by the producer, before I/O,
+  // under the same field names.
+  for (const name of ['tags', 'keys', 'properties', 'delayLevel', 'deliverAt', 'shardingKey'] as const) {
+    if (input[name] !== undefined) (message as unknown as Record<string, unknown>)[name] = input[name];
+  }
   return message;
 }
 
-export function parsePublishRequest(request: HttpRequest): PublishRequest {
-  const match = ROUTE.exec(request.path);
-  if (!match) throw new RequestError('NOT_FOUND', undefined, `no route for ${request.method} ${request.path}`, 404);
-  if (request.method !== 'POST') throw new RequestError('METHOD_NOT_ALLOWED', undefined, 'use POST', 405);
-  const topic = decodeURIComponent(match[1]!);
-  const batch = match[2] !== undefined;
-  const isJson = (request.headers['content-type'] ?? '').includes('application/json');
-
-  if (!isJson) {
-    if (batch) throw new RequestError('INVALID_ARGUMENT', 'content-type', 'a batch must be application/json');
-    const message: Message = { topic, body: request.body };
-    if (request.headers['x-rocketmq-tags']) message.tags = request.headers['x-rocketmq-tags'];
-    if (request.headers['x-rocketmq-keys']) message.keys = request.headers['x-rocketmq-keys'].split(',').map((k) => k.trim());
-    return { kind: 'single', messages: [message], mode: mode(request.headers['x-rocketmq-mode'], 'x-rocketmq-mode') };
-  }
-  let parsed: unknown;
+function pathTopic(encoded: string, policy: TopicPolicy): string {
+  let topic: string;
   try {
-    parsed = JSON.parse(request.body.toString('utf8'));
+    topic = decodeURIComponent(encoded);
   } catch {
-    throw new RequestError('INVALID_JSON', 'body', 'the request body is not valid JSON');
+    throw invalid('topic', 'the topic in the path is not valid percent-encoding');
   }
-  if (!batch) return { kind: 'single', messages: [fromJson(topic, parsed, 'message')], mode: mode((parsed as { mode?: unknown }).mode, 'mode') };
-  const list = (parsed as { messages?: unknown }).messages;
-  if (!Array.isArray(list) || list.length === 0) throw new RequestError('INVALID_ARGUMENT', 'messages', 'messages must be a non-empty array');
-  const messages = list.map((m, i) => {
-    const { mode: _ignored, ...rest } = (m ?? {}) as Record<string, unknown>;
-    return fromJson(topic, rest, `messages[${i}]`);
-  });
-  return { kind: 'batch', messages, mode: 'sync' };
+  checkTopic(topic);
+  const refusal = policy.refusal(topic);
+  if (refusal) throw new RequestError(refusal.code, 'topic', refusal.message, 403);
+  return topic;
+}
+
+export function parsePublishRequest(request: HttpRequest, policy: TopicPolicy): PublishRequest {
+  const match = ROUTE.exec(request.path);
+  if (!match) throw new RequestError('NOT_FOUND', undefined, `no route for ${request.path}`, 404);
+  if (request.method !== 'POST') throw new RequestError('METHOD_NOT_ALLOWED', undefined, 'use POST', 405, { allow: 'POST' });
+  const topic = pathTopic(match[1]!, policy);
+  const batch = match[2] !== undefined;
+  const media = mediaType(request.headers['content-type']);
+  if (!media) {
+    throw new RequestError('UNSUPPORTED_MEDIA_TYPE', 'content-type', 'set content-type: application/json for the JSON form, or the type of a raw body (e.g. application/octet-stream)', 415);
+  }
+
+  if (!isJsonType(media.type)) {
+    if (batch) throw new RequestError('UNSUPPORTED_MEDIA_TYPE', 'content-type', 'a batch must be application/json', 415);
+    const message: Message = { topic, body: request.body };
+    const tags = request.headers['x-rocketmq-tags'];
+    const keys = request.headers['x-rocketmq-keys'];
+    if (tags !== undefined) message.tags = tags;
+    if (keys !== undefined) message.keys = keys.split(',').map((k) => k.trim()).filter(Boolean);
+    return { kind: 'single', topic, messages: [message], mode: mode(request.headers['x-rocketmq-mode'], 'x-rocketmq-mode'), raw: true };
+  }
+  const parsed = parseJson(request.body, media.charset);
+  if (!batch) {
+    const message = fromJson(topic, parsed, '', FIELDS);
+    return { kind: 'single', topic, messages: [message], mode: mode((parsed as { mode?: unknown }).mode, 'mode'), raw: false };
+  }
+  if (!isObject(parsed)) throw invalid(undefined, 'the request body must be a JSON object with "messages"');
+  for (const key of Object.keys(parsed)) if (key !== 'messages') throw invalid(key, `${key} is not a field of a batch request`);
+  const list = parsed.messages;
+  if (!Array.isArray(list) || list.length === 0) throw invalid('messages', 'messages must be a non-empty array');
+  const batchFields = new Set([...FIELDS].filter((f) => f !== 'mode'));
+  return { kind: 'batch', topic, messages: list.map((m, i) => fromJson(topic, m, `messages[${i}].`, batchFields)), mode: 'sync', raw: false };
+}
+
+/** A producer error about a raw request's tags or keys names the header they came from. */
+export function rawField(field: string): string {
+  if (field === 'tags') return 'x-rocketmq-tags';
+  if (field === 'keys' || field.startsWith('keys[')) return 'x-rocketmq-keys';
+  return field;
 }

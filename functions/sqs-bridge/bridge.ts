@@ -1,13 +1,18 @@
 // SQS records to RocketMQ. Every record is accounted for: confirmed stored by a broker, or listed in
 // batchItemFailures (SQS then redelivers it, and after maxReceiveCount moves it to the DLQ).
-// - target topic: the record's topic attribute, else TARGET_TOPIC;
-// - SQS message attributes become user properties; the tags and keys attributes become tags and
-//   keys; the SQS messageId is always a key, so consumers can drop redeliveries;
+// - target topic: the record's topic attribute, else TARGET_TOPIC; reserved topics and topics
+//   outside ALLOWED_TOPICS fail the record, unsent;
+// - SQS message attributes become user properties (binary ones as base64 text); the tags and keys
+//   attributes become tags and keys; the SQS messageId is always a key, so consumers can drop
+//   redeliveries;
 // - records that share a topic go out as batches (as few round trips as the protocol allows);
 // - FIFO: the MessageGroupId is the sharding key, records of a group go in order, and after a
 //   failure the rest of that group is reported failed so order is kept.
-import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from 'aws-lambda';
+// Failures are what is left: a record is reported failed unless a broker confirmed it, so no input
+// and no unexpected error can make the invocation throw after some records were stored.
+import type { SQSBatchItemFailure, SQSBatchResponse, SQSMessageAttribute, SQSRecord } from 'aws-lambda';
 import type { Invocation } from '../../lib/lambda/engine.ts';
+import { topicPolicy, type TopicPolicy } from '../../lib/lambda/topic-policy.ts';
 import type { Message } from '../../lib/message/message.ts';
 import type { BatchOutcome } from '../../lib/producer/producer.ts';
 
@@ -27,17 +32,35 @@ export function readBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
   };
 }
 
-type Prepared = { record: SQSRecord; message?: Message; problem?: string };
+/** A record and what became of it on the way to a message. */
+export interface Prepared {
+  record: SQSRecord;
+  message?: Message;
+  problem?: string;
+}
 
-export function toMessage(record: SQSRecord, config: BridgeConfig): Prepared {
-  const attributes = record.messageAttributes ?? {};
-  const text = (name: string) => attributes[name]?.stringValue;
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function attributeText(attribute: SQSMessageAttribute | undefined): string | undefined {
+  if (!isObject(attribute)) return undefined;
+  if (typeof attribute.stringValue === 'string') return attribute.stringValue;
+  if (typeof attribute.binaryValue === 'string') return attribute.binaryValue; // base64 as Lambda delivers it
+  return undefined;
+}
+
+export function toMessage(record: SQSRecord, config: BridgeConfig, policy: TopicPolicy = topicPolicy(['*'])): Prepared {
+  if (typeof record.body !== 'string') return { record, problem: 'the record has no body text' };
+  const attributes = isObject(record.messageAttributes) ? record.messageAttributes : {};
+  const text = (name: string) => attributeText(attributes[name]);
   const topic = text(config.topicAttribute) ?? config.targetTopic;
   if (!topic) return { record, problem: `no topic: neither a "${config.topicAttribute}" attribute nor TARGET_TOPIC` };
+  const refusal = policy.refusal(topic);
+  if (refusal) return { record, problem: `${refusal.code}: ${refusal.message}` };
   const properties: Record<string, string> = {};
-  for (const [name, attribute] of Object.entries(attributes)) {
+  for (const name of Object.keys(attributes)) {
     if ([config.topicAttribute, config.tagsAttribute, config.keysAttribute].includes(name)) continue;
-    if (attribute.stringValue !== undefined) properties[name] = attribute.stringValue;
+    const value = text(name);
+    if (value !== undefined) properties[name] = value;
   }
   const keys = [record.messageId, ...(text(config.keysAttribute)?.split(',').map((k) => k.trim()).filter(Boolean) ?? [])];
   const message: Message = { topic, body: record.body, keys };
@@ -49,9 +72,14 @@ export function toMessage(record: SQSRecord, config: BridgeConfig): Prepared {
   return { record, message };
 }
 
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
-  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
   return groups;
 }
 
@@ -69,51 +97,102 @@ function runsOf(items: Prepared[]): Prepared[][] {
   return runs;
 }
 
-export async function bridgeRecords(records: SQSRecord[], invocation: Invocation, config: BridgeConfig): Promise<SQSBatchResponse> {
-  const failed = new Set<string>();
-  const prepared = records.map((r) => toMessage(r, config));
-  for (const p of prepared) {
-    if (p.problem) {
-      failed.add(p.record.messageId);
-      invocation.logger.warn('record not bridged', { messageId: p.record.messageId, reason: p.problem });
-    }
+/** What identifies a record's content: two records with one messageId must carry the same. */
+function fingerprint(record: SQSRecord): string {
+  return JSON.stringify([record.body, record.messageAttributes ?? null, record.attributes?.MessageGroupId ?? null]);
+}
+
+/**
+ * One record per messageId. SQS can hand the same message over twice in one batch; it is sent
+ * once and its outcome answers for both (Lambda reports failures by messageId, so the copies
+ * cannot be told apart anyway). Copies that differ are not one message: both fail, unsent.
+ */
+function distinct(records: SQSRecord[], log: Invocation['logger']): { unique: SQSRecord[]; conflicting: Set<string> } {
+  const first = new Map<string, SQSRecord>();
+  const conflicting = new Set<string>();
+  for (const record of records) {
+    const seen = first.get(record.messageId);
+    if (!seen) first.set(record.messageId, record);
+    else if (fingerprint(seen) !== fingerprint(record)) conflicting.add(record.messageId);
   }
-  const usable = prepared.filter((p) => p.message);
+  for (const messageId of conflicting) log.warn('record not bridged', { messageId, reason: 'two records share this messageId with different content' });
+  return { unique: [...first.values()].filter((r) => !conflicting.has(r.messageId)), conflicting };
+}
+
+/** Not an SQS event if a record is not an object with a messageId: then nothing is sent at all. */
+function malformed(records: unknown[]): boolean {
+  return records.some((r) => !isObject(r) || typeof r.messageId !== 'string' || r.messageId === '');
+}
+
+export async function bridgeRecords(records: SQSRecord[], invocation: Invocation, config: BridgeConfig): Promise<SQSBatchResponse> {
+  const list: unknown[] = Array.isArray(records) ? records : [];
+  if (malformed(list)) {
+    // Lambda fails the whole batch when an itemIdentifier is empty: every record comes back, and
+    // since nothing was sent, nothing is stored twice.
+    invocation.logger.error('not an SQS event: a record has no messageId; nothing sent, the whole batch fails');
+    const ids = list.map((r) => (isObject(r) && typeof r.messageId === 'string' ? r.messageId : ''));
+    return { batchItemFailures: [...new Set(ids)].map((itemIdentifier) => ({ itemIdentifier })) };
+  }
+  const confirmed = new Set<string>();
+  try {
+    await send(list as SQSRecord[], invocation, config, confirmed);
+  } catch (err) {
+    // A defect of ours, not the input's: what was confirmed stays confirmed, the rest is redelivered.
+    invocation.logger.error('bridge failed unexpectedly; records not confirmed are reported failed', err as Error);
+  }
+  // Lambda requires the failures to name records of this batch; keep SQS's order.
+  const failed = new Set((list as SQSRecord[]).map((r) => r.messageId).filter((id) => !confirmed.has(id)));
+  const batchItemFailures: SQSBatchItemFailure[] = [...failed].map((itemIdentifier) => ({ itemIdentifier }));
+  return { batchItemFailures };
+}
+
+/** Like Promise.all, but never returns while one of the sends is still running. */
+async function all(work: Promise<void>[]): Promise<void> {
+  const failure = (await Promise.allSettled(work)).find((r) => r.status === 'rejected');
+  if (failure) throw failure.reason;
+}
+
+async function send(records: SQSRecord[], invocation: Invocation, config: BridgeConfig, confirmed: Set<string>): Promise<void> {
+  const policy = topicPolicy(invocation.config.allowedTopics, config.targetTopic ? [config.targetTopic] : []);
+  const { unique } = distinct(records, invocation.logger);
+  const prepared = unique.map((r) => toMessage(r, config, policy));
+  for (const p of prepared) {
+    if (p.problem) invocation.logger.warn('record not bridged', { messageId: p.record.messageId, reason: p.problem });
+  }
+  const options = { deadline: invocation.deadline, refuseClusterTopics: true };
   const settle = (items: Prepared[], outcomes: BatchOutcome[]) =>
     outcomes.forEach((o, i) => {
-      if (o.result) return;
-      failed.add(items[i]!.record.messageId);
-      invocation.logger.warn('record not confirmed', { messageId: items[i]!.record.messageId, code: o.error?.codeName, reason: o.error?.message });
+      const messageId = items[i]!.record.messageId;
+      if (o.result) confirmed.add(messageId);
+      else invocation.logger.warn('record not confirmed', { messageId, code: o.error?.codeName, reason: o.error?.message });
     });
-  const fifo = records.some((r) => r.attributes?.MessageGroupId);
+  const fifo = unique.some((r) => r.attributes?.MessageGroupId);
 
   if (fifo) {
     const groups = groupBy(prepared, (p) => p.record.attributes?.MessageGroupId ?? '');
-    await Promise.all(
+    await all(
       [...groups.values()].map(async (group) => {
-        let broken = false;
         for (const run of runsOf(group)) {
-          if (broken || !run[0]!.message) {
-            broken = true; // order: nothing of a group goes after a record of it that failed
-            run.forEach((p) => failed.add(p.record.messageId));
-            continue;
-          }
-          const outcomes = await invocation.producer.sendBatchSettled(run.map((p) => p.message!), { deadline: invocation.deadline, stopOnFailure: true });
+          // Order: nothing of a group goes after a record of it that failed.
+          if (!run[0]!.message) return;
+          const outcomes = await invocation.producer.sendBatchSettled(
+            run.map((p) => p.message!),
+            { ...options, stopOnFailure: true },
+          );
           settle(run, outcomes);
-          broken = outcomes.some((o) => !o.result);
+          if (outcomes.some((o) => !o.result)) return;
         }
       }),
     );
   } else {
-    const byTopic = groupBy(usable, (p) => p.message!.topic);
-    await Promise.all(
+    const byTopic = groupBy(
+      prepared.filter((p) => p.message),
+      (p) => p.message!.topic,
+    );
+    await all(
       [...byTopic.values()].map(async (items) => {
-        const outcomes = await invocation.producer.sendBatchSettled(items.map((p) => p.message!), { deadline: invocation.deadline });
-        settle(items, outcomes);
+        settle(items, await invocation.producer.sendBatchSettled(items.map((p) => p.message!), options));
       }),
     );
   }
-  // Lambda requires the failures to name records of this batch; keep SQS's order.
-  const batchItemFailures: SQSBatchItemFailure[] = records.filter((r) => failed.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId }));
-  return { batchItemFailures };
 }

@@ -43,13 +43,34 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const TEXT = /^(text\/|application\/(json|xml|x-www-form-urlencoded))/;
+const TEXT = /^(text\/|application\/(json|xml|x-www-form-urlencoded)|application\/[^/;]+\+json)/i;
+
+function isUtf8(body: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A request the local endpoints cannot turn into an event: answered 400 with a stable code. */
+class LocalInputError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 function httpApiEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-  const binary = body.length > 0 && !TEXT.test(headers['content-type'] ?? '');
+  // As API Gateway does for binary media types; bytes that are not UTF-8 go as base64 too, so a
+  // raw body reaches the handler byte for byte.
+  const binary = body.length > 0 && (!TEXT.test(headers['content-type'] ?? '') || !isUtf8(body));
   return {
     version: '2.0',
     routeKey: `${req.method} ${url.pathname}`,
@@ -73,11 +94,48 @@ function httpApiEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV
   };
 }
 
-function sqsEvent(body: Buffer): SQSEvent {
-  const input = JSON.parse(body.toString('utf8') || '{}') as { Records?: SQSRecord[]; messages?: { body: string; attributes?: Record<string, string>; groupId?: string }[] };
-  if (input.Records) return { Records: input.Records };
+interface LocalMessage {
+  body: string;
+  attributes?: Record<string, string>;
+  groupId?: string;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function parseSqsInput(body: Buffer): { Records: unknown[] } | { messages: LocalMessage[] } {
+  let input: unknown;
+  try {
+    input = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new LocalInputError('INVALID_JSON', 'the request body is not valid JSON');
+  }
+  if (isObject(input) && Array.isArray(input.Records)) {
+    input.Records.forEach((record, i) => {
+      if (!isObject(record) || typeof record.messageId !== 'string' || record.messageId === '' || typeof record.body !== 'string') {
+        throw new LocalInputError('INVALID_EVENT', `Records[${i}] needs a messageId and a body (strings)`);
+      }
+    });
+    return { Records: input.Records };
+  }
+  if (!isObject(input) || !Array.isArray(input.messages) || input.messages.length === 0) {
+    throw new LocalInputError('INVALID_EVENT', 'send {"messages":[{"body":"...","attributes":{...},"groupId":"..."}]} or a full SQS event {"Records":[...]}');
+  }
+  input.messages.forEach((m, i) => {
+    const ok =
+      isObject(m) &&
+      typeof m.body === 'string' &&
+      (m.attributes === undefined || (isObject(m.attributes) && Object.values(m.attributes).every((v) => typeof v === 'string'))) &&
+      (m.groupId === undefined || (typeof m.groupId === 'string' && m.groupId !== ''));
+    if (!ok) throw new LocalInputError('INVALID_EVENT', `messages[${i}] needs a body string, attributes of strings and an optional groupId string`);
+  });
+  return { messages: input.messages as LocalMessage[] };
+}
+
+export function sqsEvent(body: Buffer): SQSEvent {
+  const input = parseSqsInput(body);
+  if ('Records' in input) return { Records: input.Records as SQSRecord[] };
   return {
-    Records: (input.messages ?? []).map((m, i) => ({
+    Records: input.messages.map((m, i) => ({
       messageId: randomUUID(),
       receiptHandle: randomUUID(),
       body: m.body,
@@ -117,7 +175,13 @@ export function createLocalServer(handlers: LocalHandlers): Server {
         send(result.statusCode, headers, result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString() : result.body);
       }
     } catch (err) {
-      send(500, { 'content-type': 'application/json' }, JSON.stringify({ error: { code: 'INTERNAL', message: (err as Error).message } }));
+      if (err instanceof LocalInputError) {
+        send(400, { 'content-type': 'application/json' }, JSON.stringify({ error: { code: err.code, message: err.message } }));
+        return;
+      }
+      // A handler that throws is a defect of ours; its details belong in the log, not the answer.
+      process.stderr.write(`local server: ${(err as Error).stack ?? String(err)}\n`);
+      send(500, { 'content-type': 'application/json' }, JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error' } }));
     }
   });
 }

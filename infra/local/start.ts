@@ -31,6 +31,8 @@ async function main(): Promise<void> {
     PRODUCER_GROUP: 'local-publisher',
     STATE_TABLE,
     TARGET_TOPIC: 'TopicTest',
+    // Locally any topic that is not reserved; a deployment lists its own (serverless.yml).
+    ALLOWED_TOPICS: '*',
     REFRESH_TOPICS: 'TopicTest',
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
     AWS_REGION: LOCAL_REGION,

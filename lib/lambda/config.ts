@@ -1,6 +1,7 @@
 // Adapter configuration from environment variables, read and checked once per container. A bad
 // variable stops the container with one error that names it.
 import type { ProducerOptions } from '../producer/options.ts';
+import { allowlistProblem, parseAllowlist } from './topic-policy.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -26,6 +27,8 @@ export interface AdapterConfig {
   idleConnectionLimitMs: number;
   accessKey: string | undefined;
   secretKey: string | undefined;
+  /** ALLOWED_TOPICS: topics (and * patterns) the functions may publish to for outside callers. */
+  allowedTopics: string[];
 }
 
 /** Every variable the adapter reads, with what it means; README lists the same. */
@@ -42,6 +45,7 @@ export const VARIABLES = {
   IDLE_CONNECTION_LIMIT_MS: 'replace broker connections idle longer than this (default 60000)',
   ROCKETMQ_ACCESS_KEY: 'ACL access key (with ROCKETMQ_SECRET_KEY)',
   ROCKETMQ_SECRET_KEY: 'ACL secret key (with ROCKETMQ_ACCESS_KEY)',
+  ALLOWED_TOPICS: 'topics the publish function and the bridge may publish to: names and * patterns, comma-separated (unset: none)',
 } as const;
 
 function integer(env: NodeJS.ProcessEnv, name: keyof typeof VARIABLES, fallback: number, min: number): number {
@@ -71,6 +75,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AdapterConfig 
   if (Boolean(accessKey) !== Boolean(secretKey)) {
     throw new ConfigError(accessKey ? 'ROCKETMQ_SECRET_KEY' : 'ROCKETMQ_ACCESS_KEY', 'ACL needs both the access key and the secret key');
   }
+  const allowedTopics = parseAllowlist(env.ALLOWED_TOPICS);
+  const badTopic = allowlistProblem(allowedTopics);
+  if (badTopic) throw new ConfigError('ALLOWED_TOPICS', badTopic);
   return {
     nameServers,
     producerGroup,
@@ -84,6 +91,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AdapterConfig 
     idleConnectionLimitMs: integer(env, 'IDLE_CONNECTION_LIMIT_MS', 60_000, 0),
     accessKey,
     secretKey,
+    allowedTopics,
   };
 }
 

@@ -14,6 +14,8 @@ import { producerOptions, readConfig, type AdapterConfig } from './config.ts';
 
 export interface Invocation {
   producer: Producer;
+  /** The container's configuration, read once. */
+  config: AdapterConfig;
   /** Epoch ms every send of this invocation must finish by. */
   deadline: number;
   requestId: string;
@@ -93,6 +95,7 @@ export class Engine {
     };
     return {
       producer,
+      config,
       deadline,
       requestId: context.awsRequestId,
       logger: this.logger,

@@ -1,8 +1,9 @@
 // HTTP shapes shared by the publish function and the local server: API Gateway HTTP API (payload
 // 2.0) and REST API (v1) events in, one response shape out, errors mapped to status codes by their
-// stable code, never by message text.
+// stable code, never by message text or class name. A 4xx names what the caller got wrong; a 5xx
+// gives the code and the request id, and leaves broker addresses and retries to the logs.
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
-import { ERROR_TABLE, RocketMQError, SendError } from '../errors.ts';
+import { ERROR_TABLE, errorSpec, RocketMQError, SendError } from '../errors.ts';
 
 export interface HttpRequest {
   method: string;
@@ -15,20 +16,7 @@ export function isV2(event: APIGatewayProxyEventV2 | APIGatewayProxyEvent): even
   return (event as APIGatewayProxyEventV2).version === '2.0';
 }
 
-export function toHttpRequest(event: APIGatewayProxyEventV2 | APIGatewayProxyEvent): HttpRequest {
-  const raw = event.body ?? '';
-  const body = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
-  if (isV2(event)) return { method: event.requestContext.http.method, path: event.rawPath, headers, body };
-  return { method: event.httpMethod, path: event.path, headers, body };
-}
-
-export function json(statusCode: number, payload: unknown): APIGatewayProxyResult {
-  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) };
-}
-
-/** An error the request itself caused: 400 with a stable code and the field at fault. */
+/** An error the request itself caused: a 4xx with a stable code and the field at fault. */
 export class RequestError extends Error {
   override name = 'RequestError';
   constructor(
@@ -36,35 +24,75 @@ export class RequestError extends Error {
     readonly field: string | undefined,
     message: string,
     readonly statusCode = 400,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
 
-/** 400/404/413 for what the caller sent, 502/503/504 for what the brokers did. */
-export function errorResponse(err: unknown): APIGatewayProxyResult {
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export function toHttpRequest(event: APIGatewayProxyEventV2 | APIGatewayProxyEvent): HttpRequest {
+  if (!event || typeof event !== 'object') throw new RequestError('INVALID_EVENT', undefined, 'not an API Gateway event');
+  const raw = typeof event.body === 'string' ? event.body : '';
+  // A text body arrives as a JS string; one with lone surrogates has no UTF-8 form to store.
+  if (!event.isBase64Encoded && LONE_SURROGATE.test(raw)) throw new RequestError('INVALID_BODY', 'body', 'the request body is not well-formed text');
+  const body = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) if (typeof value === 'string') headers[name.toLowerCase()] = value;
+  if (isV2(event)) return { method: event.requestContext?.http?.method ?? '', path: event.rawPath ?? '', headers, body };
+  return { method: event.httpMethod ?? '', path: event.path ?? '', headers, body };
+}
+
+export function json(statusCode: number, payload: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(payload) };
+}
+
+/** The HTTP status for a RocketMQ or client code: the caller's fault 4xx, ours or the cluster's 5xx. */
+export function statusFor(err: RocketMQError): number {
+  const clientSide = err.context.field !== undefined;
+  switch (err.code) {
+    case ERROR_TABLE.INVALID_ARGUMENT.code:
+      return 400;
+    case ERROR_TABLE.MESSAGE_ILLEGAL.code:
+      return clientSide ? 413 : 400; // refused before sending (size), or by the broker
+    case ERROR_TABLE.TOPIC_RESERVED.code:
+      return 403;
+    case ERROR_TABLE.NOT_FOUND_TOPIC_EXCEPTION.code:
+    case ERROR_TABLE.TOPIC_NOT_EXIST.code:
+      return 404;
+    case ERROR_TABLE.ACCESS_BROKER_TIMEOUT.code:
+      return 504;
+    case ERROR_TABLE.TOO_MANY_REQUESTS.code:
+    case ERROR_TABLE.CLIENT_CLOSED.code:
+    case ERROR_TABLE.NOT_STARTED.code:
+      return 503;
+    default:
+      if (err instanceof SendError && err.timedOut) return 504;
+      return err.retriable ? 503 : 502;
+  }
+}
+
+/** The response for any error; `requestId` goes into every 5xx so a caller can quote it. */
+export function errorResponse(err: unknown, requestId?: string): APIGatewayProxyResult {
   if (err instanceof RequestError) {
-    return json(err.statusCode, { error: { code: err.code, ...(err.field ? { field: err.field } : {}), message: err.message } });
+    return json(err.statusCode, { error: { code: err.code, ...(err.field ? { field: err.field } : {}), message: err.message } }, err.headers);
   }
   if (err instanceof RocketMQError) {
-    const rocketmqCode = err.code;
-    const body = (status: number) =>
-      json(status, {
-        error: {
-          code: err.codeName,
-          rocketmqCode,
-          retriable: err.retriable,
-          ...(err.context.field ? { field: err.context.field } : {}),
-          ...(err instanceof SendError ? { attempts: err.attempts, brokers: err.brokers } : {}),
-          message: err.message,
-        },
-      });
-    if (err.context.field && rocketmqCode === ERROR_TABLE.MESSAGE_ILLEGAL.code && err.name === 'ClientError') return body(413);
-    if (err.name === 'ClientError' && rocketmqCode === ERROR_TABLE.INVALID_ARGUMENT.code) return body(400);
-    if (rocketmqCode === ERROR_TABLE.NOT_FOUND_TOPIC_EXCEPTION.code) return body(404);
-    if ((err instanceof SendError && err.timedOut) || rocketmqCode === ERROR_TABLE.ACCESS_BROKER_TIMEOUT.code) return body(504);
-    if (err.retriable) return body(503);
-    return body(502);
+    const status = statusFor(err);
+    const field = err.context.field;
+    // What the caller sent is theirs to see; what the cluster did (addresses, attempts) is not.
+    const message = status < 500 && field !== undefined ? err.message : errorSpec(err.code).message + (err.context.topic ? ` (topic ${err.context.topic})` : '');
+    return json(status, {
+      error: {
+        code: err.codeName,
+        rocketmqCode: err.code,
+        retriable: err.retriable,
+        ...(field !== undefined ? { field } : {}),
+        message,
+        ...(status >= 500 && requestId ? { requestId } : {}),
+      },
+    });
   }
-  return json(500, { error: { code: 'INTERNAL', message: 'internal error' } });
+  return json(500, { error: { code: 'INTERNAL', message: 'internal error', ...(requestId ? { requestId } : {}) } });
 }

@@ -49,6 +49,10 @@ describe('packaged CloudFormation template', () => {
     }
   });
 
+  it('publishes to no topic for outside callers until the allowedTopics parameter lists some', () => {
+    for (const [, fn] of ofType('AWS::Lambda::Function')) expect(fn.Properties.Environment.Variables.ALLOWED_TOPICS).toBe('');
+  });
+
   it('feeds the bridge from SQS with partial batch responses and a concurrency cap', () => {
     const mapping = one('AWS::Lambda::EventSourceMapping');
 

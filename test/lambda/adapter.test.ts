@@ -30,6 +30,7 @@ describe('adapter configuration', () => {
     ['a timeout that is not a number', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', SEND_TIMEOUT_MS: '3s' }, 'SEND_TIMEOUT_MS'],
     ['unknown fault tables', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', FAULT_TABLES: '6.x' }, 'FAULT_TABLES'],
     ['an access key without its secret', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', ROCKETMQ_ACCESS_KEY: 'ak' }, 'ROCKETMQ_SECRET_KEY'],
+    ['an allowed topic that is no topic name', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', ALLOWED_TOPICS: 'orders, audit?' }, 'ALLOWED_TOPICS'],
   ];
   for (const [what, env, variable] of cases) {
     it(`names ${variable} for ${what}`, () => {
@@ -117,7 +118,7 @@ describe('cold start of the bundled artifact', () => {
 
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
       cwd: out, // no node_modules here: everything must be in the bundle
-      env: { PATH: process.env.PATH, NAMESRV_ADDR: stack.nameServer, PRODUCER_GROUP: 'cold-start', ...quiet },
+      env: { PATH: process.env.PATH, NAMESRV_ADDR: stack.nameServer, PRODUCER_GROUP: 'cold-start', ALLOWED_TOPICS: 'TopicTest', ...quiet },
       timeout: 30_000,
     });
 

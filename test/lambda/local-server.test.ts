@@ -4,6 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { RemotingClient } from '../../lib/remoting/remoting-client.ts';
+import { viewByOffsetId } from '../support/read-back.ts';
 
 const stack = inject('stack');
 const root = join(import.meta.dirname, '..', '..');
@@ -66,6 +68,37 @@ describe('local server (npm start)', () => {
 
     expect(await bridged.json()).toEqual({ batchItemFailures: [] });
     expect(((await refreshed.json()) as any).refreshFailures).toBe(0);
+  });
+
+  it('answers malformed input to its SQS endpoint with a 400 and a stable code, never a 500', async () => {
+    const cases: [string, string][] = [
+      ['{"messages":', 'INVALID_JSON'],
+      ['{"Records":[{}]}', 'INVALID_EVENT'],
+      ['{"messages":[{"body":7}]}', 'INVALID_EVENT'],
+      ['{"messages":[]}', 'INVALID_EVENT'],
+      ['[]', 'INVALID_EVENT'],
+    ];
+    for (const [body, code] of cases) {
+      const response = await fetch(`${base}/_local/sqs`, { method: 'POST', body });
+      const answer = (await response.json()) as any;
+
+      expect([response.status, answer.error.code]).toEqual([400, code]);
+    }
+  });
+
+  it('hands a text body that is not UTF-8 to the handler byte for byte', async () => {
+    const bytes = Buffer.from([0x61, 0xff, 0x62]);
+
+    const response = await fetch(`${base}/topics/TopicTest/messages`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: bytes });
+    const { result } = (await response.json()) as any;
+
+    expect(response.status).toBe(200);
+    const reader = new RemotingClient();
+    try {
+      expect((await viewByOffsetId(reader, result.offsetMsgId)).body.equals(bytes)).toBe(true);
+    } finally {
+      reader.shutdown();
+    }
   });
 
   it('shuts down cleanly on Ctrl-C', async () => {

@@ -1,5 +1,6 @@
 // The HTTP publish function invoked with real API Gateway event shapes, against the real brokers
 // and DynamoDB Local.
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { LOCAL_CREDENTIALS, localClient } from '../../infra/local/dynamodb.ts';
@@ -15,6 +16,7 @@ const table = `publish-${process.pid}`;
 Object.assign(process.env, {
   NAMESRV_ADDR: stack.nameServer,
   PRODUCER_GROUP: 'publish-fn',
+  ALLOWED_TOPICS: 'TopicTest,TopicBatch,LocalCluster,broker-*',
   STATE_TABLE: table,
   AWS_ENDPOINT_URL_DYNAMODB: endpoint,
   AWS_REGION: 'us-east-1',
@@ -27,8 +29,10 @@ const { handler } = await import('../../functions/publish/index.ts');
 const reader = new RemotingClient();
 const invoke = async (event: Parameters<typeof handler>[0]) => {
   const response = (await handler(event, lambdaContext())) as APIGatewayProxyResult;
-  return { status: response.statusCode, body: JSON.parse(response.body) };
+  return { status: response.statusCode, body: JSON.parse(response.body), headers: response.headers ?? {} };
 };
+const jsonPost = (path: string, payload: string, contentType = 'application/json') => invoke(httpApiEvent('POST', path, payload, { 'content-type': contentType }));
+const attempts = () => sharedEngine()['producer']?.stats.attempts ?? 0;
 
 beforeAll(async () => {
   const client = localClient(endpoint);
@@ -85,31 +89,134 @@ describe('HTTP publish function', () => {
     const oneway = await invoke(httpApiEvent('POST', '/topics/TopicTest/messages', JSON.stringify({ body: 'ow', mode: 'oneway' }), { 'content-type': 'application/json' }));
     const async = await invoke(httpApiEvent('POST', '/topics/TopicTest/messages', JSON.stringify({ body: 'as', mode: 'async' }), { 'content-type': 'application/json' }));
 
-    expect(oneway).toEqual({ status: 202, body: { accepted: true, mode: 'oneway' } });
+    expect([oneway.status, oneway.body]).toEqual([202, { accepted: true, mode: 'oneway' }]);
     expect(async.status).toBe(200);
     expect(async.body.result.status).toBe('SEND_OK');
   });
 
-  const bad: [string, string, string, number, string][] = [
-    ['invalid JSON', '{"body":', 'INVALID_JSON', 400, 'body'],
-    ['an unknown field', JSON.stringify({ body: 'x', priority: 1 }), 'INVALID_ARGUMENT', 400, 'message.priority'],
-    ['both body and bodyBase64', JSON.stringify({ body: 'x', bodyBase64: 'eA==' }), 'INVALID_ARGUMENT', 400, 'message.body'],
+  const bad: [string, string, string, number, string | undefined][] = [
+    ['invalid JSON', '{"body":', 'INVALID_JSON', 400, undefined],
+    ['JSON nested 10,000 deep', `{"body":${'['.repeat(10_000)}${']'.repeat(10_000)}}`, 'INVALID_JSON', 400, undefined],
+    ['a JSON null body', 'null', 'INVALID_ARGUMENT', 400, undefined],
+    ['an unknown field', JSON.stringify({ body: 'x', priority: 1 }), 'INVALID_ARGUMENT', 400, 'priority'],
+    ['both body and bodyBase64', JSON.stringify({ body: 'x', bodyBase64: 'eA==' }), 'INVALID_ARGUMENT', 400, 'body'],
+    ['a body that is null', JSON.stringify({ body: null }), 'INVALID_ARGUMENT', 400, 'body'],
+    ['a body that is a number', JSON.stringify({ body: 42 }), 'INVALID_ARGUMENT', 400, 'body'],
+    ['a body that is a boolean', JSON.stringify({ body: true }), 'INVALID_ARGUMENT', 400, 'body'],
+    ['a body that is an array', JSON.stringify({ body: [1, 2] }), 'INVALID_ARGUMENT', 400, 'body'],
+    ['unpadded base64', JSON.stringify({ bodyBase64: 'eA' }), 'INVALID_ARGUMENT', 400, 'bodyBase64'],
+    ['properties over the broker limit', JSON.stringify({ body: 'x', properties: { big: 'v'.repeat(33_000) } }), 'INVALID_ARGUMENT', 400, 'properties'],
+    ['a deliverAt past the 3-day timer limit', JSON.stringify({ body: 'x', deliverAt: Date.now() + 4 * 86_400_000 }), 'INVALID_ARGUMENT', 400, 'deliverAt'],
     ['a separator in a tag', JSON.stringify({ body: 'x', tags: 'a\u0002DELAY\u00013' }), 'INVALID_ARGUMENT', 400, 'tags'],
     ['a reserved property', JSON.stringify({ body: 'x', properties: { UNIQ_KEY: 'mine' } }), 'INVALID_ARGUMENT', 400, 'properties.UNIQ_KEY'],
     ['delay level 0', JSON.stringify({ body: 'x', delayLevel: 0 }), 'INVALID_ARGUMENT', 400, 'delayLevel'],
     ['an unknown mode', JSON.stringify({ body: 'x', mode: 'later' }), 'INVALID_ARGUMENT', 400, 'mode'],
-    ['a body over 4 MiB', JSON.stringify({ body: 'x'.repeat(4 * 1024 * 1024 + 1) }), 'MESSAGE_ILLEGAL', 413, 'body'],
+    ['an incompressible body over 4 MiB', JSON.stringify({ bodyBase64: randomBytes(4 * 1024 * 1024 + 1).toString('base64') }), 'MESSAGE_ILLEGAL', 413, 'body'],
   ];
   for (const [what, payload, code, status, field] of bad) {
-    it(`answers ${status} ${code} naming ${field} for ${what}, sending nothing`, async () => {
-      const sendsBefore = sharedEngine()['producer']?.stats.attempts ?? 0;
+    it(`answers ${status} ${code} naming ${field ?? 'no field'} for ${what}, sending nothing`, async () => {
+      const sendsBefore = attempts();
 
-      const response = await invoke(httpApiEvent('POST', '/topics/TopicTest/messages', payload, { 'content-type': 'application/json' }));
+      const response = await jsonPost('/topics/TopicTest/messages', payload);
 
       expect(response.status).toBe(status);
       expect(response.body.error.code).toBe(code);
       expect(response.body.error.field).toBe(field);
-      expect(sharedEngine()['producer']?.stats.attempts ?? 0).toBe(sendsBefore);
+      expect(attempts()).toBe(sendsBefore);
+    });
+  }
+
+  const badBatches: [string, string, string, string | undefined][] = [
+    ['a JSON null batch', 'null', 'INVALID_ARGUMENT', undefined],
+    ['a batch without messages', '{}', 'INVALID_ARGUMENT', 'messages'],
+    ['a batch with an unknown top-level field', '{"messages":[{"body":"a"}],"mode":"oneway"}', 'INVALID_ARGUMENT', 'mode'],
+    ['a null message in a batch', '{"messages":[{"body":"a"},null]}', 'INVALID_ARGUMENT', 'messages[1]'],
+    ['a bad tag in the third message', JSON.stringify({ messages: [{ body: 'a' }, { body: 'b' }, { body: 'c', tags: 'x\u0001y' }] }), 'INVALID_ARGUMENT', 'messages[2].tags'],
+    ['a body that is a number in the second message', JSON.stringify({ messages: [{ body: 'a' }, { body: 1 }] }), 'INVALID_ARGUMENT', 'messages[1].body'],
+    ['a delayed message in a batch', JSON.stringify({ messages: [{ body: 'a' }, { body: 'b', delayLevel: 3 }] }), 'INVALID_ARGUMENT', 'messages[1].delayLevel'],
+  ];
+  for (const [what, payload, code, field] of badBatches) {
+    it(`answers 400 ${code} naming ${field ?? 'no field'} for ${what}, sending nothing`, async () => {
+      const sendsBefore = attempts();
+
+      const response = await jsonPost('/topics/TopicBatch/messages/batch', payload);
+
+      expect([response.status, response.body.error.code, response.body.error.field]).toEqual([400, code, field]);
+      expect(attempts()).toBe(sendsBefore);
+    });
+  }
+
+  it('parses media types properly: any case, +json suffixes and parameters are JSON', async () => {
+    const payload = JSON.stringify({ body: 'typed', tags: 'kept', keys: ['media-1'] });
+
+    for (const type of ['Application/JSON', 'application/vnd.api+json', 'application/json; charset=UTF-8']) {
+      const { status, body } = await jsonPost('/topics/TopicTest/messages', payload, type);
+
+      expect(status).toBe(200);
+      const stored = await viewByOffsetId(reader, body.result.offsetMsgId);
+      expect([stored.body.toString(), stored.properties.get('TAGS')]).toEqual(['typed', 'kept']);
+    }
+  });
+
+  it('refuses a request without a content type (415), and JSON in another charset, sending nothing', async () => {
+    const sendsBefore = attempts();
+
+    const untyped = await invoke(httpApiEvent('POST', '/topics/TopicTest/messages', '{"body":"x"}'));
+    const latin1 = await jsonPost('/topics/TopicTest/messages', '{"body":"x"}', 'application/json; charset=iso-8859-1');
+    const rawBatch = await jsonPost('/topics/TopicBatch/messages/batch', 'x', 'text/plain');
+
+    expect([untyped.status, untyped.body.error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    expect([latin1.status, rawBatch.status]).toEqual([415, 415]);
+    expect(attempts()).toBe(sendsBefore);
+  });
+
+  it('refuses JSON that is not UTF-8 instead of replacing what it cannot read', async () => {
+    const bytes = Buffer.concat([Buffer.from('{"body":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+
+    const response = await invoke(httpApiEvent('POST', '/topics/TopicTest/messages', bytes, { 'content-type': 'application/json' }));
+
+    expect([response.status, response.body.error.code]).toEqual([400, 'INVALID_JSON']);
+  });
+
+  it('stores a raw text body byte for byte, invalid UTF-8 included', async () => {
+    const bytes = Buffer.from([0x68, 0x69, 0xff, 0xfe, 0x00]);
+
+    const { status, body } = await invoke(httpApiEvent('POST', '/topics/TopicTest/messages', bytes, { 'content-type': 'text/plain' }));
+
+    expect(status).toBe(200);
+    expect((await viewByOffsetId(reader, body.result.offsetMsgId)).body.equals(bytes)).toBe(true);
+  });
+
+  it('names the header when a raw request has a bad tag', async () => {
+    const response = await invoke(httpApiEvent('POST', '/topics/TopicTest/messages', 'x', { 'content-type': 'text/plain', 'x-rocketmq-tags': 'a\u0002b' }));
+
+    expect([response.status, response.body.error.field]).toEqual([400, 'x-rocketmq-tags']);
+  });
+
+  it('answers 400 for malformed percent-encoding in the topic and 405 with Allow for another method', async () => {
+    const badEncoding = await invoke(httpApiEvent('POST', '/topics/%E0%A4%A/messages', 'x', { 'content-type': 'text/plain' }));
+    const get = await invoke(httpApiEvent('GET', '/topics/TopicTest/messages', undefined));
+
+    expect([badEncoding.status, badEncoding.body.error.field]).toEqual([400, 'topic']);
+    expect([get.status, get.headers.allow]).toEqual([405, 'POST']);
+  });
+
+  const refusedTopics: [string, string, string][] = [
+    ['a retry topic', '%25RETRY%25some-group', 'TOPIC_RESERVED'],
+    ['a dead-letter topic', '%25DLQ%25some-group', 'TOPIC_RESERVED'],
+    ['a reply topic', 'LocalCluster_REPLY_TOPIC', 'TOPIC_RESERVED'],
+    ['the cluster name', 'LocalCluster', 'TOPIC_RESERVED'],
+    ['a broker name', 'broker-a', 'TOPIC_RESERVED'],
+    ['a topic outside ALLOWED_TOPICS', 'TopicOnlyA', 'TOPIC_NOT_ALLOWED'],
+  ];
+  for (const [what, topic, code] of refusedTopics) {
+    it(`answers 403 ${code} for ${what}, sending nothing`, async () => {
+      const sendsBefore = attempts();
+
+      const response = await jsonPost(`/topics/${topic}/messages`, '{"body":"x"}');
+
+      expect([response.status, response.body.error.code, response.body.error.field]).toEqual([403, code, 'topic']);
+      expect(attempts()).toBe(sendsBefore);
     });
   }
 

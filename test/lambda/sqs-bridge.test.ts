@@ -2,9 +2,12 @@
 // batchItemFailures must be readable from a broker, and every bad record fails alone.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { sharedEngine } from '../../lib/lambda/with-producer.ts';
+import { selectByShardingKey } from '../../lib/producer/queue-selector.ts';
 import { RemotingClient } from '../../lib/remoting/remoting-client.ts';
+import { NameServerClient } from '../../lib/route/name-server.ts';
+import { toPublishInfo } from '../../lib/route/publish-info.ts';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events.ts';
-import { queryByKey } from '../support/read-back.ts';
+import { decodeAll, queryByKey } from '../support/read-back.ts';
 import type { SQSRecord } from 'aws-lambda';
 
 const stack = inject('stack');
@@ -13,6 +16,7 @@ Object.assign(process.env, {
   NAMESRV_ADDR: stack.nameServer,
   PRODUCER_GROUP: 'sqs-bridge',
   TARGET_TOPIC: 'TopicTest',
+  ALLOWED_TOPICS: 'TopicBatch,TopicOrder,LocalCluster,Topic*Only*',
   POWERTOOLS_METRICS_DISABLED: 'true',
   POWERTOOLS_LOG_LEVEL: 'CRITICAL',
 });
@@ -26,6 +30,18 @@ afterAll(async () => {
   await engine.close();
   reader.shutdown();
 });
+
+/** Every stored copy of a key on both brokers (QUERY_MESSAGE answers each copy it indexed). */
+async function queryAllByKey(key: string, topic = 'TopicTest') {
+  await queryByKey(reader, brokers, topic, key); // wait until indexed
+  const copies = [];
+  for (const address of brokers) {
+    const extFields = { topic, key, maxNum: '32', beginTimestamp: '0', endTimestamp: String(Date.now() + 60_000) };
+    const response = await reader.invoke(address, { code: 12, extFields }, 3000);
+    if (response.code === 0 && response.body) copies.push(...decodeAll(response.body).filter((m) => (m.properties.get('KEYS') ?? '').split(' ').includes(key)));
+  }
+  return copies;
+}
 
 /** Reads a bridged record back by its SQS messageId, which the bridge sets as a key. */
 function storedFor(record: SQSRecord, topic = 'TopicTest', waitMs?: number) {
@@ -70,6 +86,99 @@ describe('SQS bridge', () => {
     expect(await storedFor(a1, 'TopicOrder')).toBeDefined();
     expect(await storedFor(b2, 'TopicOrder')).toBeDefined();
     expect(await storedFor(a3, 'TopicOrder', 1500)).toBeUndefined(); // never sent
+  });
+
+  it('fails a record to a retry topic and one with oversized properties alone, storing the rest once', async () => {
+    const good = Array.from({ length: 4 }, (_, i) => sqsRecord(`good ${i}`));
+    const retry = sqsRecord('into a retry queue', { topic: '%RETRY%some-group' });
+    const oversized = sqsRecord('too much', { big: 'v'.repeat(33 * 1024) });
+
+    const response = await handler(sqsEvent([good[0]!, retry, good[1]!, oversized, good[2]!, good[3]!]), lambdaContext());
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: retry.messageId }, { itemIdentifier: oversized.messageId }]);
+    for (const record of good) expect(await storedFor(record)).toBeDefined();
+    expect(await storedFor(oversized, 'TopicTest', 1000)).toBeUndefined();
+  });
+
+  it('sends a record delivered twice in one batch once, and fails both copies when they differ', async () => {
+    const twice = sqsRecord('delivered twice');
+    const copy = { ...twice, receiptHandle: 'AQEBother' };
+    const clash = sqsRecord('one body');
+    const clashCopy = { ...clash, body: 'another body' };
+    const sendsBefore = engine['producer']?.stats.attempts ?? 0;
+
+    const response = await handler(sqsEvent([twice, clash, copy, clashCopy]), lambdaContext());
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: clash.messageId }]);
+    const found = await queryAllByKey(twice.messageId);
+    expect(found.map((m) => m.body.toString())).toEqual(['delivered twice']);
+    expect(await storedFor(clash, 'TopicTest', 1000)).toBeUndefined();
+    expect((engine['producer']?.stats.attempts ?? 0) - sendsBefore).toBe(1);
+  });
+
+  it('sends nothing for an event whose record has no messageId, and fails the whole batch', async () => {
+    const good = sqsRecord('good but in a bad event');
+    const broken = { ...sqsRecord('no id'), messageId: undefined } as unknown as SQSRecord;
+
+    const response = await handler(sqsEvent([good, broken]), lambdaContext());
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: good.messageId }, { itemIdentifier: '' }]);
+    expect(await storedFor(good, 'TopicTest', 1000)).toBeUndefined();
+  });
+
+  it('answers events that are not SQS events without throwing', async () => {
+    for (const event of [{}, { Records: null }, { Records: 'x' }, { Records: [null] }, { Records: [{}] }]) {
+      const response = await handler(event as never, lambdaContext());
+
+      expect(Array.isArray(response.batchItemFailures)).toBe(true);
+    }
+  });
+
+  it('fails records to topics outside ALLOWED_TOPICS, reserved names and cluster names, unsent', async () => {
+    const outside = sqsRecord('not allowed', { topic: 'TopicElsewhere' });
+    const reply = sqsRecord('reply', { topic: 'LocalCluster_REPLY_TOPIC' });
+    const cluster = sqsRecord('cluster', { topic: stack.cluster });
+    const allowed = sqsRecord('allowed by pattern', { topic: 'TopicOnlyA' });
+    const attemptsBefore = engine['producer']?.stats.attempts ?? 0;
+
+    const response = await handler(sqsEvent([outside, reply, cluster, allowed]), lambdaContext());
+
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([outside.messageId, reply.messageId, cluster.messageId]);
+    expect(await storedFor(allowed, 'TopicOnlyA')).toBeDefined();
+    expect((engine['producer']?.stats.attempts ?? 0) - attemptsBefore).toBe(1);
+  });
+
+  it('stores attributes as properties, the tags and keys attributes as tags and keys, binary ones as base64', async () => {
+    const record = sqsRecord('with attributes', { tags: 'TagQ', keys: 'order-7, customer-3', region: 'eu', count: '12' });
+    record.messageAttributes.blob = { binaryValue: Buffer.from([1, 2, 255]).toString('base64'), stringListValues: [], binaryListValues: [], dataType: 'Binary' };
+
+    const response = await handler(sqsEvent([record]), lambdaContext());
+
+    expect(response.batchItemFailures).toEqual([]);
+    const stored = (await storedFor(record))!;
+    expect(stored.body.toString()).toBe('with attributes');
+    expect(stored.properties.get('TAGS')).toBe('TagQ');
+    expect(stored.properties.get('KEYS')).toBe(`${record.messageId} order-7 customer-3`);
+    expect(Object.fromEntries(stored.properties)).toMatchObject({ region: 'eu', count: '12', blob: 'AQL/' });
+    expect(stored.properties.has('topic')).toBe(false);
+  });
+
+  it('sends a FIFO group with its MessageGroupId as the sharding key, all to the queue Java would pick', async () => {
+    const records = [1, 2, 3].map((n) => sqsRecord(`g${n}`, { topic: 'TopicOrder' }, { groupId: 'customer-42', sequence: n }));
+
+    const response = await handler(sqsEvent(records), lambdaContext());
+
+    expect(response.batchItemFailures).toEqual([]);
+    const route = await new NameServerClient(reader, [stack.nameServer], 3000).getRoute('TopicOrder');
+    const expected = selectByShardingKey(toPublishInfo('TopicOrder', route!).messageQueues, 'customer-42');
+    const expectedBroker = route!.brokerDatas.find((b) => b.brokerName === expected.brokerName)!.brokerAddrs['0']!;
+    // Looked up on the expected broker only: found there, or not at all.
+    const stored = await Promise.all(records.map((r) => queryByKey(reader, [expectedBroker], 'TopicOrder', r.messageId)));
+    for (const message of stored) {
+      expect(message!.properties.get('__SHARDINGKEY')).toBe('customer-42');
+      expect(message!.queueId).toBe(expected.queueId);
+    }
+    expect(stored.map((m) => m!.queueOffset)).toEqual([0, 1, 2].map((i) => stored[0]!.queueOffset + i));
   });
 
   it('fails a record that names no topic when no TARGET_TOPIC is configured', () => {

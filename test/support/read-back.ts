@@ -10,7 +10,8 @@ export async function viewByOffsetId(remoting: RemotingClient, offsetMsgId: stri
   return parseViewResponse(await remoting.invoke(address, viewMessageRequest(commitLogOffset), 3000), address);
 }
 
-function decodeAll(body: Buffer): StoredMessage[] {
+/** Messages of a QUERY_MESSAGE or PULL_MESSAGE body, one after another. */
+export function decodeAll(body: Buffer): StoredMessage[] {
   const messages: StoredMessage[] = [];
   for (let offset = 0; offset + 4 <= body.length; ) {
     const size = body.readInt32BE(offset);

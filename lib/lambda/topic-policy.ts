@@ -1,0 +1,65 @@
+// Which topics callers from outside (an HTTP request, an SQS record) may name. Two rules, checked
+// before anything is sent:
+// - reserved names are refused whatever the allowlist says: names with "%" (retry "%RETRY%g",
+//   dead-letter "%DLQ%g", light queues "%LMQ%", another namespace's "ns%topic") and reply topics
+//   ("<cluster>_REPLY_TOPIC"); broker and cluster names are refused by the producer, which knows
+//   them from the route (SendOptions.refuseClusterTopics);
+// - the allowlist (ALLOWED_TOPICS): exact names and "*" patterns. Unset means no topic: a function
+//   publishes nowhere until its operator says where (the bridge's TARGET_TOPIC counts as named).
+
+export interface TopicRefusal {
+  code: 'TOPIC_RESERVED' | 'TOPIC_NOT_ALLOWED';
+  message: string;
+}
+
+export interface TopicPolicy {
+  /** Why `topic` may not be published to from outside, or undefined when it may. */
+  refusal(topic: string): TopicRefusal | undefined;
+}
+
+const PATTERN = /^[|a-zA-Z0-9_*-]{1,127}$/;
+
+/** Checks the entries of ALLOWED_TOPICS; returns the bad one's complaint, or undefined. */
+export function allowlistProblem(entries: readonly string[]): string | undefined {
+  const bad = entries.find((entry) => !PATTERN.test(entry));
+  return bad === undefined ? undefined : `"${bad}" is neither a topic name nor a pattern of [|a-zA-Z0-9_-] and *`;
+}
+
+export function parseAllowlist(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}
+
+function matcher(entry: string): (topic: string) => boolean {
+  if (!entry.includes('*')) return (topic) => topic === entry;
+  const source = entry
+    .split('*')
+    .map((part) => part.replace(/[|-]/g, '\\$&'))
+    .join('.*');
+  const pattern = new RegExp(`^${source}$`);
+  return (topic) => pattern.test(topic);
+}
+
+export function reservedReason(topic: string): string | undefined {
+  if (topic.includes('%')) return `"${topic}" contains "%": retry, dead-letter and namespaced names are not published to from outside`;
+  if (topic.endsWith('_REPLY_TOPIC')) return `"${topic}" is a request-reply topic`;
+  return undefined;
+}
+
+/** `allowed`: ALLOWED_TOPICS entries; `named`: topics the operator configured elsewhere (TARGET_TOPIC). */
+export function topicPolicy(allowed: readonly string[], named: readonly string[] = []): TopicPolicy {
+  const matchers = [...allowed, ...named].map(matcher);
+  return {
+    refusal(topic) {
+      const reserved = reservedReason(topic);
+      if (reserved) return { code: 'TOPIC_RESERVED', message: reserved };
+      if (matchers.some((matches) => matches(topic))) return undefined;
+      return {
+        code: 'TOPIC_NOT_ALLOWED',
+        message: allowed.length === 0 ? 'ALLOWED_TOPICS is not set: this function publishes to no topic until it is' : `"${topic}" is not in ALLOWED_TOPICS`,
+      };
+    },
+  };
+}
