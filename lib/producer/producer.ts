@@ -94,6 +94,7 @@ export class Producer {
       defaultTopicQueueNums: o.defaultTopicQueueNums,
       refreshIntervalMs: o.pollNameServerInterval,
       ...(this.sync ? { onFetched: (topic, route, at) => this.sync!.onRouteFetched(topic, route, at) } : {}),
+      track: (work) => void this.track(work),
     });
     this.faults = o.sendLatencyFaultEnable ? new LatencyFaultTolerance(this.sync ? this.sync.faultStore() : localFaults, o.faultTables) : null;
     this.selector = new QueueSelector(this.faults);
@@ -259,7 +260,8 @@ export class Producer {
 
     let info: TopicPublishInfo;
     try {
-      info = await this.routes.publishInfo(prepared.wireTopic);
+      // An old route is served at once; its refresh runs beside this send, bounded by the caller's deadline.
+      info = await this.routes.publishInfo(prepared.wireTopic, { deadline: end }, { deadline: options.deadline });
     } catch (err) {
       const e = err as RocketMQError;
       return fail(errorSpec(e.code), e.message, false, err);

@@ -18,14 +18,19 @@ export class NameServerClient {
     this.current = Math.floor(Math.random() * addresses.length);
   }
 
-  /** The route of `topic`, or null when the name servers do not know it. */
-  async getRoute(topic: string): Promise<TopicRouteData | null> {
+  /** The route of `topic`, or null when the name servers do not know it; never runs past `deadline`. */
+  async getRoute(topic: string, deadline = Number.POSITIVE_INFINITY): Promise<TopicRouteData | null> {
     const failures: string[] = [];
     for (let i = 0; i < this.addresses.length; i++) {
       const index = (this.current + i) % this.addresses.length;
       const address = this.addresses[index]!;
+      const timeoutMs = Math.min(this.timeoutMs, deadline - Date.now());
+      if (timeoutMs <= 0) {
+        failures.push(`${address}: not asked, no time left`);
+        break;
+      }
       try {
-        const response = await this.remoting.invoke(address, routeRequest(topic), this.timeoutMs);
+        const response = await this.remoting.invoke(address, routeRequest(topic), timeoutMs);
         const route = parseRouteResponse(decodeRouteResponse(response), topic, address);
         this.current = index;
         return route;

@@ -1,8 +1,11 @@
 // Topic publish info per topic, refreshed lazily (a Lambda has no background timers): a route
-// older than the refresh interval is fetched again on next use, and a failed refresh keeps the
-// old route (MQClientInstance keeps its table when the name server does not answer). A topic the
-// name servers do not know borrows the default topic's route (TBW102) with capped queue counts,
-// so the broker auto-creates it on first send (DefaultMQProducerImpl.tryToFindTopicPublishInfo).
+// older than the refresh interval is served at once and fetched again beside the send that found
+// it old, so a slow or frozen name server never spends a send's budget. One refresh per topic is
+// in flight; after a failure the next waits (1 s, doubling up to the refresh interval), and the old
+// route stays (MQClientInstance keeps its table when the name server does not answer). Only a
+// topic with no route at all waits for the name server. A topic the name servers do not know
+// borrows the default topic's route (TBW102) with capped queue counts, so the broker auto-creates
+// it on first send (DefaultMQProducerImpl.tryToFindTopicPublishInfo).
 import { rocketError } from '../errors.ts';
 import type { NameServerClient } from './name-server.ts';
 import { capDefaultTopicRoute, isUsable, toPublishInfo, type TopicPublishInfo } from './publish-info.ts';
@@ -17,12 +20,30 @@ export interface RouteCacheOptions {
   now?: () => number;
   /** Called with every real route fetched from a name server (not with TBW102 stand-ins). */
   onFetched?: (topic: string, route: TopicRouteData, fetchedAt: number) => void;
+  /** Hands over a background refresh, so whoever owns the work (flush) can wait for it. */
+  track?: (work: Promise<unknown>) => void;
 }
 
 interface Entry {
   info: TopicPublishInfo;
   fetchedAt: number;
+  /** No background refresh before this (a failed one backs off). */
+  retryAt: number;
+  failures: number;
 }
+
+/** When a lookup must end: each name server is asked for at most its timeout, and never past this. */
+export interface LookupBounds {
+  /** Epoch ms; a lookup never runs past it. */
+  deadline?: number;
+}
+
+const FIRST_BACKOFF_MS = 1000;
+/**
+ * A background refresh gives each name server at most this long: a healthy one answers in
+ * milliseconds, and the invocation that started it waits for it before returning.
+ */
+export const BACKGROUND_LOOKUP_MS = 1000;
 
 export class RouteCache {
   private readonly entries = new Map<string, Entry>();
@@ -32,6 +53,7 @@ export class RouteCache {
   private readonly refreshIntervalMs: number;
   private readonly now: () => number;
   private readonly onFetched: RouteCacheOptions['onFetched'];
+  private readonly track: RouteCacheOptions['track'];
   /** Name server lookups made, for tests and metrics. */
   lookups = 0;
 
@@ -44,18 +66,23 @@ export class RouteCache {
     this.refreshIntervalMs = options.refreshIntervalMs ?? 30_000;
     this.now = options.now ?? Date.now;
     this.onFetched = options.onFetched;
+    this.track = options.track;
   }
 
-  /** Publish info for `topic`, from the cache while fresh. Throws NOT_FOUND_TOPIC_EXCEPTION. */
-  async publishInfo(topic: string): Promise<TopicPublishInfo> {
+  /**
+   * Publish info for `topic`: the cached route at once (refreshed in the background when old),
+   * or, for a topic not seen yet, the name server's answer. Throws NOT_FOUND_TOPIC_EXCEPTION.
+   * `background` bounds a background refresh (a Lambda's deadline), `bounds` the lookup awaited.
+   */
+  async publishInfo(topic: string, bounds: LookupBounds = {}, background: LookupBounds = {}): Promise<TopicPublishInfo> {
     const entry = this.entries.get(topic);
-    if (entry && this.now() - entry.fetchedAt < this.refreshIntervalMs) return entry.info;
-    try {
-      return await this.refresh(topic);
-    } catch (err) {
-      if (entry) return entry.info; // keep serving the last known route
-      throw err;
+    if (!entry) return this.refresh(topic, bounds);
+    if (this.now() - entry.fetchedAt >= this.refreshIntervalMs && this.now() >= entry.retryAt && !this.inFlight.has(topic)) {
+      const deadline = Math.min(background.deadline ?? Number.POSITIVE_INFINITY, Date.now() + BACKGROUND_LOOKUP_MS);
+      const work = this.refresh(topic, { deadline }).catch(() => undefined); // counted in the entry
+      this.track?.(work);
     }
+    return entry.info;
   }
 
   peek(topic: string): TopicPublishInfo | undefined {
@@ -65,8 +92,13 @@ export class RouteCache {
   /** Uses a route obtained elsewhere (e.g. shared state) as if fetched at `fetchedAt`. */
   put(topic: string, route: TopicRouteData, fetchedAt = this.now()): TopicPublishInfo {
     const info = toPublishInfo(topic, route);
-    this.entries.set(topic, { info, fetchedAt });
+    this.entries.set(topic, { info, fetchedAt, retryAt: 0, failures: 0 });
     return info;
+  }
+
+  /** When the cached route of `topic` was fetched, for a caller that keeps its age. */
+  fetchedAt(topic: string): number | undefined {
+    return this.entries.get(topic)?.fetchedAt;
   }
 
   invalidate(topic: string): void {
@@ -74,23 +106,32 @@ export class RouteCache {
   }
 
   /** Fetches now (one lookup per topic at a time). Resolves to the new info. */
-  refresh(topic: string): Promise<TopicPublishInfo> {
+  refresh(topic: string, bounds: LookupBounds = {}): Promise<TopicPublishInfo> {
     let pending = this.inFlight.get(topic);
     if (!pending) {
-      pending = this.fetch(topic).finally(() => this.inFlight.delete(topic));
+      pending = this.fetch(topic, bounds)
+        .catch((err: unknown) => {
+          const entry = this.entries.get(topic);
+          if (entry) {
+            entry.failures += 1;
+            entry.retryAt = this.now() + Math.min(this.refreshIntervalMs, FIRST_BACKOFF_MS * 2 ** (entry.failures - 1));
+          }
+          throw err;
+        })
+        .finally(() => this.inFlight.delete(topic));
       this.inFlight.set(topic, pending);
     }
     return pending;
   }
 
-  private async fetch(topic: string): Promise<TopicPublishInfo> {
+  private async fetch(topic: string, bounds: LookupBounds): Promise<TopicPublishInfo> {
     this.lookups += 1;
-    const route = await this.nameServer.getRoute(topic);
+    const route = await this.nameServer.getRoute(topic, bounds.deadline);
     let info = route ? toPublishInfo(topic, route) : undefined;
     if (route && isUsable(info)) this.onFetched?.(topic, route, this.now());
     if (!isUsable(info) && topic !== this.defaultTopic) {
       this.lookups += 1;
-      const fallback = await this.nameServer.getRoute(this.defaultTopic);
+      const fallback = await this.nameServer.getRoute(this.defaultTopic, bounds.deadline);
       if (fallback) info = toPublishInfo(topic, capDefaultTopicRoute(fallback, this.defaultTopicQueueNums), true);
     }
     if (!isUsable(info)) {
@@ -101,7 +142,7 @@ export class RouteCache {
         { topic },
       );
     }
-    this.entries.set(topic, { info, fetchedAt: this.now() });
+    this.entries.set(topic, { info, fetchedAt: this.now(), retryAt: 0, failures: 0 });
     return info;
   }
 }

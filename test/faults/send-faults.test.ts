@@ -1,12 +1,13 @@
 // A real broker killed in the middle of a stream of sync sends.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createProducer, type SendResult } from '../../lib/index.ts';
-import { brokerControl } from '../../infra/local/stack.ts';
+import { brokerControl, serviceControl } from '../../infra/local/stack.ts';
 
 const stack = inject('stack');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 afterAll(async () => {
+  serviceControl.thaw('nameServer');
   brokerControl.thaw('broker-a');
   if (!brokerControl.isRunning('broker-a')) await brokerControl.restart('broker-a');
 });
@@ -53,5 +54,33 @@ describe('broker-a killed mid-stream', () => {
     expect(whileDown.length).toBeGreaterThan(0);
     expect(whileDown.every((r) => r.queue.brokerName === 'broker-b')).toBe(true);
     expect(results.slice(-20).some((r) => r.queue.brokerName === 'broker-a')).toBe(true);
+  });
+});
+
+describe('name server frozen while routes are cached', () => {
+  it('fails no send: the old route is served and refreshed beside the sends, backing off', async () => {
+    const producer = createProducer({ nameServers: [stack.nameServer], producerGroup: 'frozen-namesrv', pollNameServerInterval: 200 });
+    await producer.start({ warmTopics: ['TopicTest'] });
+    const errors: unknown[] = [];
+    let sent = 0;
+
+    serviceControl.freeze('nameServer');
+    const until = Date.now() + 6000;
+    try {
+      while (Date.now() < until) {
+        await producer.send({ topic: 'TopicTest', body: `while frozen ${sent}` }).then(() => (sent += 1), (e) => errors.push(e));
+        await sleep(20);
+      }
+    } finally {
+      serviceControl.thaw('nameServer');
+    }
+    await producer.flush();
+    await producer.shutdown();
+
+    expect(errors).toEqual([]);
+    expect(sent).toBeGreaterThan(50);
+    // Lookups were tried while frozen, but backed off: far fewer than one per send.
+    expect(producer.routes.lookups).toBeGreaterThan(1);
+    expect(producer.routes.lookups).toBeLessThan(sent / 4);
   });
 });

@@ -72,6 +72,53 @@ describe('routes from the real name server', () => {
     expect(cache.lookups).toBe(2);
   });
 
+  it('serves an old route at once and refreshes it beside the send, one lookup at a time, backing off after a failure', async () => {
+    // Fake: a name server that answers the first lookup with the real route, then goes silent
+    // (a frozen process), which the real one cannot be made to do for one test only.
+    const real = (await nameServer.getRoute('TopicTest'))!;
+    let answering = true;
+    const frozen = await startFakePeer(({ header, socket }) => {
+      if (answering) respond(socket, header.opaque, 0, {}, Buffer.from(JSON.stringify(real)));
+    });
+    const work: Promise<unknown>[] = [];
+    let now = 0;
+    const cache = new RouteCache(new NameServerClient(remoting, [frozen.address], 3000), { refreshIntervalMs: 1000, now: () => now, track: (w) => work.push(w) });
+    await cache.publishInfo('TopicTest');
+    answering = false;
+    now = 1000;
+
+    const served = await cache.publishInfo('TopicTest');
+    const again = await cache.publishInfo('TopicTest');
+    const lookupsWhileInFlight = cache.lookups;
+    await Promise.all(work); // the background lookup gives up (BACKGROUND_LOOKUP_MS)
+    const afterFailure = await cache.publishInfo('TopicTest');
+    const lookupsInBackoff = cache.lookups;
+    now = 1000 + 1000; // the first backoff is 1 s
+    await cache.publishInfo('TopicTest');
+    await Promise.all(work);
+    await frozen.close();
+
+    expect([served, again, afterFailure].every((info) => info.messageQueues.length === 8)).toBe(true);
+    expect(lookupsWhileInFlight).toBe(2); // the first answered, one refresh for both sends
+    expect(lookupsInBackoff).toBe(2);
+    expect(cache.lookups).toBe(3);
+    expect(work).toHaveLength(2);
+  });
+
+  it('never waits for a lookup past the deadline it is given', async () => {
+    const silent = await startFakePeer(() => undefined);
+    const cache = new RouteCache(new NameServerClient(remoting, [silent.address], 3000));
+    const deadline = Date.now() + 200;
+
+    const error = await cache.publishInfo('TopicTest', { deadline }).catch((err: RocketMQError) => err);
+    const finished = Date.now();
+    await silent.close();
+
+    expect((error as RocketMQError).codeName).toBe('NO_NAME_SERVER_EXCEPTION');
+    expect(finished).toBeGreaterThanOrEqual(deadline - 5);
+    expect(finished - deadline).toBeLessThan(2000); // ended by the deadline, not by the 3 s timeout
+  });
+
   it('fails over from a name server that cannot answer, and stays on the one that did', async () => {
     // Fake: a name server that answers "not ready" (SYSTEM_ERROR) on demand.
     const sick = await startFakePeer(({ header, socket }) => respond(socket, header.opaque, 1, { remark: 'name server not ready' }));
