@@ -2,14 +2,24 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    globalSetup: ['test/setup/global.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     maxWorkers: 2,
     projects: [
       {
         extends: true,
-        test: { name: 'services', include: ['test/**/*.test.ts'], exclude: ['test/faults/**'] },
+        test: {
+          name: 'services',
+          globalSetup: ['test/setup/global.ts'],
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/faults/**', 'test/infra/**'],
+        },
+      },
+      {
+        // The local stack's own layout, checked without a running service: no global setup here,
+        // so running these alone starts no stack.
+        extends: true,
+        test: { name: 'infra', include: ['test/infra/**/*.test.ts'] },
       },
       {
         // Tests that stop, kill or freeze a broker: after everything else, one file at a time,
@@ -17,6 +27,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'faults',
+          globalSetup: ['test/setup/global.ts'],
           include: ['test/faults/**/*.test.ts'],
           fileParallelism: false,
           // A graceful broker stop alone takes about 15 s.

@@ -1,8 +1,7 @@
 // npm run stack:up | stack:status | stack:down, and by hand:
 //   tsx infra/local/cli.ts broker <stop|kill|freeze|thaw|restart> <broker-a|broker-b>
-import { BROKER_NAMES, type BrokerName } from './config.ts';
+import type { BrokerName } from './config.ts';
 import { StackError } from './errors.ts';
-import { brokerControl, describe, down, readState, up } from './stack.ts';
 
 const BROKER_ACTIONS = ['stop', 'kill', 'freeze', 'thaw', 'restart'] as const;
 type BrokerAction = (typeof BROKER_ACTIONS)[number];
@@ -12,6 +11,12 @@ function print(value: unknown): void {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Loaded here rather than at the top: config.ts refuses a bad STACK_PORT_OFFSET as it loads, and
+  // the refusal should print as one sentence like every other StackError.
+  const [{ BROKER_NAMES }, { brokerControl, describe, down, readState, up }] = await Promise.all([
+    import('./config.ts'),
+    import('./stack.ts'),
+  ]);
   const [command, ...rest] = argv;
   switch (command) {
     case 'up': {

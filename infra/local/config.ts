@@ -3,27 +3,27 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parsePortOffset, stackPorts } from './ports.ts';
 
 export const ROCKETMQ_VERSION = '5.3.3';
 export const CLUSTER_NAME = 'LocalCluster';
 export const HOST = '127.0.0.1';
 
-/** Added to every port below, so two stacks (two checkouts) can run side by side. */
-const portOffset = Number.parseInt(process.env.STACK_PORT_OFFSET ?? '0', 10) || 0;
+/**
+ * STACK_PORT_OFFSET shifts every port, so two stacks (two checkouts) can run side by side. A value
+ * that could make two stacks share a port is refused here, as this module loads, before anything
+ * starts; entry points load the stack lazily so that refusal prints like any other StackError.
+ */
+export const PORT_OFFSET = parsePortOffset(process.env.STACK_PORT_OFFSET);
+export const PORTS = stackPorts(PORT_OFFSET);
 
-export const NAMESRV_PORT = 19876 + portOffset;
-export const DYNAMODB_LOCAL_PORT = 18000 + portOffset;
+export const NAMESRV_PORT = PORTS.nameServer;
+export const DYNAMODB_LOCAL_PORT = PORTS.dynamodbLocal;
 /** dynalite, embedded in `npm start`. */
-export const DYNALITE_PORT = 18001 + portOffset;
+export const DYNALITE_PORT = PORTS.dynalite;
 
 export type BrokerName = 'broker-a' | 'broker-b';
 export const BROKER_NAMES: readonly BrokerName[] = ['broker-a', 'broker-b'];
-
-/** A broker listens on `port`, its VIP channel on port - 2 and its HA service on port + 1. */
-export const BROKER_PORTS: Record<BrokerName, number> = {
-  'broker-a': 20911 + portOffset,
-  'broker-b': 21911 + portOffset,
-};
 
 export interface TopicSpec {
   name: string;
@@ -50,7 +50,7 @@ export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)
 export const CACHE_DIR = process.env.STACK_CACHE_DIR ?? join(REPO_ROOT, '.cache');
 
 /** Stores, logs, pid state. Fixed per port offset so `status` and `down` find a running stack. */
-export const STACK_DIR = process.env.STACK_DIR ?? join(tmpdir(), `rocketmq-lambda-stack-${portOffset}`);
+export const STACK_DIR = process.env.STACK_DIR ?? join(tmpdir(), `rocketmq-lambda-stack-${PORT_OFFSET}`);
 export const STATE_FILE = join(STACK_DIR, 'stack.json');
 
 export const BOOT_TIMEOUT_MS = 90_000;

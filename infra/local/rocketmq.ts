@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BOOT_TIMEOUT_MS,
-  BROKER_PORTS,
   CLUSTER_NAME,
   HOST,
   NAMESRV_PORT,
+  PORTS,
   STACK_DIR,
   type BrokerName,
   type TopicSpec,
@@ -66,7 +66,7 @@ export async function startNameServer(lib: string): Promise<SpawnedService> {
 }
 
 export function brokerConfig(name: BrokerName): string {
-  const port = BROKER_PORTS[name];
+  const ports = PORTS.brokers[name];
   const store = join(STACK_DIR, name, 'store');
   return [
     `brokerClusterName=${CLUSTER_NAME}`,
@@ -75,8 +75,8 @@ export function brokerConfig(name: BrokerName): string {
     `namesrvAddr=${HOST}:${NAMESRV_PORT}`,
     `brokerIP1=${HOST}`,
     `bindAddress=${HOST}`,
-    `listenPort=${port}`,
-    `haListenPort=${port + 1}`,
+    `listenPort=${ports.listen}`,
+    `haListenPort=${ports.ha}`,
     `storePathRootDir=${store}`,
     `storePathCommitLog=${join(store, 'commitlog')}`,
     // 1 GiB commit log files and 6 MB consume queues by default; these are sparse but still mapped.
@@ -102,7 +102,7 @@ export async function startBroker(lib: string, name: BrokerName): Promise<Broker
     cwd: home,
     env: serviceEnv(home),
   });
-  const address = `${HOST}:${BROKER_PORTS[name]}`;
+  const address = `${HOST}:${PORTS.brokers[name].listen}`;
   await waitForLogLine(
     service,
     /The broker\[.*\] boot success/,

@@ -5,12 +5,12 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { connect, createServer } from 'node:net';
 import {
   BROKER_NAMES,
-  BROKER_PORTS,
   CLUSTER_NAME,
   DEFAULT_TOPICS,
   DYNAMODB_LOCAL_PORT,
   HOST,
   NAMESRV_PORT,
+  PORTS,
   ROCKETMQ_VERSION,
   STACK_DIR,
   STATE_FILE,
@@ -114,7 +114,7 @@ function portFree(port: number): Promise<boolean> {
 }
 
 async function checkPorts(withDynamoDb: boolean): Promise<void> {
-  const ports = [NAMESRV_PORT, ...BROKER_NAMES.flatMap((b) => [BROKER_PORTS[b] - 2, BROKER_PORTS[b], BROKER_PORTS[b] + 1])];
+  const ports = [NAMESRV_PORT, ...Object.values(PORTS.brokers).flatMap((b) => [b.vip, b.listen, b.ha])];
   if (withDynamoDb) ports.push(DYNAMODB_LOCAL_PORT);
   const taken: number[] = [];
   for (const port of ports) if (!(await portFree(port))) taken.push(port);

@@ -2,11 +2,8 @@
 // NAMESRV_ADDR when set) and embedded DynamoDB (dynalite), and serves the real function handlers
 // on http://localhost:3000 (PORT) as AWS would invoke them. Ctrl-C stops everything it started.
 import type { AddressInfo } from 'node:net';
-import { DYNALITE_PORT } from './config.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, localClient, startDynalite } from './dynamodb.ts';
 import { StackError } from './errors.ts';
 import { createLocalServer } from './server.ts';
-import { describe, down, up } from './stack.ts';
 import { ensureTable } from '../table.ts';
 
 const STATE_TABLE = 'rocketmq-lambda-state';
@@ -14,6 +11,10 @@ const STATE_TABLE = 'rocketmq-lambda-state';
 let ownsStack = false;
 
 async function main(): Promise<void> {
+  // Loaded here rather than at the top: config.ts refuses a bad STACK_PORT_OFFSET as it loads, and
+  // the refusal should print as one sentence like every other StackError.
+  const [{ DYNALITE_PORT }, { LOCAL_CREDENTIALS, LOCAL_REGION, localClient, startDynalite }, { describe, down, up }] =
+    await Promise.all([import('./config.ts'), import('./dynamodb.ts'), import('./stack.ts')]);
   let nameServer = process.env.NAMESRV_ADDR;
   if (!nameServer) {
     const { state, reused } = await up({ dynamodb: false });
@@ -93,6 +94,6 @@ async function main(): Promise<void> {
 
 main().catch(async (err: unknown) => {
   process.stderr.write(`${err instanceof StackError ? err.message : (err as Error).stack}\n`);
-  if (ownsStack) await down(); // nothing left running after a failed start
+  if (ownsStack) await (await import('./stack.ts')).down(); // nothing left running after a failed start
   process.exit(1);
 });

@@ -7,9 +7,9 @@
 //   http(s)://...     any endpoint
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { startDynalite, type EmbeddedDynamoDb } from '../../infra/local/dynamodb.ts';
+import type { EmbeddedDynamoDb } from '../../infra/local/dynamodb.ts';
 import { StackError } from '../../infra/local/errors.ts';
-import { describe, down, up, type StackInfo } from '../../infra/local/stack.ts';
+import type { StackInfo } from '../../infra/local/stack.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,9 +20,12 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const choice = process.env.TEST_DYNAMODB ?? 'local';
-  let started: Awaited<ReturnType<typeof up>>;
+  let stack: typeof import('../../infra/local/stack.ts');
+  let started: Awaited<ReturnType<typeof stack.up>>;
   try {
-    started = await up({ dynamodb: choice === 'local' });
+    // Loaded here, inside the try: a refused STACK_PORT_OFFSET throws as the stack's config loads.
+    stack = await import('../../infra/local/stack.ts');
+    started = await stack.up({ dynamodb: choice === 'local' });
   } catch (err) {
     if (err instanceof StackError) {
       // One sentence a person can act on (missing java, busy ports), not a stack trace.
@@ -33,6 +36,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw err;
   }
   const { state, reused } = started;
+  const { describe, down } = stack;
   const info = describe(state);
   const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(1);
   console.log(
@@ -50,6 +54,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } else if (choice === 'local' && info.dynamodb) {
     endpoint = info.dynamodb.endpoint;
   } else {
+    const { startDynalite } = await import('../../infra/local/dynamodb.ts');
     embedded = await startDynalite();
     endpoint = embedded.endpoint;
   }

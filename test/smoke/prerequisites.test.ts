@@ -20,7 +20,7 @@ function stackUpWith(tools: Record<string, string>) {
     env: {
       PATH: bin,
       HOME: scratch,
-      STACK_PORT_OFFSET: '7',
+      STACK_PORT_OFFSET: '990',
       STACK_DIR: join(scratch, 'stack'),
       STACK_CACHE_DIR: join(scratch, 'cache'),
     },
