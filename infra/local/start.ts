@@ -4,27 +4,43 @@
 import type { AddressInfo } from 'node:net';
 import { StackError } from './errors.ts';
 import { createLocalServer } from './server.ts';
+import type { StackInfo } from './stack.ts';
+import { startupSummary } from './startup.ts';
 import { ensureTable } from '../table.ts';
 
 const STATE_TABLE = 'rocketmq-lambda-state';
 
 let ownsStack = false;
 
+/** Where the start-up time went: every part of the stack when this run started it, dynalite always. */
+function startupLine(stack: StackInfo | undefined, dynaliteMs: number): string {
+  const own = { dynalite: dynaliteMs, total: dynaliteMs };
+  if (!stack) return `RocketMQ from NAMESRV_ADDR; up in ${startupSummary(own)}`;
+  if (!ownsStack) return `Reusing the local stack running in ${stack.dir}; up in ${startupSummary(own)}`;
+  const total = (stack.startupMs.total ?? 0) + dynaliteMs;
+  return `Local stack up in ${startupSummary({ ...stack.startupMs, ...own, total })}`;
+}
+
 async function main(): Promise<void> {
   // Loaded here rather than at the top: config.ts refuses a bad STACK_PORT_OFFSET as it loads, and
   // the refusal should print as one sentence like every other StackError.
-  const [{ DYNALITE_PORT }, { LOCAL_CREDENTIALS, LOCAL_REGION, localClient, startDynalite }, { describe, down, up }] =
+  const [{ DYNALITE_PORT }, { LOCAL_CREDENTIALS, LOCAL_REGION, localClient, startDynalite }, stackScripts] =
     await Promise.all([import('./config.ts'), import('./dynamodb.ts'), import('./stack.ts')]);
+  const { describe, down, up } = stackScripts;
   let nameServer = process.env.NAMESRV_ADDR;
+  let stack: StackInfo | undefined;
   if (!nameServer) {
     const { state, reused } = await up({ dynamodb: false });
     ownsStack = !reused;
-    nameServer = describe(state).nameServer;
+    stack = describe(state);
+    nameServer = stack.nameServer;
   }
+  const dynaliteBegun = Date.now();
   const dynamodb = await startDynalite(Number(process.env.DYNALITE_PORT ?? DYNALITE_PORT));
   const client = localClient(dynamodb.endpoint);
   await ensureTable(client, STATE_TABLE);
   client.destroy();
+  const dynaliteMs = Date.now() - dynaliteBegun;
 
   // What a deployment sets from serverless.yml; set before the handlers are loaded.
   const defaults: Record<string, string> = {
@@ -59,11 +75,16 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', resolve));
   const base = `http://localhost:${(server.address() as AddressInfo).port}`;
 
+  const label = (text: string) => text.padEnd(22);
+  const brokers = Object.entries(stack?.brokers ?? {}).map(([name, b]) => `${label(`RocketMQ ${name}`)}${b.address}`);
   process.stdout.write(
     [
-      `RocketMQ name server  ${nameServer}`,
-      `DynamoDB (dynalite)   ${dynamodb.endpoint}  table ${STATE_TABLE}`,
-      `Publish API           ${base}`,
+      startupLine(stack, dynaliteMs),
+      '',
+      `${label('RocketMQ name server')}${nameServer}`,
+      ...brokers,
+      `${label('DynamoDB (dynalite)')}${dynamodb.endpoint}  table ${STATE_TABLE}`,
+      `${label('Publish API')}${base}`,
       '',
       'Try:',
       `  curl -s -X POST ${base}/topics/TopicTest/messages -H 'content-type: application/json' \\`,

@@ -10,6 +10,7 @@ import type { TestProject } from 'vitest/node';
 import type { EmbeddedDynamoDb } from '../../infra/local/dynamodb.ts';
 import { StackError } from '../../infra/local/errors.ts';
 import type { StackInfo } from '../../infra/local/stack.ts';
+import { seconds, startupSummary } from '../../infra/local/startup.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -38,14 +39,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const { state, reused } = started;
   const { describe, down } = stack;
   const info = describe(state);
-  const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(1);
-  console.log(
-    reused
-      ? `local stack: reusing the running one in ${info.dir}`
-      : `local stack up in ${seconds(state.startup.total)} s (jars ${seconds(state.startup.jars)} s, ` +
-          `name server ${seconds(state.startup.nameServer)} s, brokers ${seconds(state.startup.brokers)} s, ` +
-          `topics ${seconds(state.startup.topics)} s, DynamoDB Local ${seconds(state.startup.dynamodb)} s)`,
-  );
+  console.log(reused ? `local stack: reusing the running one in ${info.dir}` : `local stack up in ${startupSummary(state.startup)}`);
 
   let embedded: EmbeddedDynamoDb | undefined;
   let endpoint: string;
@@ -66,7 +60,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (!reused) {
       const begun = Date.now();
       await down();
-      console.log(`local stack stopped in ${seconds(Date.now() - begun)} s`);
+      console.log(`local stack stopped in ${seconds(Date.now() - begun)}`);
     }
   };
 }
