@@ -39,6 +39,11 @@ export interface StackState {
   nameServer: SpawnedService & { address: string };
   brokers: Record<BrokerName, BrokerRecord>;
   dynamodb: (SpawnedService & { endpoint: string }) | null;
+  /**
+   * dynalite embedded in an `npm start` process using this stack. That process owns it (`down`
+   * leaves it alone); it is recorded so `stack:status` shows every DynamoDB the stack has.
+   */
+  dynalite?: { endpoint: string; pid: number } | null;
   topics: TopicSpec[];
   /** How long each part took to come up, in ms. */
   startup: Record<string, number>;
@@ -50,6 +55,7 @@ export interface StackInfo {
   cluster: string;
   brokers: Record<BrokerName, { address: string; pid: number; running: boolean }>;
   dynamodb: { endpoint: string; pid: number; running: boolean } | null;
+  dynalite: { endpoint: string; pid: number; running: boolean } | null;
   topics: TopicSpec[];
   dir: string;
   startupMs: Record<string, number>;
@@ -98,10 +104,29 @@ export function describe(state: StackState): StackInfo {
     dynamodb: state.dynamodb
       ? { endpoint: state.dynamodb.endpoint, pid: state.dynamodb.pid, running: isAlive(state.dynamodb.pid) }
       : null,
+    dynalite: state.dynalite
+      ? { endpoint: state.dynalite.endpoint, pid: state.dynalite.pid, running: isAlive(state.dynalite.pid) }
+      : null,
     topics: state.topics,
     dir: STACK_DIR,
     startupMs: state.startup,
   };
+}
+
+/** Records the dynalite this process serves in the running stack's state, for `stack:status`. */
+export function recordDynalite(endpoint: string): void {
+  const state = readState();
+  if (!state) return;
+  state.dynalite = { endpoint, pid: process.pid };
+  writeState(state);
+}
+
+/** Forgets the dynalite of this process, leaving one recorded by another process alone. */
+export function forgetDynalite(): void {
+  const state = readState();
+  if (state?.dynalite?.pid !== process.pid) return;
+  state.dynalite = null;
+  writeState(state);
 }
 
 function portFree(port: number): Promise<boolean> {

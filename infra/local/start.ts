@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   // the refusal should print as one sentence like every other StackError.
   const [{ DYNALITE_PORT }, { LOCAL_CREDENTIALS, LOCAL_REGION, localClient, startDynalite }, stackScripts] =
     await Promise.all([import('./config.ts'), import('./dynamodb.ts'), import('./stack.ts')]);
-  const { describe, down, up } = stackScripts;
+  const { describe, down, forgetDynalite, recordDynalite, up } = stackScripts;
   let nameServer = process.env.NAMESRV_ADDR;
   let stack: StackInfo | undefined;
   if (!nameServer) {
@@ -75,6 +75,8 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', resolve));
   const base = `http://localhost:${(server.address() as AddressInfo).port}`;
 
+  if (stack) recordDynalite(dynamodb.endpoint); // so `stack:status` shows it
+
   const label = (text: string) => text.padEnd(22);
   const brokers = Object.entries(stack?.brokers ?? {}).map(([name, b]) => `${label(`RocketMQ ${name}`)}${b.address}`);
   process.stdout.write(
@@ -106,6 +108,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => server.close(resolve));
     await sharedEngine().close();
     await dynamodb.close();
+    forgetDynalite();
     if (ownsStack) await down();
     process.exit(0);
   };
