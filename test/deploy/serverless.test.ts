@@ -14,8 +14,10 @@ const root = join(import.meta.dirname, '..', '..');
 const scratch = mkdtempSync(join(tmpdir(), 'sls-'));
 const params = { namesrvAddr: '10.0.1.10:9876;10.0.2.10:9876', vpcId: 'vpc-0abc', subnetIds: 'subnet-a,subnet-b', securityGroupIds: 'sg-1', routeTableIds: 'rtb-a,rtb-b' };
 
+let packaged = 0;
+
 async function packageService(extra: Record<string, string> = {}): Promise<Record<string, Resource>> {
-  const out = join(scratch, String(Object.keys(extra).length));
+  const out = join(scratch, String(packaged++)); // one folder per packaging, never reused
   const args = [join(root, 'node_modules', 'osls', 'bin', 'serverless.js'), 'package', '--stage', 'ci', '--package', out];
   for (const [k, v] of Object.entries({ ...params, ...extra })) args.push(`--param=${k}=${v}`);
   await promisify(execFile)(process.execPath, args, {
@@ -67,6 +69,15 @@ describe('packaged CloudFormation template', () => {
 
     expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * bridge.Timeout);
     expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['SourceDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
+  });
+
+  it('keeps the visibility timeout at least 6 times the bridge timeout when the bridge timeout is raised', async () => {
+    const raised = await packageService({ bridgeTimeout: '50' });
+    const bridge = raised.SqsBridgeLambdaFunction!.Properties;
+    const queue = raised.SourceQueue!.Properties;
+
+    expect(bridge.Timeout).toBe(50);
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * bridge.Timeout);
   });
 
   it('creates the state table exactly as infra/state-table.json defines it: on-demand, TTL, PITR', () => {
