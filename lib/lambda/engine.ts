@@ -55,7 +55,7 @@ export class Engine {
     return this.config;
   }
 
-  private async warmProducer(): Promise<Producer> {
+  private async warmProducer(deadline: number): Promise<Producer> {
     if (this.producer) return this.producer;
     this.starting ??= (async () => {
       const config = this.configuration();
@@ -64,7 +64,7 @@ export class Engine {
         logger: (entry) => this.logger.warn(String(entry.message ?? 'producer'), entry),
         ...(config.stateTable ? { sharedState: new DynamoDbSharedState({ tableName: config.stateTable, scope: config.stateScope }) } : {}),
       });
-      await producer.start();
+      await producer.start({ deadline });
       this.producer = producer;
       return producer;
     })().finally(() => {
@@ -78,10 +78,13 @@ export class Engine {
     const coldStart = this.coldStart;
     this.coldStart = false;
     this.logger.addContext(context as Context);
-    const producer = await this.warmProducer();
-    producer.remoting.closeStale();
-    await producer.sync?.refreshIfDue();
     const deadline = Date.now() + context.getRemainingTimeInMillis() - config.deadlineMarginMs;
+    // Work before the handler (the cold load, a due re-read of shared state) may take half of the
+    // time to the deadline; the store is given up then and the sends go on with local state.
+    const before = Date.now() + Math.max(0, deadline - Date.now()) / 2;
+    const producer = await this.warmProducer(before);
+    producer.remoting.closeStale();
+    await producer.sync?.refreshIfDue(before);
     if (coldStart) this.metrics.addMetric('ColdStart', MetricUnit.Count, 1);
     this.metrics.addMetadata('requestId', context.awsRequestId);
     const withDeadline = (options: SendOptions = {}): SendOptions => ({ ...options, deadline: Math.min(options.deadline ?? deadline, deadline) });
@@ -110,7 +113,7 @@ export class Engine {
   /** Flushes what the invocation started and publishes its metrics; safe to call on error paths. */
   async after(invocation: Invocation | undefined): Promise<void> {
     if (!invocation) return;
-    await invocation.producer.flush();
+    await invocation.producer.flush(invocation.deadline);
     const now = counters(invocation.producer);
     let added = invocation.coldStart || this.metrics.hasStoredMetrics() ? 1 : 0;
     for (const [name, value] of Object.entries(now)) {

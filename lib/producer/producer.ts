@@ -108,13 +108,13 @@ export class Producer {
    * CREATE_JUST -> RUNNING. `warmTopics` fetches their routes now (a Lambda's init phase), and a
    * failure there leaves the producer START_FAILED. Only a CREATE_JUST producer can start.
    */
-  async start(options: { warmTopics?: string[] } = {}): Promise<void> {
+  async start(options: { warmTopics?: string[]; deadline?: number } = {}): Promise<void> {
     if (this.stateValue !== 'CREATE_JUST') {
       throw rocketError('INVALID_ARGUMENT', `The producer service state is ${this.stateValue}, it may have been started before`);
     }
     try {
       // Shared state first: its routes spare the name server, its isolations apply from the first send.
-      await this.sync?.load(this.routes);
+      await this.sync?.load(this.routes, options.deadline);
       await Promise.all((options.warmTopics ?? []).map((topic) => this.routes.publishInfo(wrapNamespace(this.options.namespace, topic))));
     } catch (err) {
       this.stateValue = 'START_FAILED';
@@ -137,9 +137,18 @@ export class Producer {
     this.remoting.shutdown();
   }
 
-  /** Resolves when every async send and background heartbeat started so far has settled. */
-  async flush(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  /**
+   * Resolves when every async send, background lookup, heartbeat and shared-state write started
+   * so far has settled. At `deadline` the shared-state calls still running are given up (an
+   * isolation not written is kept and written later); the rest is bounded by its own deadline.
+   */
+  async flush(deadline = Number.POSITIVE_INFINITY): Promise<void> {
+    const timer = this.sync && Number.isFinite(deadline) ? setTimeout(() => this.sync!.abortInFlight(), Math.max(0, deadline - Date.now())) : undefined;
+    try {
+      while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Sync send: 1 + retryTimesWhenSendFailed attempts within one timeout budget. */
@@ -246,10 +255,11 @@ export class Producer {
 
   private async sendPrepared(prepared: Prepared, message: Message, mode: SendMode, options: SendOptions): Promise<SendResult | undefined> {
     this.stats.sends += 1;
-    if (this.sync) await this.sync.refreshIfDue();
     const begin = Date.now();
     const timeout = options.timeoutMs ?? this.options.sendMsgTimeout;
     const end = Math.min(begin + timeout, options.deadline ?? Number.POSITIVE_INFINITY);
+    // A due re-read of shared state may take a third of what is left, never the whole budget.
+    if (this.sync) await this.sync.refreshIfDue(begin + (end - begin) / 3);
     const total = mode === 'sync' ? 1 + this.options.retryTimesWhenSendFailed : mode === 'async' ? 1 + this.options.retryTimesWhenSendAsyncFailed : 1;
     const brokers: string[] = [];
     const fail = (spec: ErrorSpec, detail: string, timedOut: boolean, cause?: unknown): never => {

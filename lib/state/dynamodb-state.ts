@@ -67,8 +67,8 @@ export class DynamoDbSharedState implements SharedState {
     this.now = options.now ?? Date.now;
   }
 
-  async load(): Promise<LoadedState> {
-    const items = await this.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: this.pk } } });
+  async load(signal?: AbortSignal): Promise<LoadedState> {
+    const items = await this.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: this.pk } } }, signal);
     const state: LoadedState = { faults: [], routes: [] };
     for (const item of items) {
       const sk = item.sk?.S ?? '';
@@ -81,15 +81,18 @@ export class DynamoDbSharedState implements SharedState {
     return state;
   }
 
-  async loadFaults(): Promise<FaultRecord[]> {
-    const items = await this.query({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :broker)',
-      ExpressionAttributeValues: { ':pk': { S: this.pk }, ':broker': { S: 'BROKER#' } },
-    });
+  async loadFaults(signal?: AbortSignal): Promise<FaultRecord[]> {
+    const items = await this.query(
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :broker)',
+        ExpressionAttributeValues: { ':pk': { S: this.pk }, ':broker': { S: 'BROKER#' } },
+      },
+      signal,
+    );
     return items.map(toFault);
   }
 
-  async recordFault(record: FaultRecord): Promise<WriteOutcome<FaultRecord>> {
+  async recordFault(record: FaultRecord, signal?: AbortSignal): Promise<WriteOutcome<FaultRecord>> {
     return this.conditional(
       new UpdateItemCommand({
         TableName: this.table,
@@ -106,10 +109,11 @@ export class DynamoDbSharedState implements SharedState {
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
       toFault,
+      signal,
     );
   }
 
-  async recordRecovery(brokerName: string, seenUntil: number, now: number): Promise<WriteOutcome<FaultRecord>> {
+  async recordRecovery(brokerName: string, seenUntil: number, now: number, signal?: AbortSignal): Promise<WriteOutcome<FaultRecord>> {
     return this.conditional(
       new UpdateItemCommand({
         TableName: this.table,
@@ -120,10 +124,11 @@ export class DynamoDbSharedState implements SharedState {
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
       toFault,
+      signal,
     );
   }
 
-  async putRoute(record: RouteRecord): Promise<WriteOutcome<RouteRecord>> {
+  async putRoute(record: RouteRecord, signal?: AbortSignal): Promise<WriteOutcome<RouteRecord>> {
     return this.conditional(
       new PutItemCommand({
         TableName: this.table,
@@ -140,27 +145,28 @@ export class DynamoDbSharedState implements SharedState {
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
       (item) => toRoute(item),
+      signal,
     );
   }
 
   /** All live items of a query, every page; expired ones are skipped here, whatever TTL did. */
-  private async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+  private async query(input: Omit<QueryCommandInput, 'TableName'>, signal?: AbortSignal): Promise<Item[]> {
     const items: Item[] = [];
     const nowSeconds = this.now() / 1000;
     let start: Item | undefined;
     do {
       this.calls.reads += 1;
-      const page = await this.client.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }));
+      const page = await this.client.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }), signal ? { abortSignal: signal } : {});
       for (const item of page.Items ?? []) if (num(item, 'expiresAt') > nowSeconds) items.push(item);
       start = page.LastEvaluatedKey;
     } while (start);
     return items;
   }
 
-  private async conditional<T>(command: UpdateItemCommand | PutItemCommand, decode: (item: Item) => T | undefined): Promise<WriteOutcome<T>> {
+  private async conditional<T>(command: UpdateItemCommand | PutItemCommand, decode: (item: Item) => T | undefined, signal?: AbortSignal): Promise<WriteOutcome<T>> {
     this.calls.writes += 1;
     try {
-      await this.client.send(command as UpdateItemCommand);
+      await this.client.send(command as UpdateItemCommand, signal ? { abortSignal: signal } : {});
       return { written: true };
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) {

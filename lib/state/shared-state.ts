@@ -27,14 +27,14 @@ export type WriteOutcome<T> = { written: true } | { written: false; winner: T | 
 
 export interface SharedState {
   /** Every live fault record and every live route of this deployment, in one round trip. */
-  load(): Promise<LoadedState>;
-  loadFaults(): Promise<FaultRecord[]>;
+  load(signal?: AbortSignal): Promise<LoadedState>;
+  loadFaults(signal?: AbortSignal): Promise<FaultRecord[]>;
   /** Newest wins: never shortens an isolation already recorded. */
-  recordFault(record: FaultRecord): Promise<WriteOutcome<FaultRecord>>;
+  recordFault(record: FaultRecord, signal?: AbortSignal): Promise<WriteOutcome<FaultRecord>>;
   /** Lifts an isolation early, unless someone recorded a longer one after `seenUntil`. */
-  recordRecovery(brokerName: string, seenUntil: number, now: number): Promise<WriteOutcome<FaultRecord>>;
+  recordRecovery(brokerName: string, seenUntil: number, now: number, signal?: AbortSignal): Promise<WriteOutcome<FaultRecord>>;
   /** Never replaces a route fetched later than this one. */
-  putRoute(record: RouteRecord): Promise<WriteOutcome<RouteRecord>>;
+  putRoute(record: RouteRecord, signal?: AbortSignal): Promise<WriteOutcome<RouteRecord>>;
   /** Calls made to the backing store, for tests and metrics. */
   readonly calls: { reads: number; writes: number };
 }
@@ -45,12 +45,12 @@ export class MemorySharedState implements SharedState {
   private readonly routes = new Map<string, RouteRecord>();
   readonly calls = { reads: 0, writes: 0 };
 
-  async load(): Promise<LoadedState> {
+  async load(_signal?: AbortSignal): Promise<LoadedState> {
     this.calls.reads += 1;
     return { faults: [...this.faults.values()], routes: [...this.routes.values()] };
   }
 
-  async loadFaults(): Promise<FaultRecord[]> {
+  async loadFaults(_signal?: AbortSignal): Promise<FaultRecord[]> {
     this.calls.reads += 1;
     return [...this.faults.values()];
   }

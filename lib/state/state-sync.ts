@@ -4,8 +4,10 @@
 // - warm: faults re-read at most every refreshIntervalMs, nothing in between;
 // - writes only on change (a new or longer isolation, an early recovery, a changed route), each
 //   conditional, a lost race taken as the answer, every write tracked so flush() awaits it;
-// - shared state down: the producer goes on with local state, one log line per episode, and what
-//   could not be written is written once the store answers again.
+// - shared state down: the producer goes on with local state, one log line per episode; while it
+//   is down nothing is written (only the periodic re-read asks whether it is back), and the
+//   isolations that could not be written are written once the store answers again;
+// - no call outlives the invocation: abortInFlight() ends them all (flush at a Lambda deadline).
 import type { FaultItem, FaultStore } from '../producer/fault-tolerance.ts';
 import type { RouteCache } from '../route/route-cache.ts';
 import { sameRoute, type TopicRouteData } from '../route/topic-route.ts';
@@ -42,6 +44,7 @@ export class StateSync {
   private readonly unwritten = new Map<string, FaultRecord>();
   private lastFaultLoad = Number.NEGATIVE_INFINITY;
   private refreshing: Promise<void> | null = null;
+  private readonly inFlight = new Set<AbortController>();
   private readonly now: () => number;
 
   constructor(
@@ -65,29 +68,34 @@ export class StateSync {
     };
   }
 
-  /** Cold start: faults and routes in one round trip. */
-  async load(routes: RouteCache): Promise<void> {
-    const state = await this.guard(() => this.shared.load(), 'reads');
-    if (!state) return;
+  /**
+   * Cold start: faults and routes in one round trip, given up at `deadline` (the store is an aid,
+   * never a reason to miss a Lambda's deadline). A failed load counts as a load: the next re-read
+   * waits its interval like after a good one.
+   */
+  async load(routes: RouteCache, deadline = Number.POSITIVE_INFINITY): Promise<void> {
     this.lastFaultLoad = this.now();
+    const state = await this.guard((signal) => this.shared.load(signal), 'reads', deadline);
+    if (!state) return;
     for (const fault of state.faults) this.applyShared(fault);
     for (const record of state.routes) {
       this.knownRoutes.set(record.topic, record);
       if (this.now() - record.fetchedAt > this.options.routeMaxAgeMs) continue;
-      routes.put(record.topic, record.route);
+      routes.put(record.topic, record.route, record.fetchedAt); // its real age: refreshed when old
       this.counters.routesLoaded += 1;
     }
   }
 
   /**
    * Warm: re-read faults when the interval has passed; otherwise no call at all. Sends that arrive
-   * while a re-read is under way wait for that one instead of going on with the old state.
+   * while a re-read is under way wait for that one instead of going on with the old state, but
+   * none past its own `deadline`; the read itself is given up at the first caller's.
    */
-  refreshIfDue(): Promise<void> {
-    if (this.refreshing) return this.refreshing;
+  refreshIfDue(deadline = Number.POSITIVE_INFINITY): Promise<void> {
+    if (this.refreshing) return waitUntil(this.refreshing, deadline);
     if (this.now() - this.lastFaultLoad < this.options.refreshIntervalMs) return Promise.resolve();
     this.lastFaultLoad = this.now();
-    this.refreshing = this.guard(() => this.shared.loadFaults(), 'reads')
+    this.refreshing = this.guard((signal) => this.shared.loadFaults(signal), 'reads', deadline)
       .then((faults) => {
         for (const fault of faults ?? []) this.applyShared(fault);
       })
@@ -99,12 +107,13 @@ export class StateSync {
 
   /** A route fetched from a name server: written back when new, changed, or getting old. */
   onRouteFetched(topic: string, route: TopicRouteData, fetchedAt: number): void {
+    if (this.degraded) return; // written when fetched again after the store is back
     const known = this.knownRoutes.get(topic);
     if (known && sameRoute(known.route, route) && fetchedAt - known.fetchedAt < this.options.routeMaxAgeMs / 2) return;
     const record = { topic, route, fetchedAt };
     this.knownRoutes.set(topic, record);
     this.options.track(
-      this.guard(() => this.shared.putRoute(record), 'writes').then((outcome) => {
+      this.guard((signal) => this.shared.putRoute(record, signal), 'writes').then((outcome) => {
         if (outcome?.written) this.counters.routesWritten += 1;
         else if (outcome) this.lost(outcome, (winner) => this.knownRoutes.set(topic, winner));
       }),
@@ -118,12 +127,12 @@ export class StateSync {
       if (known && known.isolatedUntil >= item.startTimestamp - SAME_ISOLATION_SLACK_MS) return;
       this.counters.isolationsSeen += 1;
       this.writeFault({ brokerName: item.brokerName, isolatedUntil: item.startTimestamp, latencyMs: item.currentLatency, updatedAt: now });
-    } else if (known && known.isolatedUntil > now) {
+    } else if (known && known.isolatedUntil > now && !this.degraded) {
       // A broker the fleet avoids just answered well here (a fallback or ordered send): lift it.
       const seenUntil = known.isolatedUntil;
       this.known.set(item.brokerName, { ...known, isolatedUntil: now, updatedAt: now });
       this.options.track(
-        this.guard(() => this.shared.recordRecovery(item.brokerName, seenUntil, now), 'writes').then((outcome) => {
+        this.guard((signal) => this.shared.recordRecovery(item.brokerName, seenUntil, now, signal), 'writes').then((outcome) => {
           if (outcome?.written) this.counters.recoveriesWritten += 1;
           else if (outcome) this.lost(outcome, (winner) => this.applyShared(winner));
         }),
@@ -133,8 +142,12 @@ export class StateSync {
 
   private writeFault(record: FaultRecord): void {
     this.known.set(record.brokerName, record);
+    if (this.degraded) {
+      this.unwritten.set(record.brokerName, record); // a frozen store would hold every invocation
+      return;
+    }
     this.options.track(
-      this.guard(() => this.shared.recordFault(record), 'writes').then((outcome) => {
+      this.guard((signal) => this.shared.recordFault(record, signal), 'writes').then((outcome) => {
         if (!outcome) {
           this.unwritten.set(record.brokerName, record); // written once the store is back
           return;
@@ -167,11 +180,14 @@ export class StateSync {
     }
   }
 
-  /** Runs a call to the shared store; on failure the producer degrades to local state. */
-  private async guard<T>(call: () => Promise<T>, kind: 'reads' | 'writes'): Promise<T | undefined> {
+  /** Runs a call to the shared store; on failure (or at `deadline`) the producer degrades to local state. */
+  private async guard<T>(call: (signal?: AbortSignal) => Promise<T>, kind: 'reads' | 'writes', deadline = Number.POSITIVE_INFINITY): Promise<T | undefined> {
     this.counters[kind] += 1;
+    const abort = new AbortController();
+    this.inFlight.add(abort);
+    const timer = Number.isFinite(deadline) ? setTimeout(() => abort.abort(new Error('deadline reached')), Math.max(0, deadline - Date.now())) : undefined;
     try {
-      const result = await call();
+      const result = await call(abort.signal);
       if (this.degraded) {
         this.degraded = false;
         this.options.log({ level: 'info', message: 'shared state answers again; writing what was kept locally', unwritten: this.unwritten.size });
@@ -186,6 +202,22 @@ export class StateSync {
         this.options.log({ level: 'warn', message: 'shared state unavailable; going on with local state', error: (err as Error).name, detail: (err as Error).message });
       }
       return undefined;
+    } finally {
+      clearTimeout(timer);
+      this.inFlight.delete(abort);
     }
   }
+
+  /** Ends every call to the store now; what was being written is kept as when the store is down. */
+  abortInFlight(): void {
+    for (const abort of this.inFlight) abort.abort(new Error('the invocation reached its deadline'));
+  }
+}
+
+/** Resolves when `work` settles or at `deadline`, whichever comes first; never rejects. */
+function waitUntil(work: Promise<unknown>, deadline: number): Promise<void> {
+  if (!Number.isFinite(deadline)) return work.then(() => undefined, () => undefined);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
+  return Promise.race([work.then(() => undefined, () => undefined), late]).finally(() => clearTimeout(timer));
 }

@@ -76,6 +76,29 @@ describe('producer with shared state', () => {
     expect(silent.received.length).toBe(0);
   });
 
+  it('keeps the real age of a stored route: an old one is used at once and refreshed beside the first send', async () => {
+    const scope = `route-age-${++scopeCounter}`;
+    const fetcher = producerWith({});
+    await fetcher.start({ warmTopics: ['TopicTest'] });
+    const route = fetcher.routes.peek('TopicTest')!;
+    await fetcher.shutdown();
+    const fetchedAt = Date.now() - 45_000; // older than pollNameServerInterval (30 s), younger than 1 h
+    await new DynamoDbSharedState({ tableName, client, scope }).putRoute({ topic: 'TopicTest', route: route.route, fetchedAt });
+
+    const cold = producerWith({ sharedState: new DynamoDbSharedState({ tableName, client, scope }) });
+    await cold.start();
+    const loadedAge = cold.routes.fetchedAt('TopicTest');
+    const result = await cold.send({ topic: 'TopicTest', body: 'old route, served' });
+    await cold.flush();
+    const refreshedAt = cold.routes.fetchedAt('TopicTest');
+    await cold.shutdown();
+
+    expect(loadedAge).toBe(fetchedAt);
+    expect(result.status).toBe('SEND_OK');
+    expect(cold.routes.lookups).toBe(1);
+    expect(refreshedAt).toBeGreaterThan(fetchedAt + 40_000);
+  });
+
   it('makes zero DynamoDB calls per message while warm: 10,000 sends', async () => {
     const { state, sent, counted } = countedState(`warm-${++scopeCounter}`);
     const producer = producerWith({ sharedState: state, sharedStateRefreshInterval: 3_600_000 });

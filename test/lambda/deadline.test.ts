@@ -1,0 +1,101 @@
+// The Lambda's remaining time bounds everything an invocation does: retries against brokers that
+// do not answer, and the shared-state work before the handler. Scripted peers stand in for a frozen
+// broker and a frozen DynamoDB, because the real ones cannot be frozen for one test file only
+// (test/faults does that with the real services).
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../infra/local/dynamodb.ts';
+import { createProducer, type SendError } from '../../lib/index.ts';
+import { Engine } from '../../lib/lambda/engine.ts';
+import { withProducer } from '../../lib/lambda/with-producer.ts';
+import { lambdaContext } from '../support/events.ts';
+import { startFakeCluster } from '../support/fake-cluster.ts';
+
+const stack = inject('stack');
+const quiet = { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'CRITICAL' };
+
+/** Accepts connections and never answers: a frozen process, as seen from a client. */
+async function blackHole(): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups) await cleanup();
+});
+
+describe('the deadline caps the retries', () => {
+  it('returns by the deadline when both brokers hold every attempt (3 s budget, 800 ms left)', async () => {
+    const cluster = await startFakeCluster({ 'broker-a': () => undefined, 'broker-b': () => undefined });
+    cleanups.push(() => cluster.close());
+    const producer = createProducer({ nameServers: [cluster.nameServer], producerGroup: 'deadline-test', sendMsgTimeout: 3000 });
+    await producer.start({ warmTopics: ['T'] });
+    cleanups.push(() => producer.shutdown());
+    const deadline = Date.now() + 800;
+
+    const error = (await producer.send({ topic: 'T', body: 'x' }, { deadline }).catch((e: SendError) => e)) as SendError;
+    const returnedAt = Date.now();
+
+    expect(error.timedOut || error.codeName === 'ACCESS_BROKER_TIMEOUT').toBe(true);
+    expect(error.attempts).toBeGreaterThanOrEqual(1);
+    // Timers may fire a little late on a busy machine; the 3 s budget would be 2.2 s later.
+    expect(returnedAt - deadline).toBeLessThan(500);
+  });
+
+  it('answers 504 from the publish function before the Lambda times out', async () => {
+    const cluster = await startFakeCluster({ 'broker-a': () => undefined });
+    cleanups.push(() => cluster.close());
+    const engine = new Engine({ env: { NAMESRV_ADDR: cluster.nameServer, PRODUCER_GROUP: 'deadline-fn', ...quiet } });
+    cleanups.push(() => engine.close());
+    const handler = withProducer(async (_event, _context, rocketmq) => rocketmq.send({ topic: 'T', body: 'x' }).then(() => 'sent', (e: SendError) => e.codeName), engine);
+    const context = lambdaContext(1500); // 1 s for the send after the 500 ms margin
+
+    const outcome = await handler({}, context);
+
+    expect(outcome).toBe('ACCESS_BROKER_TIMEOUT');
+    expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
+  });
+});
+
+describe('work before the handler', () => {
+  it('gives up a cold-start load from a frozen DynamoDB within the time left, reads it once, and still sends', async () => {
+    const dynamodb = await blackHole();
+    cleanups.push(() => dynamodb.close());
+    // The AWS SDK reads its endpoint, region and credentials from the process environment.
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    });
+    const engine = new Engine({ env: { NAMESRV_ADDR: stack.nameServer, PRODUCER_GROUP: 'deadline-cold', STATE_TABLE: 'frozen', ...quiet } });
+    cleanups.push(() => engine.close());
+    let reads = -1;
+    const handler = withProducer(async (_event, _context, rocketmq) => {
+      const result = await rocketmq.send({ topic: 'TopicTest', body: 'cold with DynamoDB frozen' });
+      reads = rocketmq.producer.sync!.counters.reads;
+      return result.status;
+    }, engine);
+    const context = lambdaContext(2000); // 1.5 s to the deadline; the SDK alone would take 2 s to give up
+
+    const status = await handler({}, context);
+
+    expect(status).toBe('SEND_OK');
+    expect(reads).toBe(1); // the failed load counts: no second query before the handler
+    expect(engine['producer']!.sync!.degraded).toBe(true);
+    expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
+  });
+});
