@@ -142,6 +142,8 @@ function counters(producer: Producer): Record<string, number> {
     SendRetries: stats.retries,
     SendFailures: stats.failures,
     StaleReconnects: stats.staleReconnects,
+    IsolationProbes: producer.probeCounters.probes,
+    IsolationsLifted: producer.probeCounters.lifted,
     ...(sync
       ? {
           StateReads: sync.reads,

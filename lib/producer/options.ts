@@ -34,6 +34,13 @@ export interface ProducerOptions {
   /** On by default here (Java: off): isolating a failing broker is the point for a fleet. */
   sendLatencyFaultEnable?: boolean;
   faultTables?: '4.x' | '5.x' | FaultTables;
+  /**
+   * An isolated broker is probed (one heartbeat) this long after its isolation was first seen and
+   * after each failed probe, and re-admitted when it answers; 0 turns probing off. Not in Java 4.x.
+   */
+  isolationProbeInterval?: number;
+  /** How long a probe waits for the broker's answer. */
+  isolationProbeTimeout?: number;
   faultStore?: FaultStore;
   retryResponseCodes?: number[];
   sendMessageHeader?: 'V1' | 'V2';
@@ -81,6 +88,8 @@ const DEFAULTS = {
   mqClientApiTimeout: 3000,
   vipChannelEnabled: false,
   sendLatencyFaultEnable: true,
+  isolationProbeInterval: 10_000,
+  isolationProbeTimeout: 1000,
   retryResponseCodes: [17, 14, 1, 2, 16, 204, 205, 1500],
   sendMessageHeader: 'V2' as const,
   connectTimeoutMs: 3000,
@@ -119,10 +128,10 @@ export function resolveOptions(options: ProducerOptions): ResolvedOptions {
   } catch (err) {
     invalid('producerGroup', (err as Error).message.replace(/^producerGroup: /, ''));
   }
-  for (const field of ['sendMsgTimeout', 'maxMessageSize', 'timerMaxDelayMs', 'mqClientApiTimeout', 'connectTimeoutMs', 'maxInFlightPerConnection', 'defaultTopicQueueNums']) {
+  for (const field of ['sendMsgTimeout', 'maxMessageSize', 'timerMaxDelayMs', 'mqClientApiTimeout', 'connectTimeoutMs', 'maxInFlightPerConnection', 'defaultTopicQueueNums', 'isolationProbeTimeout']) {
     nonNegativeInt(raw, field, 1);
   }
-  for (const field of ['retryTimesWhenSendFailed', 'retryTimesWhenSendAsyncFailed', 'compressMsgBodyOverHowmuch', 'pollNameServerInterval', 'heartbeatBrokerInterval', 'idleConnectionLimitMs', 'sharedStateRefreshInterval', 'sharedRouteMaxAge']) {
+  for (const field of ['retryTimesWhenSendFailed', 'retryTimesWhenSendAsyncFailed', 'compressMsgBodyOverHowmuch', 'pollNameServerInterval', 'heartbeatBrokerInterval', 'idleConnectionLimitMs', 'sharedStateRefreshInterval', 'sharedRouteMaxAge', 'isolationProbeInterval']) {
     nonNegativeInt(raw, field);
   }
   if (options.compressLevel !== undefined && !(Number.isInteger(options.compressLevel) && options.compressLevel >= 0 && options.compressLevel <= 9)) {

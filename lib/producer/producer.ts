@@ -13,6 +13,7 @@ import type { MessageQueue, TopicPublishInfo } from '../route/publish-info.ts';
 import { RouteCache } from '../route/route-cache.ts';
 import { batchReference, groupBatches, prepareBatches, prepareBatchItem, splitBatchResult, type BatchItem, type PreparedBatch } from './batch-send.ts';
 import { LatencyFaultTolerance, MemoryFaultStore } from './fault-tolerance.ts';
+import { IsolationProbe } from './isolation-probe.ts';
 import type { SendContext, SendMode } from './hooks.ts';
 import { resolveOptions, type ProducerOptions, type ResolvedOptions } from './options.ts';
 import { prepareMessage, unwrapNamespace, wrapNamespace, type PreparedMessage, type PrepareSettings } from './prepare.ts';
@@ -63,6 +64,8 @@ export class Producer {
   /** Null when sendLatencyFaultEnable is off. */
   readonly faults: LatencyFaultTolerance | null;
   private readonly selector: QueueSelector;
+  /** Null without fault tolerance or with probing off. */
+  private readonly probe: IsolationProbe | null;
   /** Null without shared state. */
   readonly sync: StateSync | null;
   private readonly uniqIds = new UniqIdGenerator();
@@ -98,6 +101,53 @@ export class Producer {
     });
     this.faults = o.sendLatencyFaultEnable ? new LatencyFaultTolerance(this.sync ? this.sync.faultStore() : localFaults, o.faultTables) : null;
     this.selector = new QueueSelector(this.faults);
+    this.probe =
+      this.faults && o.isolationProbeInterval > 0
+        ? new IsolationProbe(this.faults, {
+            intervalMs: o.isolationProbeInterval,
+            timeoutMs: o.isolationProbeTimeout,
+            ping: async (address, timeoutMs) => {
+              const [ack] = await sendHeartbeats(this.remoting, [address], this.clientId, [o.producerGroup], timeoutMs);
+              if (!ack?.ok) throw ack?.error ?? new Error('no answer');
+            },
+            ...(this.sync ? { claim: (broker: string, deadline: number) => this.sync!.claimProbe(broker, o.isolationProbeInterval, deadline) } : {}),
+          })
+        : null;
+  }
+
+  /**
+   * Maintenance (the scheduled refresh): fetches again the routes of `topics` and of every topic
+   * the shared state holds (only changed or aging routes are written back), after re-reading the
+   * shared isolations. Lookups and writes end by `deadline`.
+   */
+  async refreshRoutes(topics: string[], deadline?: number): Promise<{ topics: number; routesWritten: number; failures: { topic: string; error: RocketMQError }[] }> {
+    this.ensureRunning();
+    const stored = (await this.sync?.reload(deadline)) ?? [];
+    const all = new Set([...topics.map((t) => wrapNamespace(this.options.namespace, t)), ...stored]);
+    const writtenBefore = this.sync?.counters.routesWritten ?? 0;
+    const failures: { topic: string; error: RocketMQError }[] = [];
+    for (const topic of all) {
+      await this.routes.refresh(topic, { deadline }).catch((err: unknown) => failures.push({ topic, error: asRocketError(err) }));
+    }
+    await this.flush(deadline);
+    return { topics: all.size, routesWritten: (this.sync?.counters.routesWritten ?? 0) - writtenBefore, failures };
+  }
+
+  /**
+   * Probes every isolated broker of the cached routes now (the scheduled refresh's verb), and
+   * re-admits those that answer. Resolves to how many were probed and lifted.
+   */
+  async probeIsolated(deadline?: number): Promise<{ probed: number; lifted: number }> {
+    if (!this.probe || !this.faults) return { probed: 0, lifted: 0 };
+    const isolated = [...this.routes.brokerAddresses()].filter(([broker]) => !this.faults!.isAvailable(broker));
+    const lifted = await Promise.all(isolated.map(([broker, address]) => this.probe!.probe(broker, address, deadline)));
+    await this.flush(deadline); // the recoveries written for the fleet
+    return { probed: isolated.length, lifted: lifted.filter(Boolean).length };
+  }
+
+  /** Probes run and isolations they lifted, for metrics. */
+  get probeCounters(): { probes: number; lifted: number } {
+    return { ...(this.probe?.counters ?? { probes: 0, lifted: 0 }) };
   }
 
   get state(): ProducerState {
@@ -276,6 +326,8 @@ export class Producer {
       const e = err as RocketMQError;
       return fail(errorSpec(e.code), e.message, false, err);
     }
+    // A broker of this route isolated long enough is probed beside the send (tracked, bounded).
+    for (const probe of this.probe?.due(info.masters, options.deadline) ?? []) this.track(probe);
     if (options.refuseClusterTopics && isClusterTopic(info, prepared.wireTopic)) {
       throw rocketError('TOPIC_RESERVED', `topic: "${prepared.topic}" is the name of a broker or cluster`, { topic: prepared.topic, field: 'topic' });
     }

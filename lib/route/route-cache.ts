@@ -101,6 +101,13 @@ export class RouteCache {
     return this.entries.get(topic)?.fetchedAt;
   }
 
+  /** Every master address of every cached route: broker name -> address. */
+  brokerAddresses(): Map<string, string> {
+    const masters = new Map<string, string>();
+    for (const { info } of this.entries.values()) for (const [broker, address] of info.masters) masters.set(broker, address);
+    return masters;
+  }
+
   invalidate(topic: string): void {
     this.entries.delete(topic);
   }

@@ -1,6 +1,6 @@
 // SharedState in one DynamoDB table (infra/state-table.json): one partition per deployment scope,
 // so a cold start reads every fault and route it needs with one Query.
-//   pk = SCOPE#<scope>   sk = BROKER#<brokerName>   brokerName isolatedUntil latencyMs updatedAt expiresAt
+//   pk = SCOPE#<scope>   sk = BROKER#<brokerName>   brokerName isolatedUntil latencyMs updatedAt expiresAt probeAt
 //   pk = SCOPE#<scope>   sk = ROUTE#<topic>         topic route(JSON) fetchedAt expiresAt
 // expiresAt is epoch seconds for DynamoDB TTL; TTL deletion lags, so readers skip expired items.
 // Writes are conditional ("newest wins"); a lost race returns the winner (ALL_OLD), no second read.
@@ -128,6 +128,21 @@ export class DynamoDbSharedState implements SharedState {
     );
   }
 
+  async claimProbe(brokerName: string, now: number, since: number, signal?: AbortSignal): Promise<WriteOutcome<FaultRecord>> {
+    return this.conditional(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: { S: this.pk }, sk: { S: `BROKER#${brokerName}` } },
+        UpdateExpression: 'SET probeAt = :now',
+        ConditionExpression: 'isolatedUntil > :now AND (attribute_not_exists(probeAt) OR probeAt <= :since)',
+        ExpressionAttributeValues: { ':now': n(now), ':since': n(since) },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+      toFault,
+      signal,
+    );
+  }
+
   async putRoute(record: RouteRecord, signal?: AbortSignal): Promise<WriteOutcome<RouteRecord>> {
     return this.conditional(
       new PutItemCommand({
@@ -183,6 +198,7 @@ function toFault(item: Item): FaultRecord {
     isolatedUntil: num(item, 'isolatedUntil'),
     latencyMs: num(item, 'latencyMs'),
     updatedAt: num(item, 'updatedAt'),
+    ...(item.probeAt?.N ? { probeAt: num(item, 'probeAt') } : {}),
   };
 }
 

@@ -8,6 +8,8 @@ export interface FaultRecord {
   isolatedUntil: number;
   latencyMs: number;
   updatedAt: number;
+  /** Epoch ms of the last claimed probe, if any. */
+  probeAt?: number;
 }
 
 export interface RouteRecord {
@@ -33,6 +35,11 @@ export interface SharedState {
   recordFault(record: FaultRecord, signal?: AbortSignal): Promise<WriteOutcome<FaultRecord>>;
   /** Lifts an isolation early, unless someone recorded a longer one after `seenUntil`. */
   recordRecovery(brokerName: string, seenUntil: number, now: number, signal?: AbortSignal): Promise<WriteOutcome<FaultRecord>>;
+  /**
+   * Claims the next probe of an isolated broker: taken when it is still isolated and nobody probed
+   * it since `since`; a lost claim returns the record (already lifted, or probed by another).
+   */
+  claimProbe(brokerName: string, now: number, since: number, signal?: AbortSignal): Promise<WriteOutcome<FaultRecord>>;
   /** Never replaces a route fetched later than this one. */
   putRoute(record: RouteRecord, signal?: AbortSignal): Promise<WriteOutcome<RouteRecord>>;
   /** Calls made to the backing store, for tests and metrics. */
@@ -68,6 +75,14 @@ export class MemorySharedState implements SharedState {
     const existing = this.faults.get(brokerName);
     if (!existing || existing.isolatedUntil > seenUntil) return { written: false, winner: existing };
     this.faults.set(brokerName, { ...existing, isolatedUntil: now, updatedAt: now });
+    return { written: true };
+  }
+
+  async claimProbe(brokerName: string, now: number, since: number): Promise<WriteOutcome<FaultRecord>> {
+    this.calls.writes += 1;
+    const existing = this.faults.get(brokerName);
+    if (!existing || existing.isolatedUntil <= now || (existing.probeAt ?? 0) > since) return { written: false, winner: existing };
+    this.faults.set(brokerName, { ...existing, probeAt: now });
     return { written: true };
   }
 

@@ -87,6 +87,19 @@ export class StateSync {
   }
 
   /**
+   * Maintenance (the scheduled refresh): re-reads faults and routes now, applies the faults, and
+   * returns the topics whose routes the store holds. Undefined when the store did not answer.
+   */
+  async reload(deadline = Number.POSITIVE_INFINITY): Promise<string[] | undefined> {
+    this.lastFaultLoad = this.now();
+    const state = await this.guard((signal) => this.shared.load(signal), 'reads', deadline);
+    if (!state) return undefined;
+    for (const fault of state.faults) this.applyShared(fault);
+    for (const record of state.routes) this.knownRoutes.set(record.topic, record);
+    return state.routes.map((r) => r.topic);
+  }
+
+  /**
    * Warm: re-read faults when the interval has passed; otherwise no call at all. Sends that arrive
    * while a re-read is under way wait for that one instead of going on with the old state, but
    * none past its own `deadline`; the read itself is given up at the first caller's.
@@ -161,6 +174,22 @@ export class StateSync {
   private lost<T>(outcome: WriteOutcome<T>, apply: (winner: T) => void): void {
     this.counters.lostRaces += 1;
     if (!outcome.written && outcome.winner) apply(outcome.winner);
+  }
+
+  /**
+   * Whether this process may probe an isolated broker now: it claims the probe in the shared store
+   * so the fleet probes each broker once per interval. A broker the store no longer isolates is
+   * lifted here too (no probe needed); with the store down or not knowing the broker, probe locally.
+   */
+  async claimProbe(brokerName: string, intervalMs: number, deadline: number): Promise<boolean> {
+    if (this.degraded) return true;
+    const now = this.now();
+    const outcome = await this.guard((signal) => this.shared.claimProbe(brokerName, now, now - intervalMs, signal), 'writes', deadline);
+    if (!outcome || outcome.written) return true;
+    this.counters.lostRaces += 1;
+    if (!outcome.winner) return true;
+    if (outcome.winner.isolatedUntil <= now) this.applyShared(outcome.winner);
+    return false;
   }
 
   /** Takes a shared record as if this process had seen it; expired isolations lift learned ones. */

@@ -1,10 +1,31 @@
 // A real broker killed in the middle of a stream of sync sends.
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createProducer, type SendResult } from '../../lib/index.ts';
+import { createProducer, type Producer, type SendResult } from '../../lib/index.ts';
 import { brokerControl, serviceControl } from '../../infra/local/stack.ts';
 
 const stack = inject('stack');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sync sends one after another until stopped, every outcome kept. */
+function sendStream(producer: Producer, pauseMs: number) {
+  const results: SendResult[] = [];
+  const errors: unknown[] = [];
+  let stopped = false;
+  const running = (async () => {
+    for (let i = 0; !stopped; i++) {
+      await producer.send({ topic: 'TopicTest', body: `m${i}` }).then((r) => results.push(r), (e) => errors.push(e));
+      await sleep(pauseMs);
+    }
+  })();
+  return {
+    results,
+    errors,
+    stop: () => {
+      stopped = true;
+      return running;
+    },
+  };
+}
 
 afterAll(async () => {
   serviceControl.thaw('nameServer');
@@ -22,15 +43,8 @@ describe('broker-a killed mid-stream', () => {
       faultTables: { latencyMax: [0, 1000], notAvailableDuration: [0, 3000], failureLatency: 1000 },
     });
     await producer.start();
-    const results: SendResult[] = [];
-    const errors: unknown[] = [];
-    let stop = false;
-    const stream = (async () => {
-      for (let i = 0; !stop; i++) {
-        await producer.send({ topic: 'TopicTest', body: `m${i}` }).then((r) => results.push(r), (e) => errors.push(e));
-        await sleep(5);
-      }
-    })();
+    const stream = sendStream(producer, 5);
+    const { results, errors } = stream;
 
     await sleep(500);
     const beforeKill = results.length;
@@ -44,8 +58,7 @@ describe('broker-a killed mid-stream', () => {
     await brokerControl.restart('broker-a');
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline && !results.slice(-20).some((r) => r.queue.brokerName === 'broker-a')) await sleep(200);
-    stop = true;
-    await stream;
+    await stream.stop();
     await producer.shutdown();
 
     expect(errors).toEqual([]);
@@ -82,5 +95,33 @@ describe('name server frozen while routes are cached', () => {
     // Lookups were tried while frozen, but backed off: far fewer than one per send.
     expect(producer.routes.lookups).toBeGreaterThan(1);
     expect(producer.routes.lookups).toBeLessThan(sent / 4);
+  });
+});
+
+describe('broker-a frozen for 5 s with the 4.x tables (600 s isolation)', () => {
+  it('re-admits broker-a once it answers a probe again, long before the isolation would end', async () => {
+    const producer = createProducer({ nameServers: [stack.nameServer], producerGroup: 'probe-test', isolationProbeInterval: 2000 });
+    await producer.start({ warmTopics: ['TopicTest'] });
+    const stream = sendStream(producer, 20);
+    const { results, errors } = stream;
+
+    await sleep(300);
+    brokerControl.freeze('broker-a');
+    await sleep(5000);
+    const isolatedFor = producer.faults!.isolatedFor('broker-a');
+    brokerControl.thaw('broker-a');
+    const thawedAt = Date.now();
+    const deadline = thawedAt + 30_000;
+    while (Date.now() < deadline && !results.slice(-10).some((r) => r.queue.brokerName === 'broker-a')) await sleep(200);
+    const backAfterMs = Date.now() - thawedAt;
+    await stream.stop();
+    await producer.shutdown();
+
+    expect(isolatedFor).toBeGreaterThan(500_000); // the 4.x table's 600 s
+    expect(backAfterMs).toBeLessThan(30_000);
+    expect(results.slice(-10).some((r) => r.queue.brokerName === 'broker-a')).toBe(true);
+    expect(producer.probeCounters.lifted).toBeGreaterThanOrEqual(1);
+    // Only what was in flight to broker-a when it froze failed: its budget ran out there.
+    expect(errors.length).toBeLessThanOrEqual(2);
   });
 });

@@ -99,6 +99,30 @@ describe('producer with shared state', () => {
     expect(refreshedAt).toBeGreaterThan(fetchedAt + 40_000);
   });
 
+  it('lets one container of the fleet probe an isolated broker per interval, and re-admits it for all', async () => {
+    const scope = `probe-${++scopeCounter}`;
+    await new DynamoDbSharedState({ tableName, client, scope }).recordFault({ brokerName: 'broker-a', isolatedUntil: Date.now() + 600_000, latencyMs: 30000, updatedAt: Date.now() });
+    const fleet = [1, 2, 3].map(() =>
+      producerWith({ sharedState: new DynamoDbSharedState({ tableName, client, scope }), isolationProbeInterval: 300, sharedStateRefreshInterval: 200 }),
+    );
+    await Promise.all(fleet.map((p) => p.start()));
+    await Promise.all(fleet.map((p) => p.send({ topic: 'TopicTest', body: 'sees broker-a isolated' })));
+
+    await new Promise((r) => setTimeout(r, 350));
+    await Promise.all(fleet.map((p) => p.send({ topic: 'TopicTest', body: 'probe due' })));
+    await Promise.all(fleet.map((p) => p.flush()));
+    const probes = fleet.map((p) => p.probeCounters);
+    const stored = await new DynamoDbSharedState({ tableName, client, scope }).loadFaults();
+    await new Promise((r) => setTimeout(r, 250));
+    const later = await Promise.all(fleet.map((p) => Promise.all(Array.from({ length: 8 }, () => p.send({ topic: 'TopicTest', body: 're-admitted' })))));
+    await Promise.all(fleet.map((p) => p.shutdown()));
+
+    expect(probes.reduce((n, c) => n + c.probes, 0)).toBe(1);
+    expect(probes.reduce((n, c) => n + c.lifted, 0)).toBe(1);
+    expect(stored.find((f) => f.brokerName === 'broker-a')!.isolatedUntil).toBeLessThanOrEqual(Date.now());
+    for (const results of later) expect(results.some((r) => r.queue.brokerName === 'broker-a')).toBe(true);
+  });
+
   it('makes zero DynamoDB calls per message while warm: 10,000 sends', async () => {
     const { state, sent, counted } = countedState(`warm-${++scopeCounter}`);
     const producer = producerWith({ sharedState: state, sharedStateRefreshInterval: 3_600_000 });
