@@ -12,7 +12,7 @@ export default defineConfig({
           name: 'services',
           globalSetup: ['test/setup/global.ts'],
           include: ['test/**/*.test.ts'],
-          exclude: ['test/faults/**', 'test/infra/**'],
+          exclude: ['test/faults/**', 'test/infra/**', 'test/standalone/**'],
         },
       },
       {
@@ -33,6 +33,18 @@ export default defineConfig({
           // A graceful broker stop alone takes about 15 s.
           testTimeout: 120_000,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // `npm start` as a new user runs it, on a stack of its own: last, alone, no test stack.
+        extends: true,
+        test: {
+          name: 'standalone',
+          include: ['test/standalone/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

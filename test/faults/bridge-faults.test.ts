@@ -105,7 +105,7 @@ describe('SQS bridge with broker-a frozen before the batch', () => {
   it('keeps FIFO order: the group on broker-a fails from its first record on, the group on broker-b goes through in order', async () => {
     const [keyA, keyB] = [await keyOn('broker-a'), await keyOn('broker-b')];
     // Group A changes topic in the middle, so its records go as three requests, not one batch.
-    const groupA = [{ topic: 'TopicOrder' }, {}, { topic: 'TopicOrder' }].map((attributes, n) => sqsRecord(`a${n}`, attributes, { groupId: keyA, sequence: n }));
+    const groupA = ([{ topic: 'TopicOrder' }, {}, { topic: 'TopicOrder' }] as Record<string, string>[]).map((attributes, n) => sqsRecord(`a${n}`, attributes, { groupId: keyA, sequence: n }));
     const groupB = [1, 2, 3].map((n) => sqsRecord(`b${n}`, { topic: 'TopicOrder' }, { groupId: keyB, sequence: 10 + n }));
 
     brokerControl.freeze('broker-a');
