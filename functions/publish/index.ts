@@ -13,7 +13,8 @@ export const handler = withProducer<APIGatewayProxyEventV2 | APIGatewayProxyEven
   try {
     request = parsePublishRequest(toHttpRequest(event), topicPolicy(rocketmq.config.allowedTopics));
     const options = { refuseClusterTopics: true };
-    if (request.kind === 'batch') return json(200, { results: await rocketmq.sendBatch(request.messages, options) });
+    // One request, stored whole or not at all: 200 means every message, a 5xx none of them.
+    if (request.kind === 'batch') return json(200, { results: await rocketmq.sendBatch(request.messages, { ...options, atomic: true }) });
     const [message] = request.messages;
     switch (request.mode) {
       case 'oneway':

@@ -56,7 +56,8 @@ export function toMessage(record: SQSRecord, config: BridgeConfig, policy: Topic
   if (!topic) return { record, problem: `no topic: neither a "${config.topicAttribute}" attribute nor TARGET_TOPIC` };
   const refusal = policy.refusal(topic);
   if (refusal) return { record, problem: `${refusal.code}: ${refusal.message}` };
-  const properties: Record<string, string> = {};
+  // No prototype: an attribute may be named "__proto__" and must land as a property like any other.
+  const properties: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const name of Object.keys(attributes)) {
     if ([config.topicAttribute, config.tagsAttribute, config.keysAttribute].includes(name)) continue;
     const value = text(name);
@@ -103,11 +104,12 @@ function fingerprint(record: SQSRecord): string {
 }
 
 /**
- * One record per messageId. SQS can hand the same message over twice in one batch; it is sent
- * once and its outcome answers for both (Lambda reports failures by messageId, so the copies
- * cannot be told apart anyway). Copies that differ are not one message: both fail, unsent.
+ * One record per messageId, at the place of its first copy. SQS can hand the same message over
+ * twice in one batch; it is sent once and its outcome answers for both (Lambda reports failures
+ * by messageId, so the copies cannot be told apart anyway). Copies that differ are not one
+ * message: they fail, unsent, and in a FIFO group nothing after them goes either.
  */
-function distinct(records: SQSRecord[], log: Invocation['logger']): { unique: SQSRecord[]; conflicting: Set<string> } {
+function distinct(records: SQSRecord[]): { unique: SQSRecord[]; conflicting: Set<string> } {
   const first = new Map<string, SQSRecord>();
   const conflicting = new Set<string>();
   for (const record of records) {
@@ -115,8 +117,7 @@ function distinct(records: SQSRecord[], log: Invocation['logger']): { unique: SQ
     if (!seen) first.set(record.messageId, record);
     else if (fingerprint(seen) !== fingerprint(record)) conflicting.add(record.messageId);
   }
-  for (const messageId of conflicting) log.warn('record not bridged', { messageId, reason: 'two records share this messageId with different content' });
-  return { unique: [...first.values()].filter((r) => !conflicting.has(r.messageId)), conflicting };
+  return { unique: [...first.values()], conflicting };
 }
 
 /** Not an SQS event if a record is not an object with a messageId: then nothing is sent at all. */
@@ -154,8 +155,10 @@ async function all(work: Promise<void>[]): Promise<void> {
 
 async function send(records: SQSRecord[], invocation: Invocation, config: BridgeConfig, confirmed: Set<string>): Promise<void> {
   const policy = topicPolicy(invocation.config.allowedTopics, config.targetTopic ? [config.targetTopic] : []);
-  const { unique } = distinct(records, invocation.logger);
-  const prepared = unique.map((r) => toMessage(r, config, policy));
+  const { unique, conflicting } = distinct(records);
+  const prepared = unique.map((r): Prepared =>
+    conflicting.has(r.messageId) ? { record: r, problem: 'two records share this messageId with different content' } : toMessage(r, config, policy),
+  );
   for (const p of prepared) {
     if (p.problem) invocation.logger.warn('record not bridged', { messageId: p.record.messageId, reason: p.problem });
   }

@@ -5,4 +5,4 @@ import { bridgeRecords, readBridgeConfig } from './bridge.ts';
 
 const config = readBridgeConfig();
 
-export const handler = withProducer<SQSEvent, SQSBatchResponse>((event, _context, rocketmq) => bridgeRecords(event.Records, rocketmq, config));
+export const handler = withProducer<SQSEvent, SQSBatchResponse>((event, _context, rocketmq) => bridgeRecords(event?.Records, rocketmq, config));

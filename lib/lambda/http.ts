@@ -39,9 +39,11 @@ export function toHttpRequest(event: APIGatewayProxyEventV2 | APIGatewayProxyEve
   if (!event.isBase64Encoded && LONE_SURROGATE.test(raw)) throw new RequestError('INVALID_BODY', 'body', 'the request body is not well-formed text');
   const body = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) if (typeof value === 'string') headers[name.toLowerCase()] = value;
-  if (isV2(event)) return { method: event.requestContext?.http?.method ?? '', path: event.rawPath ?? '', headers, body };
-  return { method: event.httpMethod ?? '', path: event.path ?? '', headers, body };
+  const given = typeof event.headers === 'object' && event.headers !== null ? event.headers : {};
+  for (const [name, value] of Object.entries(given)) if (typeof value === 'string') headers[name.toLowerCase()] = value;
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  if (isV2(event)) return { method: text(event.requestContext?.http?.method), path: text(event.rawPath), headers, body };
+  return { method: text(event.httpMethod), path: text(event.path), headers, body };
 }
 
 export function json(statusCode: number, payload: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {

@@ -2,7 +2,7 @@
 // before anything is sent:
 // - reserved names are refused whatever the allowlist says: names with "%" (retry "%RETRY%g",
 //   dead-letter "%DLQ%g", light queues "%LMQ%", another namespace's "ns%topic") and reply topics
-//   ("<cluster>_REPLY_TOPIC"); broker and cluster names are refused by the producer, which knows
+//   ("<cluster>_REPLY_TOPIC"), system topics ("RMQ_SYS_*", any case); broker and cluster names are refused by the producer, which knows
 //   them from the route (SendOptions.refuseClusterTopics);
 // - the allowlist (ALLOWED_TOPICS): exact names and "*" patterns. Unset means no topic: a function
 //   publishes nowhere until its operator says where (the bridge's TARGET_TOPIC counts as named).
@@ -45,12 +45,14 @@ function matcher(entry: string): (topic: string) => boolean {
 export function reservedReason(topic: string): string | undefined {
   if (topic.includes('%')) return `"${topic}" contains "%": retry, dead-letter and namespaced names are not published to from outside`;
   if (topic.endsWith('_REPLY_TOPIC')) return `"${topic}" is a request-reply topic`;
+  if (/^rmq_sys_/i.test(topic)) return `"${topic}" is a system topic`;
   return undefined;
 }
 
 /** `allowed`: ALLOWED_TOPICS entries; `named`: topics the operator configured elsewhere (TARGET_TOPIC). */
 export function topicPolicy(allowed: readonly string[], named: readonly string[] = []): TopicPolicy {
-  const matchers = [...allowed, ...named].map(matcher);
+  // Named topics (TARGET_TOPIC) are matched exactly: they are names, not patterns.
+  const matchers = [...allowed.map(matcher), ...named.map((name) => (topic: string) => topic === name)];
   return {
     refusal(topic) {
       const reserved = reservedReason(topic);

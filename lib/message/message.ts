@@ -61,13 +61,20 @@ export function checkGroup(group: unknown, field = 'producerGroup'): asserts gro
   if (group === 'DEFAULT_PRODUCER') invalid(field, 'DEFAULT_PRODUCER is reserved; name your producer group');
 }
 
+/** A UTF-16 surrogate without its pair has no UTF-8 form: encoding would replace it silently. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function checkText(value: unknown, field: string): asserts value is string {
   if (typeof value !== 'string' || value.trim() === '') invalid(field, 'must be a non-blank string');
   if (hasSeparator(value)) invalid(field, 'contains a \\u0001 or \\u0002 separator character');
+  if (LONE_SURROGATE.test(value)) invalid(field, 'is not well-formed text (a lone UTF-16 surrogate)');
 }
 
 export function bodyBytes(body: Message['body']): Buffer {
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (typeof body === 'string') {
+    if (LONE_SURROGATE.test(body)) invalid('body', 'is not well-formed text (a lone UTF-16 surrogate); send bytes instead');
+    return Buffer.from(body, 'utf8');
+  }
   if (Buffer.isBuffer(body)) return body;
   if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   invalid('body', 'must be a Buffer, Uint8Array or string');

@@ -43,6 +43,8 @@ export function prepareBatchItem(message: Message, index: number, first: Message
     if (message.delayLevel !== undefined) invalid('delayLevel', 'a batch cannot carry delayed messages');
     if (message.deliverAt !== undefined) invalid('deliverAt', 'a batch cannot carry delayed messages');
     if (message.topic.startsWith(RETRY_PREFIX)) invalid('topic', 'a batch cannot go to a retry topic');
+    // A batch goes to one queue: the one of its sharding key, which must then be every message's.
+    if (message.shardingKey !== first.shardingKey) invalid('shardingKey', 'must be the same for every message of a batch (or absent from all)');
     if (body.length > settings.maxMessageSize) tooLarge('body', body.length, settings.maxMessageSize, message.topic); // never compressed
     const properties = messageProperties(message, settings);
     const msgId = settings.uniqIds.next();

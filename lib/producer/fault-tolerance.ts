@@ -90,6 +90,11 @@ export class LatencyFaultTolerance {
     return item ? Math.max(0, item.startTimestamp - this.now()) : 0;
   }
 
+  /** Available from now on, whatever the tables say about `latency` (a probe it answered). */
+  lift(brokerName: string, latency: number): void {
+    this.store.set({ brokerName, currentLatency: latency, startTimestamp: this.now() });
+  }
+
   remove(brokerName: string): void {
     this.store.delete(brokerName);
   }

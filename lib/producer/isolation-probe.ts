@@ -60,7 +60,7 @@ export class IsolationProbe {
       const started = Date.now();
       await this.options.ping(address, Math.max(1, Math.min(this.options.timeoutMs, deadline - Date.now())));
       if (this.faults.isAvailable(broker)) return false; // lifted meanwhile (elsewhere, or a send answered)
-      this.faults.update(broker, Date.now() - started, false);
+      this.faults.lift(broker, Date.now() - started);
       this.counters.lifted += 1;
       return true;
     } catch {

@@ -47,6 +47,11 @@ export interface SendOptions {
   /** Pick the queue (MessageQueueSelector); retries stay on the queue it picked. */
   selector?: (queues: readonly MessageQueue[], message: Message) => MessageQueue;
   /**
+   * sendBatch only: refuse (MESSAGE_ILLEGAL, nothing sent) a batch that needs more than one
+   * request, so the batch is stored whole or not at all (one request is one append).
+   */
+  atomic?: boolean;
+  /**
    * Refuse (TOPIC_RESERVED, nothing sent) a topic named after a broker or cluster of its route:
    * brokers create those topics for themselves. Set by the functions for callers from outside.
    */
@@ -198,6 +203,7 @@ export class Producer {
       while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
     } finally {
       clearTimeout(timer);
+      this.sync?.resume();
     }
   }
 
@@ -220,6 +226,12 @@ export class Producer {
   async sendBatch(messages: Message[], options: SendOptions = {}): Promise<SendResult[]> {
     this.ensureRunning();
     const batches = prepareBatches(messages, this.prepareSettings());
+    if (options.atomic && batches.length > 1) {
+      throw rocketError('MESSAGE_ILLEGAL', `messages: the batch takes ${batches.length} requests of at most ${this.options.maxMessageSize} bytes; an atomic batch must fit one`, {
+        topic: messages[0]?.topic,
+        field: 'messages',
+      });
+    }
     const results: SendResult[] = [];
     for (const batch of batches) {
       results.push(...splitBatchResult(batch, (await this.sendPrepared(batch, messages[0]!, 'sync', options))!));
@@ -347,7 +359,7 @@ export class Producer {
       this.stats.attempts += 1;
       const started = Date.now();
       try {
-        const result = await this.attempt(prepared, message, queue, info, mode, remaining);
+        const result = await this.attempt(prepared, message, queue, info, mode, remaining, options.deadline);
         this.faults?.update(queue.brokerName, Date.now() - started, false);
         if (mode === 'sync' && result && result.status !== SendStatus.SEND_OK && this.options.retryAnotherBrokerWhenNotStoreOK && !fixed) {
           lastResult = result;
@@ -404,11 +416,12 @@ export class Producer {
     info: TopicPublishInfo,
     mode: SendMode,
     timeoutMs: number,
+    deadline: number | undefined,
   ): Promise<SendResult | undefined> {
     let address = info.masters.get(queue.brokerName);
     if (!address) {
       // The broker is not in this route (yet): refresh once, as findBrokerAddressInPublish's caller does.
-      address = (await this.routes.refresh(prepared.wireTopic).catch(() => info)).masters.get(queue.brokerName);
+      address = (await this.routes.refresh(prepared.wireTopic, { deadline: Date.now() + timeoutMs }).catch(() => info)).masters.get(queue.brokerName);
     }
     if (!address) throw rocketError('BROKER_NOT_EXIST_EXCEPTION', `The broker[${queue.brokerName}] not exist`, { topic: prepared.topic });
     if (this.options.vipChannelEnabled) address = vipChannel(address);
@@ -453,7 +466,7 @@ export class Producer {
         return undefined;
       }
       const response = await this.invokeFresh(address, request, timeoutMs);
-      this.heartbeatIfDue(address);
+      this.heartbeatIfDue(address, deadline);
       const stored = parseSendResponse(decodeSendResponse(response), address, prepared.topic);
       const result: SendResult = {
         status: stored.status,
@@ -494,13 +507,18 @@ export class Producer {
     }
   }
 
-  /** Heartbeats go alongside the first send to a broker and then once per interval, never on a timer. */
-  private heartbeatIfDue(address: string): void {
+  /**
+   * Heartbeats go alongside the first send to a broker and then once per interval, never on a
+   * timer, and never past the caller's deadline (the invocation waits for them).
+   */
+  private heartbeatIfDue(address: string, deadline: number | undefined): void {
     const now = Date.now();
     if (now - (this.heartbeatAt.get(address) ?? 0) < this.options.heartbeatBrokerInterval) return;
+    const timeoutMs = Math.min(this.options.mqClientApiTimeout, (deadline ?? Number.POSITIVE_INFINITY) - now);
+    if (timeoutMs <= 0) return; // still due: the next send takes it
     this.heartbeatAt.set(address, now);
     this.track(
-      sendHeartbeats(this.remoting, [address], this.clientId, [this.options.producerGroup], this.options.mqClientApiTimeout).then((acks) => {
+      sendHeartbeats(this.remoting, [address], this.clientId, [this.options.producerGroup], timeoutMs).then((acks) => {
         for (const ack of acks) if (!ack.ok) (this.stats.heartbeatFailures += 1), this.heartbeatAt.delete(ack.address);
       }),
     );

@@ -13,18 +13,24 @@ export class NameServerClient {
     private readonly remoting: RemotingClient,
     readonly addresses: readonly string[],
     private readonly timeoutMs: number,
+    /** Which name server to ask first; a random one, as the Java client picks. */
+    start = Math.floor(Math.random() * addresses.length),
   ) {
     if (addresses.length === 0) throw rocketError('NO_NAME_SERVER_EXCEPTION', 'no name server address given');
-    this.current = Math.floor(Math.random() * addresses.length);
+    this.current = start % addresses.length;
   }
 
   /** The route of `topic`, or null when the name servers do not know it; never runs past `deadline`. */
   async getRoute(topic: string, deadline = Number.POSITIVE_INFINITY): Promise<TopicRouteData | null> {
     const failures: string[] = [];
-    for (let i = 0; i < this.addresses.length; i++) {
-      const index = (this.current + i) % this.addresses.length;
+    const count = this.addresses.length;
+    const first = this.current;
+    for (let i = 0; i < count; i++) {
+      const index = (first + i) % count;
       const address = this.addresses[index]!;
-      const timeoutMs = Math.min(this.timeoutMs, deadline - Date.now());
+      // Each name server left gets an equal share of what is left, so one frozen server cannot
+      // take a bounded lookup's whole time from the ones after it.
+      const timeoutMs = Math.min(this.timeoutMs, Math.floor((deadline - Date.now()) / (count - i)));
       if (timeoutMs <= 0) {
         failures.push(`${address}: not asked, no time left`);
         break;
@@ -36,6 +42,7 @@ export class NameServerClient {
         return route;
       } catch (err) {
         if (err instanceof ClientError) throw err;
+        if (index === this.current) this.current = (index + 1) % count; // start elsewhere next time
         failures.push(`${address}: ${err instanceof RocketMQError ? err.message : String(err)}`);
       }
     }

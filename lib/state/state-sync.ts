@@ -37,6 +37,8 @@ export class StateSync {
     recoveriesWritten: 0,
     routesLoaded: 0,
     routesWritten: 0,
+    /** Calls not made because the invocation had reached its deadline. */
+    abandoned: 0,
   };
   degraded = false;
   private readonly known = new Map<string, FaultRecord>();
@@ -45,6 +47,8 @@ export class StateSync {
   private lastFaultLoad = Number.NEGATIVE_INFINITY;
   private refreshing: Promise<void> | null = null;
   private readonly inFlight = new Set<AbortController>();
+  /** Set while an invocation is past its deadline: every call is given up as it starts. */
+  private closing = false;
   private readonly now: () => number;
 
   constructor(
@@ -211,6 +215,10 @@ export class StateSync {
 
   /** Runs a call to the shared store; on failure (or at `deadline`) the producer degrades to local state. */
   private async guard<T>(call: (signal?: AbortSignal) => Promise<T>, kind: 'reads' | 'writes', deadline = Number.POSITIVE_INFINITY): Promise<T | undefined> {
+    if (this.closing) {
+      this.counters.abandoned += 1; // past the invocation's deadline: not even tried, not an error
+      return undefined;
+    }
     this.counters[kind] += 1;
     const abort = new AbortController();
     this.inFlight.add(abort);
@@ -220,6 +228,8 @@ export class StateSync {
       if (this.degraded) {
         this.degraded = false;
         this.options.log({ level: 'info', message: 'shared state answers again; writing what was kept locally', unwritten: this.unwritten.size });
+      }
+      if (this.unwritten.size > 0 && kind === 'reads') {
         for (const record of [...this.unwritten.values()]) if (record.isolatedUntil > this.now()) this.writeFault(record);
       }
       return result;
@@ -237,9 +247,18 @@ export class StateSync {
     }
   }
 
-  /** Ends every call to the store now; what was being written is kept as when the store is down. */
+
+  /**
+   * Ends every call to the store now, and any started until `resume()`: what was being written is
+   * kept as when the store is down. For an invocation at its deadline.
+   */
   abortInFlight(): void {
+    this.closing = true;
     for (const abort of this.inFlight) abort.abort(new Error('the invocation reached its deadline'));
+  }
+
+  resume(): void {
+    this.closing = false;
   }
 }
 

@@ -10,6 +10,8 @@ import { Engine } from '../../lib/lambda/engine.ts';
 import { withProducer } from '../../lib/lambda/with-producer.ts';
 import { lambdaContext } from '../support/events.ts';
 import { startFakeCluster } from '../support/fake-cluster.ts';
+import { respond, startFakePeer } from '../support/fake-peer.ts';
+import { RequestCode } from '../../lib/remoting/codes.ts';
 
 const stack = inject('stack');
 const quiet = { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'CRITICAL' };
@@ -67,6 +69,30 @@ describe('the deadline caps the retries', () => {
 
     expect(outcome).toBe('ACCESS_BROKER_TIMEOUT');
     expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
+  });
+});
+
+describe('work beside the sends', () => {
+  it('never lets the heartbeat that follows a first send hold flush past the deadline', async () => {
+    // A broker that stores sends but never answers heartbeats: the heartbeat's own timeout is 3 s.
+    const broker = await startFakePeer(({ header, socket }) => {
+      if (header.code === RequestCode.HEART_BEAT) return;
+      respond(socket, header.opaque, 0, { extFields: { msgId: '7F00000100002A9F0000000000000000', queueId: '0', queueOffset: '1' } });
+    });
+    const route = { brokerDatas: [{ brokerName: 'b', cluster: 'C', brokerAddrs: { '0': broker.address } }], queueDatas: [{ brokerName: 'b', readQueueNums: 1, writeQueueNums: 1, perm: 6, topicSysFlag: 0 }] };
+    const nameServer = await startFakePeer(({ header, socket }) => respond(socket, header.opaque, 0, {}, Buffer.from(JSON.stringify(route))));
+    cleanups.push(() => broker.close(), () => nameServer.close());
+    const producer = createProducer({ nameServers: [nameServer.address], producerGroup: 'deadline-heartbeat' });
+    await producer.start({ warmTopics: ['T'] });
+    cleanups.push(() => producer.shutdown());
+    const deadline = Date.now() + 600;
+
+    await producer.send({ topic: 'T', body: 'x' }, { deadline });
+    await producer.flush(deadline);
+    const flushedAt = Date.now();
+
+    expect(broker.received.some((r) => r.header.code === RequestCode.HEART_BEAT)).toBe(true);
+    expect(flushedAt - deadline).toBeLessThan(500); // not the heartbeat's 3 s
   });
 });
 

@@ -104,6 +104,7 @@ describe('HTTP publish function', () => {
     ['a body that is a number', JSON.stringify({ body: 42 }), 'INVALID_ARGUMENT', 400, 'body'],
     ['a body that is a boolean', JSON.stringify({ body: true }), 'INVALID_ARGUMENT', 400, 'body'],
     ['a body that is an array', JSON.stringify({ body: [1, 2] }), 'INVALID_ARGUMENT', 400, 'body'],
+    ['a lone surrogate escaped in the body', '{"body":"x\\ud800y"}', 'INVALID_ARGUMENT', 400, 'body'],
     ['unpadded base64', JSON.stringify({ bodyBase64: 'eA' }), 'INVALID_ARGUMENT', 400, 'bodyBase64'],
     ['properties over the broker limit', JSON.stringify({ body: 'x', properties: { big: 'v'.repeat(33_000) } }), 'INVALID_ARGUMENT', 400, 'properties'],
     ['a deliverAt past the 3-day timer limit', JSON.stringify({ body: 'x', deliverAt: Date.now() + 4 * 86_400_000 }), 'INVALID_ARGUMENT', 400, 'deliverAt'],
@@ -133,6 +134,8 @@ describe('HTTP publish function', () => {
     ['a null message in a batch', '{"messages":[{"body":"a"},null]}', 'INVALID_ARGUMENT', 'messages[1]'],
     ['a bad tag in the third message', JSON.stringify({ messages: [{ body: 'a' }, { body: 'b' }, { body: 'c', tags: 'x\u0001y' }] }), 'INVALID_ARGUMENT', 'messages[2].tags'],
     ['a body that is a number in the second message', JSON.stringify({ messages: [{ body: 'a' }, { body: 1 }] }), 'INVALID_ARGUMENT', 'messages[1].body'],
+    ['two sharding keys in a batch', JSON.stringify({ messages: [{ body: 'a', shardingKey: 'k1' }, { body: 'b', shardingKey: 'k2' }] }), 'INVALID_ARGUMENT', 'messages[1].shardingKey'],
+    ['a lone surrogate in a batch message tag', '{"messages":[{"body":"a","tags":"x\\ud800"}]}', 'INVALID_ARGUMENT', 'messages[0].tags'],
     ['a delayed message in a batch', JSON.stringify({ messages: [{ body: 'a' }, { body: 'b', delayLevel: 3 }] }), 'INVALID_ARGUMENT', 'messages[1].delayLevel'],
   ];
   for (const [what, payload, code, field] of badBatches) {
@@ -145,6 +148,31 @@ describe('HTTP publish function', () => {
       expect(attempts()).toBe(sendsBefore);
     });
   }
+
+  it('answers 413 for a batch that would need two requests, so a batch is stored whole or not at all', async () => {
+    const sendsBefore = attempts();
+    const messages = [0, 1].map(() => ({ bodyBase64: randomBytes(2.5 * 1024 * 1024).toString('base64') }));
+
+    const response = await jsonPost('/topics/TopicBatch/messages/batch', JSON.stringify({ messages }));
+
+    expect([response.status, response.body.error.code, response.body.error.field]).toEqual([413, 'MESSAGE_ILLEGAL', 'messages']);
+    expect(attempts()).toBe(sendsBefore);
+  });
+
+  it('answers events with no usable path or headers with a 4xx, never a 500', async () => {
+    const odd = [
+      { version: '2.0', rawPath: { toString: null }, headers: 7, requestContext: { http: { method: 'POST' } } },
+      { version: '2.0', requestContext: {} },
+      { httpMethod: ['POST'], path: 42, headers: null, body: 5 },
+      null,
+    ];
+    for (const event of odd) {
+      const response = await invoke(event as never);
+
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+    }
+  });
 
   it('parses media types properly: any case, +json suffixes and parameters are JSON', async () => {
     const payload = JSON.stringify({ body: 'typed', tags: 'kept', keys: ['media-1'] });

@@ -127,7 +127,7 @@ describe('SQS bridge', () => {
   });
 
   it('answers events that are not SQS events without throwing', async () => {
-    for (const event of [{}, { Records: null }, { Records: 'x' }, { Records: [null] }, { Records: [{}] }]) {
+    for (const event of [null, {}, { Records: null }, { Records: 'x' }, { Records: [null] }, { Records: [{}] }]) {
       const response = await handler(event as never, lambdaContext());
 
       expect(Array.isArray(response.batchItemFailures)).toBe(true);
@@ -148,8 +148,22 @@ describe('SQS bridge', () => {
     expect((engine['producer']?.stats.attempts ?? 0) - attemptsBefore).toBe(1);
   });
 
+  it('keeps FIFO order past two records that share a messageId with different content', async () => {
+    const topic = { topic: 'TopicOrder' };
+    const r1 = sqsRecord('r1', topic, { groupId: 'clash', sequence: 1 });
+    const r2 = sqsRecord('r2', topic, { groupId: 'clash', sequence: 2 });
+    const r2other = { ...r2, body: 'r2 other' };
+    const r3 = sqsRecord('r3', topic, { groupId: 'clash', sequence: 3 });
+
+    const response = await handler(sqsEvent([r1, r2, r2other, r3]), lambdaContext());
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: r2.messageId }, { itemIdentifier: r3.messageId }]);
+    expect(await storedFor(r1, 'TopicOrder')).toBeDefined();
+    expect(await storedFor(r3, 'TopicOrder', 1000)).toBeUndefined();
+  });
+
   it('stores attributes as properties, the tags and keys attributes as tags and keys, binary ones as base64', async () => {
-    const record = sqsRecord('with attributes', { tags: 'TagQ', keys: 'order-7, customer-3', region: 'eu', count: '12' });
+    const record = sqsRecord('with attributes', { tags: 'TagQ', keys: 'order-7, customer-3', region: 'eu', count: '12', ['__proto__']: 'not a prototype' });
     record.messageAttributes.blob = { binaryValue: Buffer.from([1, 2, 255]).toString('base64'), stringListValues: [], binaryListValues: [], dataType: 'Binary' };
 
     const response = await handler(sqsEvent([record]), lambdaContext());
@@ -160,6 +174,7 @@ describe('SQS bridge', () => {
     expect(stored.properties.get('TAGS')).toBe('TagQ');
     expect(stored.properties.get('KEYS')).toBe(`${record.messageId} order-7 customer-3`);
     expect(Object.fromEntries(stored.properties)).toMatchObject({ region: 'eu', count: '12', blob: 'AQL/' });
+    expect(stored.properties.get('__proto__')).toBe('not a prototype');
     expect(stored.properties.has('topic')).toBe(false);
   });
 

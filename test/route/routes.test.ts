@@ -119,6 +119,19 @@ describe('routes from the real name server', () => {
     expect(finished - deadline).toBeLessThan(2000); // ended by the deadline, not by the 3 s timeout
   });
 
+  it('asks the next name server within a bounded lookup when the first one is frozen, and starts there next time', async () => {
+    const frozen = await startFakePeer(() => undefined);
+    const client = new NameServerClient(remoting, [frozen.address, stack.nameServer], 3000, 0);
+
+    const route = await client.getRoute('TopicTest', Date.now() + 1000);
+    const again = await client.getRoute('TopicTest', Date.now() + 1000);
+    await frozen.close();
+
+    expect(route?.queueDatas.length).toBe(2);
+    expect(again?.queueDatas.length).toBe(2);
+    expect(frozen.received.length).toBe(1); // the second lookup went to the healthy one first
+  });
+
   it('fails over from a name server that cannot answer, and stays on the one that did', async () => {
     // Fake: a name server that answers "not ready" (SYSTEM_ERROR) on demand.
     const sick = await startFakePeer(({ header, socket }) => respond(socket, header.opaque, 1, { remark: 'name server not ready' }));
