@@ -267,7 +267,8 @@ export class Harness {
     const copies = countCopies(messages, prefix);
     const { byDriver, strangers } = ledger.classify(copies);
     const bridgeKeys = [...ledger.records.values()].filter((r) => r.driver.includes('bridge'));
-    result.rows = byDriver;
+    const order = (driver: string) => (scenario.drivers.includes(driver as DriverName) ? scenario.drivers.indexOf(driver as DriverName) : scenario.drivers.length);
+    result.rows = byDriver.sort((a, b) => order(a.driver) - order(b.driver));
     result.strangers = strangers;
     result.bridge = bridgeKeys.length
       ? {
