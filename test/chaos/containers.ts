@@ -79,8 +79,7 @@ type FromChild =
 export async function childContainer(name: string, env: NodeJS.ProcessEnv = process.env): Promise<ChildContainer> {
   const child: ChildProcess = fork(join(import.meta.dirname, 'container-process.ts'), [], {
     env,
-    // The AWS SDK warns on every start that it will want Node 22 in 2027; that is noise here.
-    execArgv: ['--import', 'tsx', '--disable-warning=NodeVersionSupportWarning'],
+    execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const unhandled: string[] = [];

@@ -109,8 +109,7 @@ async function http(ctx: DriverContext, name: string, container: Container): Pro
     const event = httpApiEvent('POST', `/topics/${ctx.topic}/messages`, body, { 'content-type': 'application/json' });
     const outcome = await container.invoke('publish', event, ctx.budgets.publish);
     ctx.ledger.invocation(name, outcome.durationMs, outcome.budgetMs, outcome.error !== undefined);
-    const status = (outcome.result as APIGatewayProxyResult | undefined)?.statusCode;
-    const problem = answered(outcome) ?? (status === 200 ? undefined : `HTTP ${status}: ${(outcome.result as APIGatewayProxyResult | undefined)?.body}`);
+    const problem = answered(outcome) ?? httpProblem(outcome.result as APIGatewayProxyResult | undefined);
     if (problem === undefined) ctx.ledger.confirm(key);
     else ctx.ledger.fail(key, problem);
   });
@@ -137,6 +136,18 @@ async function directBatch(ctx: DriverContext, name: string): Promise<void> {
       (err) => keys.forEach((key) => ctx.ledger.fail(key, failure(err))),
     );
   });
+}
+
+/** Undefined for a 200; otherwise the status and the error code the function answered with. */
+function httpProblem(response: APIGatewayProxyResult | undefined): string | undefined {
+  if (response?.statusCode === 200) return undefined;
+  let code: unknown;
+  try {
+    code = (JSON.parse(response?.body ?? '') as { error?: { code?: unknown } }).error?.code;
+  } catch {
+    code = undefined;
+  }
+  return `HTTP ${response?.statusCode}${code === undefined ? '' : ` ${code}`}`;
 }
 
 function requireChild(ctx: DriverContext): ChildContainer {
@@ -171,8 +182,7 @@ export async function coldStarts(ctx: DriverContext, containers: number, budgetM
     const body = JSON.stringify({ body: `chaos ${key}`, keys: [key] });
     const outcome = await container.invoke('publish', httpApiEvent('POST', `/topics/${ctx.topic}/messages`, body, { 'content-type': 'application/json' }), budgetMs);
     ctx.ledger.invocation('cold-http', outcome.durationMs, outcome.budgetMs, outcome.error !== undefined);
-    const status = (outcome.result as APIGatewayProxyResult | undefined)?.statusCode;
-    const problem = answered(outcome) ?? (status === 200 ? undefined : `HTTP ${status}`);
+    const problem = answered(outcome) ?? httpProblem(outcome.result as APIGatewayProxyResult | undefined);
     if (problem === undefined) ctx.ledger.confirm(key);
     else ctx.ledger.fail(key, problem);
   };

@@ -73,6 +73,12 @@ export interface ScenarioResult {
   /** Bridge records (all bridge drivers) and how many ended stored at least once. */
   bridge: { records: number; endedStored: number; deadLettered: number } | undefined;
   unhandled: string[];
+  /** Brokers the shared table still isolated when the traffic ended, and for how much longer. */
+  isolations: { brokerName: string; remainingMs: number }[];
+  /** Messages stored on each broker after the fault was healed. */
+  afterHeal: Record<string, number>;
+  /** The most frequent reasons callers were told "failed", per driver. */
+  failureReasons: { driver: string; reason: string; count: number }[];
   error?: string;
 }
 
@@ -103,6 +109,8 @@ export function functionEnvironment(options: HarnessOptions, table: string): Rec
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'CRITICAL',
+    // The SDK's notice, once per process, that it will want Node 22 in 2027: noise in every container.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
 
@@ -148,7 +156,7 @@ export class Harness {
   readonly table: string;
   readonly env: NodeJS.ProcessEnv;
   readonly controls: Controls;
-  private readonly dynamodb: DynamoDBClient;
+  private dynamodb!: DynamoDBClient;
   private readonly reader = new RemotingClient();
   private readonly queues: QueueRef[];
   private warm: Container | undefined;
@@ -158,7 +166,6 @@ export class Harness {
     this.table = `chaos-${options.runId}`;
     this.env = { ...process.env, ...functionEnvironment(options, this.table) };
     this.controls = { stack: options.stack, broker: brokerControl, service: serviceControl };
-    this.dynamodb = localClient(options.dynamodbEndpoint);
     const brokers = Object.fromEntries(Object.entries(options.stack.brokers).map(([name, b]) => [name, b.address]));
     const queueCount = options.stack.topics.find((t) => t.name === TOPIC)?.queues ?? 4;
     this.queues = queuesOf(brokers, queueCount);
@@ -169,13 +176,14 @@ export class Harness {
   async open(): Promise<void> {
     Object.assign(process.env, functionEnvironment(this.options, this.table));
     watchUnhandledRejections();
+    this.dynamodb = localClient(this.options.dynamodbEndpoint);
     await ensureTable(this.dynamodb, this.table);
   }
 
   async close(): Promise<void> {
     await this.warm?.close();
     this.reader.shutdown();
-    this.dynamodb.destroy();
+    this.dynamodb?.destroy();
   }
 
   private directProducer(): { producer: Producer; close: () => Promise<void> } {
@@ -193,7 +201,21 @@ export class Harness {
     const startedAt = new Date();
     const steps: string[] = [];
     const unhandledBefore = watchUnhandledRejections().length;
-    const result: ScenarioResult = { name: scenario.name, description: scenario.description, startedAt: startedAt.toISOString(), durationMs: 0, steps, rows: [], strangers: [], bridge: undefined, unhandled: [] };
+    const result: ScenarioResult = {
+      name: scenario.name,
+      description: scenario.description,
+      startedAt: startedAt.toISOString(),
+      durationMs: 0,
+      steps,
+      rows: [],
+      strangers: [],
+      bridge: undefined,
+      unhandled: [],
+      isolations: [],
+      afterHeal: {},
+      failureReasons: [],
+    };
+    let healedAt = Number.POSITIVE_INFINITY;
 
     // A clean start for every scenario: whole cluster, empty shared state, a new warm container.
     await heal(this.controls);
@@ -249,6 +271,7 @@ export class Harness {
         traffic.resume();
         child?.thaw();
         await heal(this.controls);
+        healedAt = Date.now();
       }
       log('healed; traffic goes on until every driver has sent its share');
       await drivers;
@@ -261,6 +284,9 @@ export class Harness {
       await direct.close().catch(() => undefined);
       await child?.close();
     }
+    const now = Date.now();
+    const faults = await new DynamoDbSharedState({ tableName: this.table, client: this.dynamodb, scope: STATE_SCOPE }).loadFaults();
+    result.isolations = faults.filter((f) => f.isolatedUntil > now).map((f) => ({ brokerName: f.brokerName, remainingMs: f.isolatedUntil - now }));
 
     await heal(this.controls);
     const messages = await readSince(this.reader, TOPIC, this.queues, mark);
@@ -277,9 +303,27 @@ export class Harness {
           deadLettered: bridgeKeys.filter((r) => r.confirmed === 0).length,
         }
       : undefined;
+    for (const m of messages) {
+      if (m.storeTimestamp >= healedAt && m.keys.some((k) => copies.has(k))) result.afterHeal[m.brokerName] = (result.afterHeal[m.brokerName] ?? 0) + 1;
+    }
+    result.failureReasons = failureReasons(ledger);
     result.unhandled = [...watchUnhandledRejections().slice(unhandledBefore), ...(child?.unhandled ?? []), ...ctx.unhandled];
     result.durationMs = Date.now() - startedAt.getTime();
     log(`read back ${messages.length} messages of ${TOPIC} since the mark`);
     return result;
   }
+}
+
+/** The three most frequent last errors per driver, first line, trimmed. */
+function failureReasons(ledger: Ledger): ScenarioResult['failureReasons'] {
+  const counts = new Map<string, { driver: string; reason: string; count: number }>();
+  for (const r of ledger.records.values()) {
+    if (r.failed === 0 || !r.lastError) continue;
+    const reason = r.lastError.split('\n')[0]!.slice(0, 160);
+    const entry = counts.get(`${r.driver}\u0000${reason}`) ?? { driver: r.driver, reason, count: 0 };
+    entry.count += 1;
+    counts.set(`${r.driver}\u0000${reason}`, entry);
+  }
+  const all = [...counts.values()].sort((a, b) => b.count - a.count);
+  return ledger.drivers().flatMap((d) => all.filter((e) => e.driver === d).slice(0, 3));
 }

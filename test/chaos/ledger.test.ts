@@ -23,6 +23,7 @@ describe('ledger classification', () => {
         driver: 'send',
         sent: 6,
         confirmed: 3,
+        reportedFailed: 2,
         stored: 3,
         confirmedStored: 2,
         lost: 1,
@@ -50,7 +51,7 @@ describe('ledger classification', () => {
 
     const [row] = ledger.classify(new Map([[once, 1], [twice, 2]])).byDriver;
 
-    expect(row).toMatchObject({ sent: 2, confirmed: 2, lost: 0, failedButStored: 1, duplicates: 1, redelivered: 2 });
+    expect(row).toMatchObject({ sent: 2, confirmed: 2, reportedFailed: 2, lost: 0, failedButStored: 1, duplicates: 1, redelivered: 2 });
   });
 
   it('keeps the invocation that used the largest share of its deadline, and every overrun', () => {

@@ -28,6 +28,8 @@ export interface Classification {
   driver: string;
   sent: number;
   confirmed: number;
+  /** Keys the caller was told "failed" at least once. */
+  reportedFailed: number;
   /** Distinct keys found at least once. */
   stored: number;
   confirmedStored: number;
@@ -111,6 +113,7 @@ export class Ledger {
       const stored = copies.get(r.key) ?? 0;
       c.sent += 1;
       if (r.confirmed > 0) c.confirmed += 1;
+      if (r.failed > 0) c.reportedFailed += 1;
       if (stored > 0) c.stored += 1;
       if (r.confirmed > 0 && stored > 0) c.confirmedStored += 1;
       if (r.confirmed > 0 && stored === 0) {
@@ -136,6 +139,7 @@ function emptyClassification(driver: string, invocations: InvocationStats | unde
     driver,
     sent: 0,
     confirmed: 0,
+    reportedFailed: 0,
     stored: 0,
     confirmedStored: 0,
     lost: 0,

@@ -22,7 +22,26 @@ export function violations(results: ScenarioResult[]): string[] {
   return out;
 }
 
-const pct = (n: number, d: number) => (d === 0 ? '0%' : `${((100 * n) / d).toFixed(n === 0 ? 0 : 2)}%`);
+/** What the table cannot show: isolation left behind, where traffic went after healing, why calls failed. */
+export function observations(r: ScenarioResult): string[] {
+  const out: string[] = [];
+  const stored = Object.values(r.afterHeal).reduce((a, b) => a + b, 0);
+  if (stored > 0) {
+    const shares = Object.entries(r.afterHeal)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([broker, n]) => `${broker} ${pct(n, stored)}`);
+    out.push(`- After healing, ${stored} messages were stored: ${shares.join(', ')}${r.afterHeal['broker-a'] ? '' : ' (none on broker-a)'}.`);
+  }
+  out.push(
+    r.isolations.length === 0
+      ? '- The shared table isolated no broker when the traffic ended.'
+      : `- When the traffic ended the shared table still isolated ${r.isolations.map((i) => `${i.brokerName} for another ${Math.round(i.remainingMs / 1000)} s`).join(', ')}.`,
+  );
+  for (const f of r.failureReasons) out.push(`- \`${f.driver}\` told "failed" ${f.count}×: ${f.reason.replaceAll('|', '\\|')}`);
+  return out;
+}
+
+const pct = (n: number, d: number) => (d === 0 || n === 0 || n === d ? `${d === 0 ? 0 : (100 * n) / d}%` : `${((100 * n) / d).toFixed(2)}%`);
 
 function handlerTime(row: Classification): string {
   const stats = row.invocations;
@@ -42,6 +61,7 @@ export const TABLE_HEADER = [
   'driver',
   'sent',
   'confirmed',
+  'reported failed',
   'stored',
   'lost',
   'failed but stored',
@@ -58,6 +78,7 @@ export function tableRows(results: ScenarioResult[]): string[][] {
       row.driver,
       String(row.sent),
       String(row.confirmed),
+      String(row.reportedFailed),
       String(row.stored),
       row.lost > 0 ? `**${row.lost}**` : '0',
       String(row.failedButStored),
@@ -99,7 +120,7 @@ export function reliabilityMarkdown(results: ScenarioResult[], info: RunInfo): s
     { sent: 0, lost: 0, dup: 0, failedStored: 0 },
   );
   const scenarioText = results
-    .map((r) => [`### ${r.name}`, '', r.description, '', 'What happened, in seconds from the start of the traffic:', '', ...r.steps.map((s) => `- ${s}`)].join('\n'))
+    .map((r) => [`### ${r.name}`, '', r.description, '', 'What happened, in seconds from the start of the traffic:', '', ...r.steps.map((s) => `- ${s}`), '', ...observations(r)].join('\n'))
     .join('\n\n');
   return `# Reliability under faults
 
@@ -137,6 +158,8 @@ How to read it:
 - **sent**: messages (keys) the driver sent; **confirmed**: the caller was told "stored" (a
   \`SendResult\`, HTTP 200, or for the bridge: the record absent from \`batchItemFailures\` on some
   receive); **stored**: keys found at least once by reading every queue back.
+- **reported failed**: keys the caller was told "failed" at least once (for the bridge: on some
+  receive; the record was then redelivered).
 - **lost**: confirmed and not stored. Must be 0.
 - **failed but stored**: the caller was told "failed" (an error, a non-200, a record in
   \`batchItemFailures\`, an invocation that threw or ran out of time) and more copies were stored than

@@ -9,7 +9,7 @@ import { REPO_ROOT, ROCKETMQ_VERSION } from '../../infra/local/config.ts';
 import { StackError } from '../../infra/local/errors.ts';
 import { describe, down, up } from '../../infra/local/stack.ts';
 import { Harness, heal, type ScenarioResult } from './harness.ts';
-import { reliabilityMarkdown, TABLE_HEADER, tableRows, textTable, violations } from './report.ts';
+import { observations, reliabilityMarkdown, TABLE_HEADER, tableRows, textTable, violations } from './report.ts';
 import { SCENARIOS } from './scenarios.ts';
 
 const { values } = parseArgs({
@@ -73,6 +73,7 @@ for (const scenario of runnable) {
   const result = await harness.run(scenario);
   results.push(result);
   say(`\n${textTable(TABLE_HEADER, tableRows([result]))}`);
+  for (const line of observations(result)) say(`  ${line}`);
   for (const v of violations([result])) say(`  ! ${v}`);
 }
 await harness.close();
