@@ -63,8 +63,13 @@ export interface ChildContainer extends Container {
   readonly unhandled: string[];
   freeze(): void;
   thaw(): void;
-  kill(): void;
 }
+
+/** Containers still running: killed when this process exits, so none is left frozen behind it. */
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
 
 type FromChild =
   | { type: 'ready' }
@@ -100,8 +105,10 @@ export async function childContainer(name: string, env: NodeJS.ProcessEnv = proc
       }
     });
   });
+  live.add(child);
   child.on('exit', () => {
-    for (const [id, settle] of waiting) settle({ error: `container ${name} exited`, durationMs: 0, budgetMs: 0 });
+    live.delete(child);
+    for (const settle of waiting.values()) settle({ error: `container ${name} exited`, durationMs: 0, budgetMs: 0 });
     waiting.clear();
     closed?.();
   });
@@ -128,11 +135,5 @@ export async function childContainer(name: string, env: NodeJS.ProcessEnv = proc
       }),
     freeze: () => process.kill(pid, 'SIGSTOP'),
     thaw: () => process.kill(pid, 'SIGCONT'),
-    kill: () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        process.kill(pid, 'SIGCONT');
-        child.kill('SIGKILL');
-      }
-    },
   };
 }

@@ -250,13 +250,11 @@ export class Harness {
       this.log(`  ${scenario.name}: ${line}`);
     };
 
+    let drivers: Promise<PromiseSettledResult<void>[]> | undefined;
     try {
       traffic.start();
       log(`traffic started: ${scenario.drivers.join(', ')}, ${this.options.count} messages each`);
-      const drivers = Promise.all(scenario.drivers.map((d) => DRIVERS[d](ctx)));
-      // A driver that fails outright (a harness bug) must not leave the fault unhealed.
-      let driverError: unknown;
-      drivers.catch((err) => (driverError = err));
+      drivers = Promise.allSettled(scenario.drivers.map((d) => DRIVERS[d](ctx)));
       await sleep(scenario.preMs);
       try {
         await scenario.fault({
@@ -268,19 +266,21 @@ export class Harness {
           coldStarts: (containers, budgetMs) => coldStarts(ctx, containers, budgetMs),
         });
       } finally {
+        // Whatever the fault did or failed to do, the traffic ends against a whole cluster.
         traffic.resume();
         child?.thaw();
         await heal(this.controls);
         healedAt = Date.now();
       }
       log('healed; traffic goes on until every driver has sent its share');
-      await drivers;
-      if (driverError) throw driverError;
-      log('traffic done');
     } catch (err) {
       result.error = String((err as Error)?.stack ?? err);
       log(`harness error: ${(err as Error)?.message ?? err}`);
     } finally {
+      const settled = (await drivers) ?? [];
+      const broken = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (broken && !result.error) result.error = String(broken.reason?.stack ?? broken.reason);
+      log('traffic done');
       await direct.close().catch(() => undefined);
       await child?.close();
     }
@@ -309,7 +309,7 @@ export class Harness {
     result.failureReasons = failureReasons(ledger);
     result.unhandled = [...watchUnhandledRejections().slice(unhandledBefore), ...(child?.unhandled ?? []), ...ctx.unhandled];
     result.durationMs = Date.now() - startedAt.getTime();
-    log(`read back ${messages.length} messages of ${TOPIC} since the mark`);
+    log(`read back ${messages.length} messages of ${TOPIC} since the mark, ${[...copies.values()].reduce((a, b) => a + b, 0)} of this scenario`);
     return result;
   }
 }
