@@ -230,7 +230,7 @@ export class Harness {
     const prefix = `${this.options.runId}-${scenario.name}`;
     const ledger = new Ledger(prefix);
     const mark = await markOffsets(this.reader, TOPIC, this.queues);
-    const traffic = new Traffic(scenario.preMs + scenario.faultMs + scenario.postMs);
+    const traffic = new Traffic(scenario.preMs + scenario.faultMs + scenario.postMs, scenario.postMs);
     const ctx: DriverContext = {
       ledger,
       traffic,
@@ -269,14 +269,19 @@ export class Harness {
         // Whatever the fault did or failed to do, the traffic ends against a whole cluster.
         traffic.resume();
         child?.thaw();
-        await heal(this.controls);
-        healedAt = Date.now();
+        try {
+          await heal(this.controls);
+          healedAt = Date.now();
+        } finally {
+          traffic.healed();
+        }
       }
       log('healed; traffic goes on until every driver has sent its share');
     } catch (err) {
       result.error = String((err as Error)?.stack ?? err);
       log(`harness error: ${(err as Error)?.message ?? err}`);
     } finally {
+      traffic.healed(); // a harness error above must not hold the traffic back forever
       const settled = (await drivers) ?? [];
       const broken = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (broken && !result.error) result.error = String(broken.reason?.stack ?? broken.reason);

@@ -2,7 +2,7 @@
 // told and how many copies were read back, and SQS's redelivery rules as the bridge drivers use them.
 import { describe, expect, it } from 'vitest';
 import { countCopies, Ledger } from './ledger.ts';
-import { processedRecords, SqsQueue } from './traffic.ts';
+import { processedRecords, SqsQueue, Traffic } from './traffic.ts';
 
 describe('ledger classification', () => {
   it('counts confirmed-and-missing as lost, failed-and-stored, duplicates and silence, per driver', () => {
@@ -115,5 +115,22 @@ describe('SQS queue as the bridge drivers see it', () => {
     expect(processedRecords(records, { error: 'Error: boom', durationMs: 10, budgetMs: 1000 }).ok.size).toBe(0);
     expect(processedRecords(records, { ...answer([]), durationMs: 1001 }).ok.size).toBe(0);
     expect(processedRecords(records, answer(['not-in-batch'])).ok.size).toBe(0);
+  });
+});
+
+describe('traffic pace', () => {
+  it('holds the share planned after the fault until healed, then sends it at the same pace', async () => {
+    const traffic = new Traffic(100, 50);
+    traffic.start();
+    const order: string[] = [];
+    const early = traffic.turn(1, 10).then(() => order.push('early'));
+    const late = traffic.turn(5, 10).then(() => order.push('late'));
+
+    await new Promise((r) => setTimeout(r, 150));
+    order.push('healed');
+    traffic.healed();
+    await Promise.all([early, late]);
+
+    expect(order).toEqual(['early', 'healed', 'late']);
   });
 });

@@ -8,7 +8,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Spreads `total` messages evenly over `plannedMs` of active time. Paused time does not count, so
- * traffic stopped for an idle gap resumes where it was.
+ * traffic stopped for an idle gap resumes where it was. The last `afterMs` worth of messages waits
+ * for `healed()`, however long healing takes, so some traffic always runs against the healed cluster.
  */
 export class Traffic {
   private startedAt = 0;
@@ -16,8 +17,20 @@ export class Traffic {
   private pausedAt: number | undefined;
   private resumed: Promise<void> = Promise.resolve();
   private release: () => void = () => undefined;
+  private healedAtActive: number | undefined;
+  private markHealed: () => void = () => undefined;
+  private readonly healing = new Promise<void>((resolve) => (this.markHealed = resolve));
 
-  constructor(readonly plannedMs: number) {}
+  constructor(
+    readonly plannedMs: number,
+    readonly afterMs = 0,
+  ) {}
+
+  /** The fault is over: the held-back share goes out from now on, at the same pace. */
+  healed(): void {
+    this.healedAtActive ??= this.activeMs();
+    this.markHealed();
+  }
 
   start(): void {
     this.startedAt = Date.now();
@@ -52,9 +65,13 @@ export class Traffic {
 
   /** Resolves when message `index` of `total` is due and traffic is not paused. */
   async turn(index: number, total: number): Promise<void> {
+    const at = (this.plannedMs * index) / total;
+    const before = this.plannedMs - this.afterMs;
+    if (at >= before) await this.healing;
     for (;;) {
       await this.running();
-      const wait = (this.plannedMs * index) / total - this.activeMs();
+      const due = at >= before ? this.healedAtActive! + at - before : at;
+      const wait = due - this.activeMs();
       if (wait <= 0) return;
       await sleep(Math.min(wait, 200));
     }
