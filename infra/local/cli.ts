@@ -1,10 +1,13 @@
 // npm run stack:up | stack:status | stack:down, and by hand:
 //   tsx infra/local/cli.ts broker <stop|kill|freeze|thaw|restart> <broker-a|broker-b>
+//   tsx infra/local/cli.ts nameserver <kill|freeze|thaw|restart>
 import type { BrokerName } from './config.ts';
 import { StackError } from './errors.ts';
 
 const BROKER_ACTIONS = ['stop', 'kill', 'freeze', 'thaw', 'restart'] as const;
 type BrokerAction = (typeof BROKER_ACTIONS)[number];
+const NAMESERVER_ACTIONS = ['kill', 'freeze', 'thaw', 'restart'] as const;
+type NameServerAction = (typeof NAMESERVER_ACTIONS)[number];
 
 function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -13,7 +16,7 @@ function print(value: unknown): void {
 async function main(argv: string[]): Promise<number> {
   // Loaded here rather than at the top: config.ts refuses a bad STACK_PORT_OFFSET as it loads, and
   // the refusal should print as one sentence like every other StackError.
-  const [{ BROKER_NAMES }, { brokerControl, describe, down, readState, up }] = await Promise.all([
+  const [{ BROKER_NAMES }, { brokerControl, describe, down, readState, serviceControl, up }] = await Promise.all([
     import('./config.ts'),
     import('./stack.ts'),
   ]);
@@ -49,8 +52,15 @@ async function main(argv: string[]): Promise<number> {
       print(describe(readState()!).brokers[name]);
       return 0;
     }
+    case 'nameserver': {
+      const [action] = rest as [NameServerAction];
+      if (!NAMESERVER_ACTIONS.includes(action)) throw new StackError(`usage: nameserver <${NAMESERVER_ACTIONS.join('|')}>`);
+      await serviceControl[action]('nameServer');
+      print({ address: readState()!.nameServer.address, running: serviceControl.isRunning('nameServer') });
+      return 0;
+    }
     default:
-      throw new StackError('usage: cli.ts <up|status|down|broker>');
+      throw new StackError('usage: cli.ts <up|status|down|broker|nameserver>');
   }
 }
 

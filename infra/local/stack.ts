@@ -321,13 +321,36 @@ export const brokerControl = {
   },
 };
 
-/** Freeze (SIGSTOP) or thaw the name server or DynamoDB Local, for tests of their absence. */
+/**
+ * Freeze (SIGSTOP) or thaw the name server or DynamoDB Local, for tests of their absence; kill the
+ * name server and start it again (DynamoDB Local keeps its tables in memory, so it is only frozen).
+ */
 export const serviceControl = {
   freeze(service: 'nameServer' | 'dynamodb'): void {
     signal(servicePid(service), 'SIGSTOP');
   },
   thaw(service: 'nameServer' | 'dynamodb'): void {
     signal(servicePid(service), 'SIGCONT');
+  },
+  /** SIGKILL: connections are reset and refused; the brokers keep running and keep retrying. */
+  async kill(service: 'nameServer'): Promise<void> {
+    await killHard(servicePid(service));
+    await waitUntilRefused(requireState().nameServer.address);
+  },
+  /**
+   * Starts the name server again on its port, empty: routes exist again once the brokers
+   * re-register, on their next registration (every 30 s).
+   */
+  async restart(service: 'nameServer'): Promise<void> {
+    const state = requireState();
+    await terminate(servicePid(service), 3000);
+    const started = await startNameServer(state.lib);
+    const latest = requireState();
+    latest.nameServer = { ...started, address: latest.nameServer.address };
+    writeState(latest);
+  },
+  isRunning(service: 'nameServer' | 'dynamodb'): boolean {
+    return isAlive(servicePid(service));
   },
 };
 

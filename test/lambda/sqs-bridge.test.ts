@@ -7,7 +7,8 @@ import { RemotingClient } from '../../lib/remoting/remoting-client.ts';
 import { NameServerClient } from '../../lib/route/name-server.ts';
 import { toPublishInfo } from '../../lib/route/publish-info.ts';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events.ts';
-import { decodeAll, queryByKey } from '../support/read-back.ts';
+import { decodeMessages } from '../support/queue-reader.ts';
+import { queryByKey } from '../support/read-back.ts';
 import type { SQSRecord } from 'aws-lambda';
 
 const stack = inject('stack');
@@ -38,7 +39,7 @@ async function queryAllByKey(key: string, topic = 'TopicTest') {
   for (const address of brokers) {
     const extFields = { topic, key, maxNum: '32', beginTimestamp: '0', endTimestamp: String(Date.now() + 60_000) };
     const response = await reader.invoke(address, { code: 12, extFields }, 3000);
-    if (response.code === 0 && response.body) copies.push(...decodeAll(response.body).filter((m) => (m.properties.get('KEYS') ?? '').split(' ').includes(key)));
+    if (response.code === 0 && response.body) copies.push(...decodeMessages(response.body).filter((m) => (m.properties.get('KEYS') ?? '').split(' ').includes(key)));
   }
   return copies;
 }

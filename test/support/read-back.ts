@@ -2,23 +2,13 @@
 // VIEW_MESSAGE_BY_ID by the broker's offset msgId, and QUERY_MESSAGE (12) by UNIQ_KEY, the way
 // the admin tool's queryMsgByUniqueKey does (the broker's index is built shortly after the store,
 // so a query is retried for a few seconds).
-import { decodeOffsetMsgId, decodeStoredMessage, parseViewResponse, viewMessageRequest, type StoredMessage } from '../../lib/protocol/view-message.ts';
+import { decodeOffsetMsgId, parseViewResponse, viewMessageRequest, type StoredMessage } from '../../lib/protocol/view-message.ts';
 import type { RemotingClient } from '../../lib/remoting/remoting-client.ts';
+import { decodeMessages } from './queue-reader.ts';
 
 export async function viewByOffsetId(remoting: RemotingClient, offsetMsgId: string): Promise<StoredMessage> {
   const { address, commitLogOffset } = decodeOffsetMsgId(offsetMsgId);
   return parseViewResponse(await remoting.invoke(address, viewMessageRequest(commitLogOffset), 3000), address);
-}
-
-/** Messages of a QUERY_MESSAGE or PULL_MESSAGE body, one after another. */
-export function decodeAll(body: Buffer): StoredMessage[] {
-  const messages: StoredMessage[] = [];
-  for (let offset = 0; offset + 4 <= body.length; ) {
-    const size = body.readInt32BE(offset);
-    messages.push(decodeStoredMessage(body.subarray(offset, offset + size)));
-    offset += size;
-  }
-  return messages;
 }
 
 /**
@@ -42,7 +32,7 @@ export async function queryByKey(
       if (response?.code === 0 && response.body) {
         const wanted = (m: StoredMessage) =>
           options.unique ? m.properties.get('UNIQ_KEY') === key : (m.properties.get('KEYS') ?? '').split(' ').includes(key);
-        const found = decodeAll(response.body).find(wanted);
+        const found = decodeMessages(response.body).find(wanted);
         if (found) return found;
       }
     }

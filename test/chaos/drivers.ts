@@ -1,0 +1,226 @@
+// The drivers: each sends its share of uniquely keyed messages through one entry point and writes
+// down, per key, what the caller was told. Handlers are invoked in a container (containers.ts)
+// with the time a Lambda of that function would have left; the direct drivers call the producer.
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { Producer } from '../../lib/index.ts';
+import { httpApiEvent, sqsEvent } from '../support/events.ts';
+import { childContainer, type ChildContainer, type Container, type InvokeOutcome } from './containers.ts';
+import type { Ledger } from './ledger.ts';
+import { paced, processedRecords, SqsQueue, type Traffic } from './traffic.ts';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export const DRIVER_NAMES = ['bridge-10', 'bridge-100', 'http', 'send', 'send-async', 'send-batch', 'child-bridge-10', 'child-http'] as const;
+export type DriverName = (typeof DRIVER_NAMES)[number];
+
+export interface DriverContext {
+  ledger: Ledger;
+  traffic: Traffic;
+  /** Messages per driver. */
+  count: number;
+  topic: string;
+  producer: Producer;
+  /** This process as a warm Lambda container. */
+  warm: Container;
+  /** A container in a process of its own, for the child-* drivers. */
+  child: ChildContainer | undefined;
+  /** Time left at the start of each invocation: the functions' timeouts unless a scenario says less. */
+  budgets: { publish: number; bridge: number };
+  /** SQS visibility timeout before a failed record is received again. */
+  visibilityMs: number;
+  /** Environment for cold containers. */
+  env: NodeJS.ProcessEnv;
+  /** Where the containers started here report their unhandled rejections. */
+  unhandled: string[];
+}
+
+/** Lambda's batching window: a partial batch is handed over once this has passed. */
+const BATCH_WINDOW_MS = 2000;
+const MAX_RECEIVE_COUNT = 5;
+
+const failure = (err: unknown) => {
+  const e = err as { codeName?: string; message?: string };
+  return e?.codeName ?? e?.message ?? String(err);
+};
+
+/** Within its deadline and without throwing: anything else is a failed invocation to its caller. */
+function answered(outcome: InvokeOutcome): string | undefined {
+  if (outcome.error !== undefined) return `handler threw: ${outcome.error.split('\n')[0]}`;
+  if (outcome.durationMs > outcome.budgetMs) return `timed out (${outcome.durationMs} ms of ${outcome.budgetMs} ms)`;
+  return undefined;
+}
+
+/**
+ * Lambda's SQS poller for one function: takes batches of up to `batchSize` visible records, invokes,
+ * settles each record from the answer. Stops when `more()` says nothing more will be sent and the
+ * queue is empty (every record deleted or dead-lettered).
+ */
+async function poll(ctx: DriverContext, name: string, queue: SqsQueue, container: Container, batchSize: number, more: () => boolean): Promise<void> {
+  let waitingSince: number | undefined;
+  for (;;) {
+    if (!more() && queue.size === 0) return;
+    await ctx.traffic.running();
+    const visible = queue.visible();
+    const partialAllowed = !more() || Date.now() - (waitingSince ??= Date.now()) >= BATCH_WINDOW_MS;
+    if (visible === 0 || (visible < batchSize && !partialAllowed)) {
+      await sleep(50);
+      continue;
+    }
+    waitingSince = undefined;
+    const batch = queue.receive(batchSize);
+    if (batch.length === 0) continue;
+    for (const b of batch) ctx.ledger.received(b.key);
+    const records = batch.map((b) => b.record);
+    const outcome = await container.invoke('bridge', sqsEvent(records), ctx.budgets.bridge);
+    ctx.ledger.invocation(name, outcome.durationMs, outcome.budgetMs, outcome.error !== undefined);
+    const { ok, reason } = processedRecords(records, outcome);
+    for (const b of batch) {
+      const stored = ok.has(b.record.messageId);
+      if (stored) ctx.ledger.confirm(b.key);
+      else ctx.ledger.fail(b.key, reason ?? 'not confirmed');
+      queue.settle(b.record.messageId, stored);
+    }
+  }
+}
+
+function newQueue(ctx: DriverContext): SqsQueue {
+  return new SqsQueue({ visibilityMs: ctx.visibilityMs, maxReceiveCount: MAX_RECEIVE_COUNT });
+}
+
+/** SQS -> bridge: messages arrive in the queue at the traffic's pace; two pollers take batches. */
+async function bridge(ctx: DriverContext, name: string, batchSize: number, container: Container): Promise<void> {
+  const queue = newQueue(ctx);
+  let sending = true;
+  const sender = paced(ctx.traffic, ctx.count, 5, 1, async (from, count) => {
+    for (let n = from; n < from + count; n++) {
+      const key = ctx.ledger.key(name, n);
+      queue.send(key, `chaos ${key}`);
+    }
+  }).finally(() => (sending = false));
+  await Promise.all([sender, poll(ctx, name, queue, container, batchSize, () => sending), poll(ctx, name, queue, container, batchSize, () => sending)]);
+}
+
+/** API Gateway -> publish: one message per request, sync and async modes alternating. */
+async function http(ctx: DriverContext, name: string, container: Container): Promise<void> {
+  await paced(ctx.traffic, ctx.count, 1, 4, async (n) => {
+    const key = ctx.ledger.key(name, n);
+    ctx.ledger.received(key);
+    const body = JSON.stringify({ body: `chaos ${key}`, keys: [key], mode: n % 2 === 0 ? 'sync' : 'async' });
+    const event = httpApiEvent('POST', `/topics/${ctx.topic}/messages`, body, { 'content-type': 'application/json' });
+    const outcome = await container.invoke('publish', event, ctx.budgets.publish);
+    ctx.ledger.invocation(name, outcome.durationMs, outcome.budgetMs, outcome.error !== undefined);
+    const problem = answered(outcome) ?? httpProblem(outcome.result as APIGatewayProxyResult | undefined);
+    if (problem === undefined) ctx.ledger.confirm(key);
+    else ctx.ledger.fail(key, problem);
+  });
+}
+
+async function direct(ctx: DriverContext, name: string, mode: 'send' | 'sendAsync'): Promise<void> {
+  await paced(ctx.traffic, ctx.count, 1, mode === 'send' ? 4 : 8, async (n) => {
+    const key = ctx.ledger.key(name, n);
+    ctx.ledger.received(key);
+    const message = { topic: ctx.topic, body: `chaos ${key}`, keys: [key] };
+    await (mode === 'send' ? ctx.producer.send(message) : ctx.producer.sendAsync(message)).then(
+      () => ctx.ledger.confirm(key),
+      (err) => ctx.ledger.fail(key, failure(err)),
+    );
+  });
+}
+
+async function directBatch(ctx: DriverContext, name: string): Promise<void> {
+  await paced(ctx.traffic, ctx.count, 10, 2, async (from, count) => {
+    const keys = Array.from({ length: count }, (_, i) => ctx.ledger.key(name, from + i));
+    for (const key of keys) ctx.ledger.received(key);
+    await ctx.producer.sendBatch(keys.map((key) => ({ topic: ctx.topic, body: `chaos ${key}`, keys: [key] }))).then(
+      () => keys.forEach((key) => ctx.ledger.confirm(key)),
+      (err) => keys.forEach((key) => ctx.ledger.fail(key, failure(err))),
+    );
+  });
+}
+
+/** Undefined for a 200; otherwise the status and the error code the function answered with. */
+function httpProblem(response: APIGatewayProxyResult | undefined): string | undefined {
+  if (response?.statusCode === 200) return undefined;
+  let code: unknown;
+  try {
+    code = (JSON.parse(response?.body ?? '') as { error?: { code?: unknown } }).error?.code;
+  } catch {
+    code = undefined;
+  }
+  return `HTTP ${response?.statusCode}${code === undefined ? '' : ` ${code}`}`;
+}
+
+function requireChild(ctx: DriverContext): ChildContainer {
+  if (!ctx.child) throw new Error('a child-* driver needs the scenario to start a child container');
+  return ctx.child;
+}
+
+export const DRIVERS: Record<DriverName, (ctx: DriverContext) => Promise<void>> = {
+  'bridge-10': (ctx) => bridge(ctx, 'bridge-10', 10, ctx.warm),
+  'bridge-100': (ctx) => bridge(ctx, 'bridge-100', 100, ctx.warm),
+  http: (ctx) => http(ctx, 'http', ctx.warm),
+  send: (ctx) => direct(ctx, 'send', 'send'),
+  'send-async': (ctx) => direct(ctx, 'send-async', 'sendAsync'),
+  'send-batch': (ctx) => directBatch(ctx, 'send-batch'),
+  'child-bridge-10': (ctx) => bridge(ctx, 'child-bridge-10', 10, requireChild(ctx)),
+  'child-http': (ctx) => http(ctx, 'child-http', requireChild(ctx)),
+};
+
+/**
+ * Cold starts: each a new container process whose first invocation gets `budgetMs`: a bridge batch
+ * of 10 (`cold-bridge-10`), or for every third one publish (`cold-http`). Records the bridge
+ * reports failed are received again later by the warm container, as SQS hands them to whichever
+ * container polls next.
+ */
+export async function coldStarts(ctx: DriverContext, containers: number, budgetMs: number): Promise<void> {
+  const queue = newQueue(ctx);
+  let starting = true;
+  const redeliveries = poll(ctx, 'cold-bridge-10', queue, ctx.warm, 10, () => starting);
+  const coldHttp = async (container: Container, n: number) => {
+    const key = ctx.ledger.key('cold-http', n);
+    ctx.ledger.received(key);
+    const body = JSON.stringify({ body: `chaos ${key}`, keys: [key] });
+    const outcome = await container.invoke('publish', httpApiEvent('POST', `/topics/${ctx.topic}/messages`, body, { 'content-type': 'application/json' }), budgetMs);
+    ctx.ledger.invocation('cold-http', outcome.durationMs, outcome.budgetMs, outcome.error !== undefined);
+    const problem = answered(outcome) ?? httpProblem(outcome.result as APIGatewayProxyResult | undefined);
+    if (problem === undefined) ctx.ledger.confirm(key);
+    else ctx.ledger.fail(key, problem);
+  };
+  const coldBridge = async (container: Container, first: number) => {
+    const own = newQueue(ctx);
+    for (let n = first; n < first + 10; n++) {
+      const key = ctx.ledger.key('cold-bridge-10', n);
+      own.send(key, `chaos ${key}`);
+    }
+    const batch = own.receive(10);
+    for (const b of batch) ctx.ledger.received(b.key);
+    const records = batch.map((b) => b.record);
+    const outcome = await container.invoke('bridge', sqsEvent(records), budgetMs);
+    ctx.ledger.invocation('cold-bridge-10', outcome.durationMs, outcome.budgetMs, outcome.error !== undefined);
+    const { ok, reason } = processedRecords(records, outcome);
+    for (const b of batch) {
+      if (ok.has(b.record.messageId)) {
+        ctx.ledger.confirm(b.key);
+      } else {
+        ctx.ledger.fail(b.key, reason ?? 'not confirmed');
+        queue.adopt(b.record, b.key, 1);
+      }
+    }
+  };
+  try {
+    await Promise.all(
+      Array.from({ length: containers }, async (_, i) => {
+        const container = await childContainer(`cold-${i}`, ctx.env);
+        try {
+          await (i % 3 === 2 ? coldHttp(container, i) : coldBridge(container, i * 10));
+        } finally {
+          await container.close();
+          ctx.unhandled.push(...container.unhandled);
+        }
+      }),
+    );
+  } finally {
+    starting = false;
+    await redeliveries;
+  }
+}
