@@ -6,14 +6,8 @@ export type { SendContext, SendMessageHook, CheckForbiddenHook, SendMode } from 
 export type { Message } from './message/message.ts';
 export type { MessageQueue } from './route/publish-info.ts';
 export { SendStatus } from './protocol/send.ts';
-export {
-  FAULT_TABLES_4X,
-  FAULT_TABLES_5X,
-  MemoryFaultStore,
-  type FaultItem,
-  type FaultStore,
-  type FaultTables,
-} from './producer/fault-tolerance.ts';
+export { FAULT_TABLES_4X, FAULT_TABLES_5X, type FaultTables } from './producer/fault-tolerance.ts';
+export { MemoryFaultStore, type FaultItem, type FaultStore } from './state/fault-store.ts';
 export {
   BrokerError,
   ClientError,

@@ -3,7 +3,7 @@
 //   | int32 ms since the start of the current month (local time) | int16 counter (wraps)
 // The first 20 characters are fixed per process.
 import { randomInt } from 'node:crypto';
-import { localIPv4 } from '../client/client-id.ts';
+import { localIPv4 } from '../remoting/local-address.ts';
 
 function prefixFor(ip: string, pid: number, processHash: number): string {
   const bytes = Buffer.alloc(10);

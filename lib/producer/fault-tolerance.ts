@@ -1,6 +1,7 @@
 // Latency fault tolerance (MQFaultStrategy, LatencyFaultToleranceImpl, FaultItem): a broker whose
 // send took long, or failed, is unavailable for a while. The state sits behind FaultStore so it
 // can live somewhere shared (DynamoDB) instead of this process only.
+import type { FaultItem, FaultStore } from '../state/fault-store.ts';
 
 export interface FaultTables {
   /** Latency thresholds in ms, ascending. */
@@ -24,36 +25,6 @@ export const FAULT_TABLES_5X: FaultTables = {
   notAvailableDuration: [0, 0, 2000, 5000, 6000, 10000, 30000],
   failureLatency: 10000,
 };
-
-export interface FaultItem {
-  brokerName: string;
-  currentLatency: number;
-  /** Epoch ms from which the broker is available again. */
-  startTimestamp: number;
-}
-
-export interface FaultStore {
-  get(brokerName: string): FaultItem | undefined;
-  set(item: FaultItem): void;
-  delete(brokerName: string): void;
-  all(): FaultItem[];
-}
-
-export class MemoryFaultStore implements FaultStore {
-  private readonly items = new Map<string, FaultItem>();
-  get(brokerName: string): FaultItem | undefined {
-    return this.items.get(brokerName);
-  }
-  set(item: FaultItem): void {
-    this.items.set(item.brokerName, item);
-  }
-  delete(brokerName: string): void {
-    this.items.delete(brokerName);
-  }
-  all(): FaultItem[] {
-    return [...this.items.values()];
-  }
-}
 
 export function notAvailableDuration(tables: FaultTables, latency: number): number {
   for (let i = tables.latencyMax.length - 1; i >= 0; i--) {

@@ -2,7 +2,8 @@
 // Defaults are DefaultMQProducer's (5.3.3) except where a line says otherwise.
 import { rocketError } from '../errors.ts';
 import { checkGroup, DEFAULT_TIMER_MAX_DELAY_MS } from '../message/message.ts';
-import { FAULT_TABLES_4X, FAULT_TABLES_5X, type FaultStore, type FaultTables } from './fault-tolerance.ts';
+import type { FaultStore } from '../state/fault-store.ts';
+import { FAULT_TABLES_4X, FAULT_TABLES_5X, type FaultTables } from './fault-tolerance.ts';
 import type { CheckForbiddenHook, SendMessageHook } from './hooks.ts';
 import type { SharedState } from '../state/shared-state.ts';
 import type { AclCredentials } from '../remoting/acl.ts';

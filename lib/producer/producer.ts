@@ -6,13 +6,15 @@ import { BrokerError, ConnectionError, ERROR_TABLE, RocketMQError, SendError, er
 import { checkMessage, type Message } from '../message/message.ts';
 import { UniqIdGenerator } from '../message/uniq-id.ts';
 import { decodeSendResponse, parseSendResponse, sendRequest, SendStatus } from '../protocol/send.ts';
-import { RemotingClient, type RequestCommand } from '../remoting/remoting-client.ts';
+import type { RequestCommand } from '../remoting/command.ts';
+import { RemotingClient } from '../remoting/remoting-client.ts';
 import { StateSync } from '../state/state-sync.ts';
 import { NameServerClient } from '../route/name-server.ts';
 import type { MessageQueue, TopicPublishInfo } from '../route/publish-info.ts';
 import { RouteCache } from '../route/route-cache.ts';
 import { batchReference, groupBatches, prepareBatches, prepareBatchItem, splitBatchResult, type BatchItem, type PreparedBatch } from './batch-send.ts';
-import { LatencyFaultTolerance, MemoryFaultStore } from './fault-tolerance.ts';
+import { MemoryFaultStore } from '../state/fault-store.ts';
+import { LatencyFaultTolerance } from './fault-tolerance.ts';
 import { IsolationProbe } from './isolation-probe.ts';
 import type { SendContext, SendMode } from './hooks.ts';
 import { resolveOptions, type ProducerOptions, type ResolvedOptions } from './options.ts';

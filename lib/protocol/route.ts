@@ -5,8 +5,8 @@
 import { BrokerError } from '../errors.ts';
 import { RequestCode, ResponseCode } from '../remoting/codes.ts';
 import type { RemotingCommand } from '../remoting/command.ts';
-import type { RequestCommand } from '../remoting/remoting-client.ts';
-import { parseTopicRouteData, type TopicRouteData } from '../route/topic-route.ts';
+import type { RequestCommand } from '../remoting/command.ts';
+import { parseTopicRouteData, type TopicRouteData } from './topic-route.ts';
 
 export function routeRequest(topic: string): RequestCommand {
   return {

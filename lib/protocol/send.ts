@@ -9,7 +9,7 @@
 import { BrokerError } from '../errors.ts';
 import { RequestCode, ResponseCode } from '../remoting/codes.ts';
 import type { RemotingCommand } from '../remoting/command.ts';
-import type { RequestCommand } from '../remoting/remoting-client.ts';
+import type { RequestCommand } from '../remoting/command.ts';
 
 export interface SendHeader {
   producerGroup: string;

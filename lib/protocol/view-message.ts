@@ -11,7 +11,7 @@ import { decodeProperties } from '../message/properties.ts';
 import { BufferReader } from '../remoting/buffer-reader.ts';
 import { RequestCode } from '../remoting/codes.ts';
 import type { RemotingCommand } from '../remoting/command.ts';
-import type { RequestCommand } from '../remoting/remoting-client.ts';
+import type { RequestCommand } from '../remoting/command.ts';
 
 const MAGIC_V2 = 0xdaa320ab | 0;
 const BORNHOST_V6 = 0x10;

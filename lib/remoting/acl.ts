@@ -3,7 +3,7 @@
 // in Java String order (UTF-16 units: upper case before lower case), concatenate the values with
 // no separator, append the raw body, HmacSHA1 with the secret key, Base64 into Signature.
 import { createHmac } from 'node:crypto';
-import type { RequestCommand } from './remoting-client.ts';
+import type { RequestCommand } from './command.ts';
 
 export interface AclCredentials {
   accessKey: string;

@@ -20,6 +20,9 @@ export interface RemotingCommand {
   serializeType?: SerializeTypeCode;
 }
 
+/** A request as a caller builds it: the connection fills in opaque, language, version and flag. */
+export type RequestCommand = Omit<RemotingCommand, 'opaque' | 'language' | 'version' | 'flag'>;
+
 export const isResponse = (command: RemotingCommand): boolean => (command.flag & Flag.RESPONSE) !== 0;
 export const isOneway = (command: RemotingCommand): boolean => (command.flag & Flag.ONEWAY) !== 0;
 

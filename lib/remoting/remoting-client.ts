@@ -3,7 +3,7 @@
 // at 350 s, and neither can be noticed while a Lambda is frozen: wall-clock idle age is the only
 // signal, so it is checked on every use.
 import { rocketError } from '../errors.ts';
-import type { RemotingCommand } from './command.ts';
+import type { RemotingCommand, RequestCommand } from './command.ts';
 import { signRequest, type AclCredentials } from './acl.ts';
 import { Connection, type ConnectionOptions, type RequestHandler } from './connection.ts';
 
@@ -18,7 +18,6 @@ export interface RemotingClientOptions {
   credentials?: AclCredentials;
 }
 
-export type RequestCommand = Omit<RemotingCommand, 'opaque' | 'language' | 'version' | 'flag'>;
 
 export const REMOTING_DEFAULTS = {
   connectTimeoutMs: 3000,

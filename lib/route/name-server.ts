@@ -4,7 +4,7 @@
 import { ClientError, RocketMQError, rocketError } from '../errors.ts';
 import { decodeRouteResponse, parseRouteResponse, routeRequest } from '../protocol/route.ts';
 import type { RemotingClient } from '../remoting/remoting-client.ts';
-import type { TopicRouteData } from './topic-route.ts';
+import type { TopicRouteData } from '../protocol/topic-route.ts';
 
 export class NameServerClient {
   private current: number;

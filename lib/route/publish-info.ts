@@ -1,6 +1,6 @@
 // The publish view of a route, built exactly as MQClientInstance.topicRouteData2TopicPublishInfo
 // does, and the TBW102 fallback of DefaultMQProducerImpl.tryToFindTopicPublishInfo.
-import { isWritable, type TopicRouteData } from './topic-route.ts';
+import { isWritable, type TopicRouteData } from '../protocol/topic-route.ts';
 
 export interface MessageQueue {
   topic: string;

@@ -9,7 +9,7 @@
 import { rocketError } from '../errors.ts';
 import type { NameServerClient } from './name-server.ts';
 import { capDefaultTopicRoute, isUsable, toPublishInfo, type TopicPublishInfo } from './publish-info.ts';
-import type { TopicRouteData } from './topic-route.ts';
+import type { TopicRouteData } from '../protocol/topic-route.ts';
 
 export interface RouteCacheOptions {
   /** createTopicKey */

@@ -14,7 +14,7 @@ import {
   type DynamoDBClientConfig,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { parseTopicRouteData } from '../route/topic-route.ts';
+import { parseTopicRouteData } from '../protocol/topic-route.ts';
 import type { FaultRecord, LoadedState, RouteRecord, SharedState, WriteOutcome } from './shared-state.ts';
 
 type Item = Record<string, AttributeValue>;

@@ -1,6 +1,6 @@
 // State shared by every container of a deployment: which brokers are isolated until when, and
 // the routes of topics. Domain verbs only; DynamoDB is one implementation, memory another.
-import type { TopicRouteData } from '../route/topic-route.ts';
+import type { TopicRouteData } from '../protocol/topic-route.ts';
 
 export interface FaultRecord {
   brokerName: string;

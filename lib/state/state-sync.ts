@@ -8,9 +8,9 @@
 //   is down nothing is written (only the periodic re-read asks whether it is back), and the
 //   isolations that could not be written are written once the store answers again;
 // - no call outlives the invocation: abortInFlight() ends them all (flush at a Lambda deadline).
-import type { FaultItem, FaultStore } from '../producer/fault-tolerance.ts';
+import type { FaultItem, FaultStore } from './fault-store.ts';
 import type { RouteCache } from '../route/route-cache.ts';
-import { sameRoute, type TopicRouteData } from '../route/topic-route.ts';
+import { sameRoute, type TopicRouteData } from '../protocol/topic-route.ts';
 import type { FaultRecord, RouteRecord, SharedState, WriteOutcome } from './shared-state.ts';
 
 export interface StateSyncOptions {

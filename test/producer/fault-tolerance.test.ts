@@ -1,6 +1,7 @@
 // LatencyFaultTolerance against the 4.x and 5.x MQFaultStrategy tables and FaultItem ordering.
 import { describe, expect, it } from 'vitest';
-import { FAULT_TABLES_4X, FAULT_TABLES_5X, LatencyFaultTolerance, MemoryFaultStore, notAvailableDuration } from '../../lib/producer/fault-tolerance.ts';
+import { FAULT_TABLES_4X, FAULT_TABLES_5X, LatencyFaultTolerance, notAvailableDuration } from '../../lib/producer/fault-tolerance.ts';
+import { MemoryFaultStore } from '../../lib/state/fault-store.ts';
 import { QueueSelector } from '../../lib/producer/queue-selector.ts';
 import { toPublishInfo } from '../../lib/route/publish-info.ts';
 

@@ -8,7 +8,7 @@ import { RocketMQError } from '../../lib/errors.ts';
 import { FrameAccumulator } from '../../lib/remoting/accumulator.ts';
 import type { RemotingCommand } from '../../lib/remoting/command.ts';
 import { decodeFrame, encodeBinaryFrame, encodeFrame, MAX_FRAME_LENGTH } from '../../lib/remoting/frame.ts';
-import { parseTopicRouteData } from '../../lib/route/topic-route.ts';
+import { parseTopicRouteData } from '../../lib/protocol/topic-route.ts';
 
 const golden = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'frames.json'), 'utf8')) as {
   frames: { name: string; hex: string }[];

@@ -8,7 +8,7 @@ import { RequestCode } from '../../lib/remoting/codes.ts';
 import { RemotingClient } from '../../lib/remoting/remoting-client.ts';
 import { NameServerClient } from '../../lib/route/name-server.ts';
 import { RouteCache } from '../../lib/route/route-cache.ts';
-import { parseTopicRouteData, sameRoute } from '../../lib/route/topic-route.ts';
+import { parseTopicRouteData, sameRoute } from '../../lib/protocol/topic-route.ts';
 import { respond, startFakePeer } from '../support/fake-peer.ts';
 
 const stack = inject('stack');

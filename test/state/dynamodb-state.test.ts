@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { localClient } from '../../infra/local/dynamodb.ts';
 import { ensureTable } from '../../infra/table.ts';
 import { DynamoDbSharedState } from '../../lib/state/dynamodb-state.ts';
-import type { TopicRouteData } from '../../lib/route/topic-route.ts';
+import type { TopicRouteData } from '../../lib/protocol/topic-route.ts';
 
 const client = localClient(inject('dynamodbEndpoint'));
 const tableName = `state-${process.pid}-${Date.now()}`;
