@@ -5,60 +5,85 @@
 export interface ErrorSpec {
   code: number;
   name: string;
+  /** Who raises it: a broker or name server (a response code), or this client. */
+  side: 'broker' | 'client';
+  /** Another attempt may succeed. */
   retriable: boolean;
+  /** Counts against the broker that answered it (latency fault tolerance isolates the broker). */
+  isolates: boolean;
   message: string;
 }
 
-const spec = (code: number, name: string, retriable: boolean, message: string): ErrorSpec => ({
-  code,
-  name,
-  retriable,
-  message,
-});
+const spec = <C extends number, N extends string, S extends 'broker' | 'client'>(
+  code: C,
+  name: N,
+  side: S,
+  retriable: boolean,
+  isolates: boolean,
+  message: string,
+) => ({ code, name, side, retriable, isolates, message });
 
 /**
- * `retriable` follows the Java producer: the broker codes are its `retryResponseCodes` (5.3.3:
- * 17, 14, 1, 2, 16, 204, 205, 1500); the local codes are the failures `sendDefaultImpl` retries.
+ * Every code with what a caller and the retry loop do about it. `retriable` follows the Java
+ * producer: the broker codes are its `retryResponseCodes` (5.3.3: 17, 14, 1, 2, 16, 204, 205,
+ * 1500); the client codes are the failures `sendDefaultImpl` retries. `isolates` is ours: only
+ * what says the broker itself is unwell counts against it. A refused permission, a topic the broker
+ * does not hold, a unit or buyer mismatch are about the request, not the broker (Java 4.x isolates
+ * on any exception; with the fleet sharing isolation, one bad request must not take a broker away).
  */
 export const ERROR_TABLE = {
-  SYSTEM_ERROR: spec(1, 'SYSTEM_ERROR', true, 'the broker failed to process the request'),
-  SYSTEM_BUSY: spec(2, 'SYSTEM_BUSY', true, 'the broker is busy'),
-  REQUEST_CODE_NOT_SUPPORTED: spec(3, 'REQUEST_CODE_NOT_SUPPORTED', false, 'request code not supported'),
-  TRANSACTION_FAILED: spec(4, 'TRANSACTION_FAILED', false, 'transaction failed'),
-  FLUSH_DISK_TIMEOUT: spec(10, 'FLUSH_DISK_TIMEOUT', false, 'stored, but the disk flush timed out'),
-  SLAVE_NOT_AVAILABLE: spec(11, 'SLAVE_NOT_AVAILABLE', false, 'stored, but no slave is available'),
-  FLUSH_SLAVE_TIMEOUT: spec(12, 'FLUSH_SLAVE_TIMEOUT', false, 'stored, but the slave flush timed out'),
-  MESSAGE_ILLEGAL: spec(13, 'MESSAGE_ILLEGAL', false, 'the message is illegal'),
-  SERVICE_NOT_AVAILABLE: spec(14, 'SERVICE_NOT_AVAILABLE', true, 'the broker service is not available'),
-  VERSION_NOT_SUPPORTED: spec(15, 'VERSION_NOT_SUPPORTED', false, 'version not supported'),
-  NO_PERMISSION: spec(16, 'NO_PERMISSION', true, 'no permission'),
-  TOPIC_NOT_EXIST: spec(17, 'TOPIC_NOT_EXIST', true, 'the topic does not exist'),
-  INVALID_PARAMETER: spec(29, 'INVALID_PARAMETER', false, 'invalid parameter'),
-  NO_BUYER_ID: spec(204, 'NO_BUYER_ID', true, 'no buyer id'),
-  NOT_IN_CURRENT_UNIT: spec(205, 'NOT_IN_CURRENT_UNIT', true, 'not in current unit'),
-  GO_AWAY: spec(1500, 'GO_AWAY', true, 'the broker is shutting down'),
+  SYSTEM_ERROR: spec(1, 'SYSTEM_ERROR', 'broker', true, true, 'the broker failed to process the request'),
+  SYSTEM_BUSY: spec(2, 'SYSTEM_BUSY', 'broker', true, true, 'the broker is busy'),
+  REQUEST_CODE_NOT_SUPPORTED: spec(3, 'REQUEST_CODE_NOT_SUPPORTED', 'broker', false, false, 'request code not supported'),
+  TRANSACTION_FAILED: spec(4, 'TRANSACTION_FAILED', 'broker', false, false, 'transaction failed'),
+  FLUSH_DISK_TIMEOUT: spec(10, 'FLUSH_DISK_TIMEOUT', 'broker', false, false, 'stored, but the disk flush timed out'),
+  SLAVE_NOT_AVAILABLE: spec(11, 'SLAVE_NOT_AVAILABLE', 'broker', false, false, 'stored, but no slave is available'),
+  FLUSH_SLAVE_TIMEOUT: spec(12, 'FLUSH_SLAVE_TIMEOUT', 'broker', false, false, 'stored, but the slave flush timed out'),
+  MESSAGE_ILLEGAL: spec(13, 'MESSAGE_ILLEGAL', 'broker', false, false, 'the message is illegal'),
+  SERVICE_NOT_AVAILABLE: spec(14, 'SERVICE_NOT_AVAILABLE', 'broker', true, true, 'the broker service is not available'),
+  VERSION_NOT_SUPPORTED: spec(15, 'VERSION_NOT_SUPPORTED', 'broker', false, false, 'version not supported'),
+  NO_PERMISSION: spec(16, 'NO_PERMISSION', 'broker', true, false, 'no permission'),
+  TOPIC_NOT_EXIST: spec(17, 'TOPIC_NOT_EXIST', 'broker', true, false, 'the topic does not exist'),
+  TOPIC_EXIST_ALREADY: spec(18, 'TOPIC_EXIST_ALREADY', 'broker', false, false, 'the topic exists already'),
+  INVALID_PARAMETER: spec(29, 'INVALID_PARAMETER', 'broker', false, false, 'invalid parameter'),
+  NO_BUYER_ID: spec(204, 'NO_BUYER_ID', 'broker', true, false, 'no buyer id'),
+  NOT_IN_CURRENT_UNIT: spec(205, 'NOT_IN_CURRENT_UNIT', 'broker', true, false, 'not in current unit'),
+  GO_AWAY: spec(1500, 'GO_AWAY', 'broker', true, true, 'the broker is shutting down'),
 
-  CONNECT_BROKER_EXCEPTION: spec(10001, 'CONNECT_BROKER_EXCEPTION', true, 'could not connect, or the connection closed'),
-  ACCESS_BROKER_TIMEOUT: spec(10002, 'ACCESS_BROKER_TIMEOUT', true, 'no response within the timeout'),
-  BROKER_NOT_EXIST_EXCEPTION: spec(10003, 'BROKER_NOT_EXIST_EXCEPTION', true, 'no master address for the broker'),
-  NO_NAME_SERVER_EXCEPTION: spec(10004, 'NO_NAME_SERVER_EXCEPTION', true, 'no name server answered'),
-  NOT_FOUND_TOPIC_EXCEPTION: spec(10005, 'NOT_FOUND_TOPIC_EXCEPTION', false, 'no route for the topic'),
+  CONNECT_BROKER_EXCEPTION: spec(10001, 'CONNECT_BROKER_EXCEPTION', 'client', true, true, 'could not connect, or the connection closed'),
+  ACCESS_BROKER_TIMEOUT: spec(10002, 'ACCESS_BROKER_TIMEOUT', 'client', true, true, 'no response within the timeout'),
+  BROKER_NOT_EXIST_EXCEPTION: spec(10003, 'BROKER_NOT_EXIST_EXCEPTION', 'client', true, true, 'no master address for the broker'),
+  NO_NAME_SERVER_EXCEPTION: spec(10004, 'NO_NAME_SERVER_EXCEPTION', 'client', true, false, 'no name server answered'),
+  NOT_FOUND_TOPIC_EXCEPTION: spec(10005, 'NOT_FOUND_TOPIC_EXCEPTION', 'client', false, false, 'no route for the topic'),
 
-  PROTOCOL_ERROR: spec(19001, 'PROTOCOL_ERROR', true, 'malformed frame'),
-  TOO_MANY_REQUESTS: spec(19002, 'TOO_MANY_REQUESTS', false, 'too many requests in flight on one connection'),
-  CLIENT_CLOSED: spec(19003, 'CLIENT_CLOSED', false, 'the client is shut down'),
-  INVALID_ARGUMENT: spec(19004, 'INVALID_ARGUMENT', false, 'invalid argument'),
-  NOT_STARTED: spec(19005, 'NOT_STARTED', false, 'the producer is not running; call start() first'),
-  NOT_SENT: spec(19006, 'NOT_SENT', true, 'not sent: an earlier message of this ordered batch failed'),
-  TOPIC_RESERVED: spec(19007, 'TOPIC_RESERVED', false, 'the topic belongs to the cluster itself (a broker or cluster name)'),
+  PROTOCOL_ERROR: spec(19001, 'PROTOCOL_ERROR', 'client', true, true, 'malformed frame'),
+  TOO_MANY_REQUESTS: spec(19002, 'TOO_MANY_REQUESTS', 'client', false, false, 'too many requests in flight on one connection'),
+  CLIENT_CLOSED: spec(19003, 'CLIENT_CLOSED', 'client', false, false, 'the client is shut down'),
+  INVALID_ARGUMENT: spec(19004, 'INVALID_ARGUMENT', 'client', false, false, 'invalid argument'),
+  NOT_STARTED: spec(19005, 'NOT_STARTED', 'client', false, false, 'the producer is not running; call start() first'),
+  NOT_SENT: spec(19006, 'NOT_SENT', 'client', true, false, 'not sent: an earlier message of this ordered batch failed'),
+  TOPIC_RESERVED: spec(19007, 'TOPIC_RESERVED', 'client', false, false, 'the topic belongs to the cluster itself (a broker or cluster name)'),
 } as const;
 
 export type ErrorName = keyof typeof ERROR_TABLE;
 
+type BrokerCodeName = { [K in ErrorName]: (typeof ERROR_TABLE)[K]['side'] extends 'broker' ? K : never }[ErrorName];
+
+/** ResponseCode.java, as far as a producer meets it: SUCCESS and the broker side of the table. */
+export const ResponseCode = {
+  SUCCESS: 0,
+  ...Object.fromEntries(Object.entries(ERROR_TABLE).filter(([, s]) => s.side === 'broker').map(([name, s]) => [name, s.code])),
+} as { readonly SUCCESS: 0 } & { readonly [K in BrokerCodeName]: (typeof ERROR_TABLE)[K]['code'] };
+
+/** The broker codes a send moves on from (DefaultMQProducer.retryResponseCodes): the retriable ones. */
+export const DEFAULT_RETRY_RESPONSE_CODES: readonly number[] = Object.values(ERROR_TABLE)
+  .filter((s) => s.side === 'broker' && s.retriable)
+  .map((s) => s.code);
+
 const BY_CODE = new Map<number, ErrorSpec>(Object.values(ERROR_TABLE).map((s) => [s.code, s]));
 
 export function errorSpec(code: number): ErrorSpec {
-  return BY_CODE.get(code) ?? spec(code, `CODE_${code}`, false, `response code ${code}`);
+  return BY_CODE.get(code) ?? { code, name: `CODE_${code}`, side: 'broker', retriable: false, isolates: false, message: `response code ${code}` };
 }
 
 /** Where an error happened; every field is optional because not every layer knows all of them. */

@@ -1,6 +1,6 @@
 // Producer options, checked strictly: a misspelled option is an error, not a silent default.
 // Defaults are DefaultMQProducer's (5.3.3) except where a line says otherwise.
-import { rocketError } from '../errors.ts';
+import { DEFAULT_RETRY_RESPONSE_CODES, rocketError } from '../errors.ts';
 import { checkGroup, DEFAULT_TIMER_MAX_DELAY_MS } from '../message/message.ts';
 import type { FaultStore } from '../state/fault-store.ts';
 import { FAULT_TABLES_4X, FAULT_TABLES_5X, type FaultTables } from './fault-tolerance.ts';
@@ -91,7 +91,7 @@ const DEFAULTS = {
   sendLatencyFaultEnable: true,
   isolationProbeInterval: 10_000,
   isolationProbeTimeout: 1000,
-  retryResponseCodes: [17, 14, 1, 2, 16, 204, 205, 1500],
+  retryResponseCodes: [...DEFAULT_RETRY_RESPONSE_CODES],
   sendMessageHeader: 'V2' as const,
   connectTimeoutMs: 3000,
   maxInFlightPerConnection: 65535,

@@ -386,21 +386,19 @@ export class Producer {
   }
 
   /**
-   * Which failures move on to the next attempt, and which count against the broker. Transport
-   * failures and the retryable broker codes do both. Unlike Java 4.x, a broker error caused by the
-   * message itself (a non-retryable code) does not isolate the broker: with the fleet sharing
-   * isolation state, one bad message must not take a healthy broker away from everyone.
+   * Which failures move on to the next attempt, and which count against the broker, both read
+   * from the error table: a broker code retries when it is in `retryResponseCodes` (the table's
+   * retriable broker codes by default) and the send is sync; a transport failure retries unless
+   * the send is oneway; `isolates` says whether the broker is to blame.
    */
   private classify(err: unknown, mode: SendMode): { retry: boolean; isolate: boolean } {
-    if (err instanceof ConnectionError) return { retry: mode !== 'oneway', isolate: true };
-    if (err instanceof BrokerError) {
-      const retryable = this.options.retryResponseCodes.includes(err.code);
-      return { retry: retryable && mode === 'sync', isolate: retryable };
-    }
-    if (err instanceof RocketMQError && err.code === ERROR_TABLE.BROKER_NOT_EXIST_EXCEPTION.code) {
-      return { retry: mode === 'sync', isolate: true };
-    }
-    return { retry: false, isolate: false }; // hooks, back-pressure, our own bugs
+    if (!(err instanceof RocketMQError)) return { retry: false, isolate: false }; // hooks, our own bugs
+    const { retriable, isolates } = errorSpec(err.code);
+    if (err instanceof ConnectionError) return { retry: retriable && mode !== 'oneway', isolate: isolates };
+    if (err instanceof BrokerError) return { retry: this.options.retryResponseCodes.includes(err.code) && mode === 'sync', isolate: isolates };
+    // Raised here before the broker was reached: only a missing broker address moves on.
+    const local = err.code === ERROR_TABLE.BROKER_NOT_EXIST_EXCEPTION.code;
+    return { retry: local && retriable && mode === 'sync', isolate: local && isolates };
   }
 
   private fixedQueue(info: TopicPublishInfo, message: Message, options: SendOptions): MessageQueue | undefined {

@@ -27,26 +27,8 @@ export const RequestCode = {
   RECALL_MESSAGE: 370,
 } as const;
 
-export const ResponseCode = {
-  SUCCESS: 0,
-  SYSTEM_ERROR: 1,
-  SYSTEM_BUSY: 2,
-  REQUEST_CODE_NOT_SUPPORTED: 3,
-  TRANSACTION_FAILED: 4,
-  FLUSH_DISK_TIMEOUT: 10,
-  SLAVE_NOT_AVAILABLE: 11,
-  FLUSH_SLAVE_TIMEOUT: 12,
-  MESSAGE_ILLEGAL: 13,
-  SERVICE_NOT_AVAILABLE: 14,
-  VERSION_NOT_SUPPORTED: 15,
-  NO_PERMISSION: 16,
-  TOPIC_NOT_EXIST: 17,
-  TOPIC_EXIST_ALREADY: 18,
-  INVALID_PARAMETER: 29,
-  NO_BUYER_ID: 204,
-  NOT_IN_CURRENT_UNIT: 205,
-  GO_AWAY: 1500,
-} as const;
+// Response codes are the broker side of the one error table.
+export { ResponseCode } from '../errors.ts';
 
 function invert(table: Record<string, number>): Map<number, string> {
   return new Map(Object.entries(table).map(([name, code]) => [code, name]));

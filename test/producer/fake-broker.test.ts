@@ -64,6 +64,25 @@ describe('send path against scripted brokers', () => {
     expect(p.stats.retries).toBe(1);
   });
 
+  it('isolates a broker that says it is unwell (SYSTEM_BUSY), not one that refuses the request (NO_PERMISSION, TOPIC_NOT_EXIST)', async () => {
+    const outcomes: Record<number, boolean> = {};
+    for (const code of [2, 16, 17]) {
+      const p = await setup({ 'fake-a': (_, reply) => reply(code), 'fake-b': ok });
+
+      const result = await p.send({ topic: 'T', body: 'x' }, { queue: { topic: 'T', brokerName: 'fake-a', queueId: 0 } }).catch(() => undefined);
+      outcomes[code] = !p.faults!.isAvailable('fake-a');
+
+      expect(result).toBeUndefined(); // a chosen queue retries on fake-a, which keeps refusing
+      expect(cluster!.brokers['fake-a']!.sends.length).toBe(3); // retried: all three codes are retriable
+      await producer!.shutdown();
+      await cluster!.close();
+      producer = undefined;
+      cluster = undefined;
+    }
+
+    expect(outcomes).toEqual({ 2: true, 16: false, 17: false });
+  });
+
   it('throws an unknown broker code at once, after one attempt, with that code', async () => {
     const p = await setup({ 'fake-a': (_, reply) => reply(9999), 'fake-b': (_, reply) => reply(9999) });
 
