@@ -12,14 +12,14 @@ export default defineConfig({
           name: 'services',
           globalSetup: ['test/setup/global.ts'],
           include: ['test/**/*.test.ts'],
-          exclude: ['test/faults/**', 'test/infra/**', 'test/standalone/**'],
+          exclude: ['test/faults/**', 'test/infra/**', 'test/design/**', 'test/standalone/**'],
         },
       },
       {
-        // The local stack's own layout, checked without a running service: no global setup here,
-        // so running these alone starts no stack.
+        // Checks that need no running service (the local stack's layout, the import graph): no
+        // global setup here, so running these alone starts no stack.
         extends: true,
-        test: { name: 'infra', include: ['test/infra/**/*.test.ts'] },
+        test: { name: 'static', include: ['test/infra/**/*.test.ts', 'test/design/**/*.test.ts'] },
       },
       {
         // Tests that stop, kill or freeze a broker: after everything else, one file at a time,

@@ -1,9 +1,23 @@
-// The public surface: what users call and the types they need. Everything else is internal.
-export { createProducer, Producer, type BatchOutcome, type ProducerState, type SendOptions } from './producer/producer.ts';
+// The public surface (the package's "." entry): what users call and the types they need.
+// Everything else is internal. The Lambda adapter ("./lambda") and the DynamoDB shared state
+// ("./dynamodb") are their own entry points, so a bundle that uses neither carries neither the
+// Powertools nor the AWS SDK.
+export { createProducer } from './producer/producer.ts';
+export type {
+  BatchOutcome,
+  ProbeOutcome,
+  Producer,
+  ProducerState,
+  ProducerStats,
+  RefreshOutcome,
+  SendOptions,
+  SettledBatchOptions,
+  StartOptions,
+} from './producer/api.ts';
 export type { ProducerOptions } from './producer/options.ts';
 export type { SendResult } from './producer/send-result.ts';
 export type { SendContext, SendMessageHook, CheckForbiddenHook, SendMode } from './producer/hooks.ts';
-export type { Message } from './message/message.ts';
+export { checkTopic, type Message } from './message/message.ts';
 export type { MessageQueue } from './route/publish-info.ts';
 export { SendStatus } from './protocol/send.ts';
 export { FAULT_TABLES_4X, FAULT_TABLES_5X, type FaultTables } from './producer/fault-tolerance.ts';
@@ -15,9 +29,10 @@ export {
   ERROR_TABLE,
   RocketMQError,
   SendError,
+  errorSpec,
   type ErrorContext,
   type ErrorName,
+  type ErrorSpec,
 } from './errors.ts';
 export { MemorySharedState, type SharedState, type FaultRecord, type RouteRecord, type LoadedState, type WriteOutcome } from './state/shared-state.ts';
-// The DynamoDB implementation is its own entry point (lib/state/dynamodb-state.ts), so a bundle
-// that does not use it does not carry the AWS SDK.
+export type { AclCredentials } from './remoting/acl.ts';

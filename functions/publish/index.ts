@@ -2,10 +2,8 @@
 // answer: a 4xx for what the caller sent (nothing is sent then), a 5xx with the request id for
 // what the cluster or this code did; the details of a 5xx go to the log.
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
-import { RocketMQError } from '../../lib/errors.ts';
-import { errorResponse, json, RequestError, toHttpRequest } from '../../lib/lambda/http.ts';
-import { topicPolicy } from '../../lib/lambda/topic-policy.ts';
-import { withProducer } from '../../lib/lambda/with-producer.ts';
+import { RocketMQError } from '../../lib/index.ts';
+import { errorResponse, json, RequestError, toHttpRequest, topicPolicy, withProducer } from '../../lib/lambda/index.ts';
 import { parsePublishRequest, rawField, type PublishRequest } from './request.ts';
 
 export const handler = withProducer<APIGatewayProxyEventV2 | APIGatewayProxyEvent, APIGatewayProxyResult>(async (event, _context, rocketmq) => {
@@ -18,11 +16,11 @@ export const handler = withProducer<APIGatewayProxyEventV2 | APIGatewayProxyEven
     const [message] = request.messages;
     switch (request.mode) {
       case 'oneway':
-        await rocketmq.producer.sendOneway(message!, { ...options, deadline: rocketmq.deadline });
+        await rocketmq.sendOneway(message!, options);
         return json(202, { accepted: true, mode: 'oneway' });
       case 'async':
         // Async retry rules, but the result is still awaited inside this invocation.
-        return json(200, { result: await rocketmq.producer.sendAsync(message!, { ...options, deadline: rocketmq.deadline }) });
+        return json(200, { result: await rocketmq.sendAsync(message!, options) });
       default:
         return json(200, { result: await rocketmq.send(message!, options) });
     }

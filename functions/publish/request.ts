@@ -7,9 +7,8 @@
 // allowed); any other media type is a raw body, stored byte for byte; no media type at all is
 // refused (415), because guessing would publish a JSON envelope as a raw body. Error fields are
 // paths in the request body: "tags", "keys[1]", "messages[3].body"; or the header at fault.
-import { checkTopic, type Message } from '../../lib/message/message.ts';
-import { RequestError, type HttpRequest } from '../../lib/lambda/http.ts';
-import type { TopicPolicy } from '../../lib/lambda/topic-policy.ts';
+import { checkTopic, type Message } from '../../lib/index.ts';
+import { RequestError, type HttpRequest, type TopicPolicy } from '../../lib/lambda/index.ts';
 
 export type Mode = 'sync' | 'async' | 'oneway';
 export interface PublishRequest {

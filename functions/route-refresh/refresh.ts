@@ -2,7 +2,7 @@
 // fetched again (the state layer writes only those that changed), isolated brokers are probed, and
 // an isolation is lifted early when its broker answers again, here and for the fleet. One summary
 // line per run.
-import type { Invocation } from '../../lib/lambda/engine.ts';
+import type { Invocation } from '../../lib/lambda/index.ts';
 
 export interface RefreshSummary {
   topics: number;
@@ -13,10 +13,9 @@ export interface RefreshSummary {
 }
 
 export async function refreshRoutes(invocation: Invocation, configuredTopics: string[]): Promise<RefreshSummary> {
-  const { producer, deadline } = invocation;
-  const routes = await producer.refreshRoutes(configuredTopics, deadline);
+  const routes = await invocation.refreshRoutes(configuredTopics);
   for (const { topic, error } of routes.failures) invocation.logger.warn('route refresh failed', { topic, code: error.codeName, error: error.message });
-  const probes = await producer.probeIsolated(deadline);
+  const probes = await invocation.probeIsolated();
   const summary: RefreshSummary = {
     topics: routes.topics,
     routesWritten: routes.routesWritten,

@@ -11,10 +11,8 @@
 // Failures are what is left: a record is reported failed unless a broker confirmed it, so no input
 // and no unexpected error can make the invocation throw after some records were stored.
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSMessageAttribute, SQSRecord } from 'aws-lambda';
-import type { Invocation } from '../../lib/lambda/engine.ts';
-import { topicPolicy, type TopicPolicy } from '../../lib/lambda/topic-policy.ts';
-import type { Message } from '../../lib/message/message.ts';
-import type { BatchOutcome } from '../../lib/producer/producer.ts';
+import type { BatchOutcome, Message } from '../../lib/index.ts';
+import { topicPolicy, type Invocation, type TopicPolicy } from '../../lib/lambda/index.ts';
 
 export interface BridgeConfig {
   targetTopic: string | undefined;
@@ -162,7 +160,7 @@ async function send(records: SQSRecord[], invocation: Invocation, config: Bridge
   for (const p of prepared) {
     if (p.problem) invocation.logger.warn('record not bridged', { messageId: p.record.messageId, reason: p.problem });
   }
-  const options = { deadline: invocation.deadline, refuseClusterTopics: true };
+  const options = { refuseClusterTopics: true };
   const settle = (items: Prepared[], outcomes: BatchOutcome[]) =>
     outcomes.forEach((o, i) => {
       const messageId = items[i]!.record.messageId;
@@ -178,7 +176,7 @@ async function send(records: SQSRecord[], invocation: Invocation, config: Bridge
         for (const run of runsOf(group)) {
           // Order: nothing of a group goes after a record of it that failed.
           if (!run[0]!.message) return;
-          const outcomes = await invocation.producer.sendBatchSettled(
+          const outcomes = await invocation.sendBatchSettled(
             run.map((p) => p.message!),
             { ...options, stopOnFailure: true },
           );
@@ -194,7 +192,7 @@ async function send(records: SQSRecord[], invocation: Invocation, config: Bridge
     );
     await all(
       [...byTopic.values()].map(async (items) => {
-        settle(items, await invocation.producer.sendBatchSettled(items.map((p) => p.message!), options));
+        settle(items, await invocation.sendBatchSettled(items.map((p) => p.message!), options));
       }),
     );
   }

@@ -1,6 +1,6 @@
 // SQS -> RocketMQ bridge with partial batch responses (ReportBatchItemFailures).
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { withProducer } from '../../lib/lambda/with-producer.ts';
+import { withProducer } from '../../lib/lambda/index.ts';
 import { bridgeRecords, readBridgeConfig } from './bridge.ts';
 
 const config = readBridgeConfig();

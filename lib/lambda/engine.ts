@@ -7,12 +7,18 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { Message } from '../message/message.ts';
-import { createProducer, type Producer, type SendOptions } from '../producer/producer.ts';
+import type { BatchOutcome, ProbeOutcome, Producer, ProducerStats, RefreshOutcome, SendOptions, SettledBatchOptions } from '../producer/api.ts';
+import { createProducer } from '../producer/producer.ts';
 import type { SendResult } from '../producer/send-result.ts';
 import { DynamoDbSharedState } from '../state/dynamodb-state.ts';
 import { producerOptions, readConfig, type AdapterConfig } from './config.ts';
 
+/**
+ * One invocation's view of the warm producer: every verb carries the invocation's deadline (the
+ * Lambda's remaining time less DEADLINE_MARGIN_MS) and records its latency, once, here.
+ */
 export interface Invocation {
+  /** The warm producer itself, for what the verbs below do not cover; pass `deadline` yourself. */
   producer: Producer;
   /** The container's configuration, read once. */
   config: AdapterConfig;
@@ -22,10 +28,15 @@ export interface Invocation {
   logger: Logger;
   metrics: Metrics;
   coldStart: boolean;
-  /** Producer and shared-state counters when the invocation began, for per-invocation metrics. */
+  /** Producer counters when the invocation began, for per-invocation metrics. */
   startCounters: Record<string, number>;
   send(message: Message, options?: SendOptions): Promise<SendResult>;
+  sendAsync(message: Message, options?: SendOptions): Promise<SendResult>;
+  sendOneway(message: Message, options?: SendOptions): Promise<void>;
   sendBatch(messages: Message[], options?: SendOptions): Promise<SendResult[]>;
+  sendBatchSettled(messages: Message[], options?: SettledBatchOptions): Promise<BatchOutcome[]>;
+  refreshRoutes(topics: string[]): Promise<RefreshOutcome>;
+  probeIsolated(): Promise<ProbeOutcome>;
 }
 
 export interface EngineOptions {
@@ -37,7 +48,7 @@ export class Engine {
   readonly logger: Logger;
   readonly metrics: Metrics;
   private config: AdapterConfig | undefined;
-  private producer: Producer | undefined;
+  private warm: Producer | undefined;
   private starting: Promise<Producer> | undefined;
   private coldStart = true;
   private readonly env: NodeJS.ProcessEnv;
@@ -49,6 +60,11 @@ export class Engine {
     this.metrics = new Metrics({ namespace: this.env.POWERTOOLS_METRICS_NAMESPACE ?? 'RocketMQLambda', serviceName });
   }
 
+  /** The container's warm producer, once the first invocation has started it. */
+  get producer(): Producer | undefined {
+    return this.warm;
+  }
+
   /** Read once per container; a bad variable throws a ConfigError naming it. */
   configuration(): AdapterConfig {
     this.config ??= readConfig(this.env);
@@ -56,7 +72,7 @@ export class Engine {
   }
 
   private async warmProducer(deadline: number): Promise<Producer> {
-    if (this.producer) return this.producer;
+    if (this.warm) return this.warm;
     this.starting ??= (async () => {
       const config = this.configuration();
       const producer = createProducer({
@@ -65,7 +81,7 @@ export class Engine {
         ...(config.stateTable ? { sharedState: new DynamoDbSharedState({ tableName: config.stateTable, scope: config.stateScope }) } : {}),
       });
       await producer.start({ deadline });
-      this.producer = producer;
+      this.warm = producer;
       return producer;
     })().finally(() => {
       this.starting = undefined;
@@ -83,11 +99,10 @@ export class Engine {
     // time to the deadline; the store is given up then and the sends go on with local state.
     const before = Date.now() + Math.max(0, deadline - Date.now()) / 2;
     const producer = await this.warmProducer(before);
-    producer.remoting.closeStale();
-    await producer.sync?.refreshIfDue(before);
+    await producer.freshen(before);
     if (coldStart) this.metrics.addMetric('ColdStart', MetricUnit.Count, 1);
     this.metrics.addMetadata('requestId', context.awsRequestId);
-    const withDeadline = (options: SendOptions = {}): SendOptions => ({ ...options, deadline: Math.min(options.deadline ?? deadline, deadline) });
+    const bounded = <T extends SendOptions>(options?: T): T => ({ ...options, deadline: Math.min(options?.deadline ?? deadline, deadline) }) as T;
     const timed = async <T>(work: Promise<T>): Promise<T> => {
       const started = Date.now();
       try {
@@ -104,9 +119,14 @@ export class Engine {
       logger: this.logger,
       metrics: this.metrics,
       coldStart,
-      startCounters: counters(producer),
-      send: (message, options) => timed(producer.send(message, withDeadline(options))),
-      sendBatch: (messages, options) => timed(producer.sendBatch(messages, withDeadline(options))),
+      startCounters: counters(producer.stats()),
+      send: (message, options) => timed(producer.send(message, bounded(options))),
+      sendAsync: (message, options) => timed(producer.sendAsync(message, bounded(options))),
+      sendOneway: (message, options) => timed(producer.sendOneway(message, bounded(options))),
+      sendBatch: (messages, options) => timed(producer.sendBatch(messages, bounded(options))),
+      sendBatchSettled: (messages, options) => timed(producer.sendBatchSettled(messages, bounded(options))),
+      refreshRoutes: (topics) => producer.refreshRoutes(topics, deadline),
+      probeIsolated: () => producer.probeIsolated(deadline),
     };
   }
 
@@ -114,7 +134,7 @@ export class Engine {
   async after(invocation: Invocation | undefined): Promise<void> {
     if (!invocation) return;
     await invocation.producer.flush(invocation.deadline);
-    const now = counters(invocation.producer);
+    const now = counters(invocation.producer.stats());
     let added = invocation.coldStart || this.metrics.hasStoredMetrics() ? 1 : 0;
     for (const [name, value] of Object.entries(now)) {
       const delta = value - (invocation.startCounters[name] ?? 0);
@@ -128,30 +148,29 @@ export class Engine {
 
   /** For tests and local servers: close the producer so the process can exit. */
   async close(): Promise<void> {
-    await this.producer?.shutdown();
-    this.producer = undefined;
+    await this.warm?.shutdown();
+    this.warm = undefined;
   }
 }
 
-function counters(producer: Producer): Record<string, number> {
-  const { stats } = producer;
-  const sync = producer.sync?.counters;
+function counters(stats: ProducerStats): Record<string, number> {
+  const shared = stats.sharedState;
   return {
     Sends: stats.sends,
     SendAttempts: stats.attempts,
     SendRetries: stats.retries,
     SendFailures: stats.failures,
     StaleReconnects: stats.staleReconnects,
-    IsolationProbes: producer.probeCounters.probes,
-    IsolationsLifted: producer.probeCounters.lifted,
-    ...(sync
+    IsolationProbes: stats.isolationProbes,
+    IsolationsLifted: stats.isolationsLifted,
+    ...(shared
       ? {
-          StateReads: sync.reads,
-          StateWrites: sync.writes,
-          StateErrors: sync.errors,
-          StateLostRaces: sync.lostRaces,
-          IsolationsLearned: sync.isolationsLearned,
-          IsolationsSeen: sync.isolationsSeen,
+          StateReads: shared.reads,
+          StateWrites: shared.writes,
+          StateErrors: shared.errors,
+          StateLostRaces: shared.lostRaces,
+          IsolationsLearned: shared.isolationsLearned,
+          IsolationsSeen: shared.isolationsSeen,
         }
       : {}),
   };

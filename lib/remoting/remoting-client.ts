@@ -1,8 +1,11 @@
-// One connection per address, reused; a connection that sat idle too long is replaced before use.
-// The broker closes channels idle for 120 s (serverChannelMaxIdleTimeSeconds) and NAT entries go
-// at 350 s, and neither can be noticed while a Lambda is frozen: wall-clock idle age is the only
-// signal, so it is checked on every use.
-import { rocketError } from '../errors.ts';
+// One connection per address, reused, and this layer alone decides when a socket is stale:
+// - idle too long: replaced before use. The broker closes channels idle for 120 s
+//   (serverChannelMaxIdleTimeSeconds) and NAT entries go at 350 s, and neither can be noticed
+//   while a Lambda is frozen: wall-clock idle age is the only signal, so it is checked on every use;
+// - stale on first use: a connection idle for a while whose request fails at the transport (reset,
+//   closed under us) was closed while nobody watched; it is replaced and the request sent again,
+//   once. That is staleness, not a fault of the peer, and callers never see it.
+import { ConnectionError, rocketError } from '../errors.ts';
 import type { RemotingCommand, RequestCommand } from './command.ts';
 import { signRequest, type AclCredentials } from './acl.ts';
 import { Connection, type ConnectionOptions, type RequestHandler } from './connection.ts';
@@ -26,6 +29,9 @@ export const REMOTING_DEFAULTS = {
   closeOnTimeoutAfterMs: 1000,
 } as const;
 
+/** A connection idle at least this long before a request is suspected stale if that request fails. */
+const STALE_AFTER_IDLE_MS = 1000;
+
 export class RemotingClient {
   private readonly connections = new Map<string, Connection>();
   private readonly connectionOptions: ConnectionOptions;
@@ -34,6 +40,8 @@ export class RemotingClient {
   private readonly credentials: AclCredentials | undefined;
   /** Connections replaced because they sat idle past the limit. */
   staleReplaced = 0;
+  /** Requests sent again on a fresh connection because the idle one failed on first use. */
+  staleReconnects = 0;
 
   constructor(options: RemotingClientOptions = {}) {
     this.idleLimitMs = options.idleLimitMs ?? REMOTING_DEFAULTS.idleLimitMs;
@@ -64,8 +72,19 @@ export class RemotingClient {
     return connection.pendingCount === 0 && now - connection.lastIoAt > this.idleLimitMs;
   }
 
-  invoke(address: string, command: RequestCommand, timeoutMs: number): Promise<RemotingCommand> {
-    return this.connection(address).request(this.credentials ? signRequest(command, this.credentials) : command, timeoutMs);
+  async invoke(address: string, command: RequestCommand, timeoutMs: number): Promise<RemotingCommand> {
+    const request = this.credentials ? signRequest(command, this.credentials) : command;
+    const started = Date.now();
+    const connection = this.connection(address);
+    const stale = connection.established && !connection.closed && started - connection.lastIoAt >= STALE_AFTER_IDLE_MS;
+    try {
+      return await connection.request(request, timeoutMs);
+    } catch (err) {
+      if (!stale || !(err instanceof ConnectionError) || err.codeName !== 'CONNECT_BROKER_EXCEPTION') throw err;
+      this.staleReconnects += 1;
+      connection.close('stale after idle');
+      return this.connection(address).request(request, Math.max(1, timeoutMs - (Date.now() - started)));
+    }
   }
 
   invokeOneway(address: string, command: RequestCommand): Promise<void> {

@@ -5,7 +5,7 @@
 // - writes only on change (a new or longer isolation, an early recovery, a changed route), each
 //   conditional, a lost race taken as the answer, every write tracked so flush() awaits it;
 // - shared state down: the producer goes on with local state, one log line per episode; while it
-//   is down nothing is written (only the periodic re-read asks whether it is back), and the
+//   is down a write gets a short try only (a frozen store must not hold the invocation), and the
 //   isolations that could not be written are written once the store answers again;
 // - no call outlives the invocation: abortInFlight() ends them all (flush at a Lambda deadline).
 import type { FaultItem, FaultStore } from './fault-store.ts';
@@ -21,6 +21,9 @@ export interface StateSyncOptions {
   track: (work: Promise<unknown>) => void;
   now?: () => number;
 }
+
+/** How long a write may take while the store is known to be down. */
+const DEGRADED_WRITE_MS = 250;
 
 /** Below this, a local isolation is the one the fleet already knows: no write. */
 const SAME_ISOLATION_SLACK_MS = 1000;
@@ -124,7 +127,6 @@ export class StateSync {
 
   /** A route fetched from a name server: written back when new, changed, or getting old. */
   onRouteFetched(topic: string, route: TopicRouteData, fetchedAt: number): void {
-    if (this.degraded) return; // written when fetched again after the store is back
     const known = this.knownRoutes.get(topic);
     if (known && sameRoute(known.route, route) && fetchedAt - known.fetchedAt < this.options.routeMaxAgeMs / 2) return;
     const record = { topic, route, fetchedAt };
@@ -144,7 +146,7 @@ export class StateSync {
       if (known && known.isolatedUntil >= item.startTimestamp - SAME_ISOLATION_SLACK_MS) return;
       this.counters.isolationsSeen += 1;
       this.writeFault({ brokerName: item.brokerName, isolatedUntil: item.startTimestamp, latencyMs: item.currentLatency, updatedAt: now });
-    } else if (known && known.isolatedUntil > now && !this.degraded) {
+    } else if (known && known.isolatedUntil > now) {
       // A broker the fleet avoids just answered well here (a fallback or ordered send): lift it.
       const seenUntil = known.isolatedUntil;
       this.known.set(item.brokerName, { ...known, isolatedUntil: now, updatedAt: now });
@@ -159,10 +161,6 @@ export class StateSync {
 
   private writeFault(record: FaultRecord): void {
     this.known.set(record.brokerName, record);
-    if (this.degraded) {
-      this.unwritten.set(record.brokerName, record); // a frozen store would hold every invocation
-      return;
-    }
     this.options.track(
       this.guard((signal) => this.shared.recordFault(record, signal), 'writes').then((outcome) => {
         if (!outcome) {
@@ -220,6 +218,9 @@ export class StateSync {
       return undefined;
     }
     this.counters[kind] += 1;
+    // While the store is down a write gets a short try: enough for a store that is back, too
+    // short for a frozen one to hold the invocation that made it.
+    if (this.degraded && kind === 'writes') deadline = Math.min(deadline, Date.now() + DEGRADED_WRITE_MS);
     const abort = new AbortController();
     this.inFlight.add(abort);
     const timer = Number.isFinite(deadline) ? setTimeout(() => abort.abort(new Error('deadline reached')), Math.max(0, deadline - Date.now())) : undefined;

@@ -2,7 +2,7 @@
 // with the environment it was given, then runs the invocations it is sent over IPC, one context
 // each, and reports how long each took against the time it was given.
 import { lambdaContext } from '../../infra/local/server.ts';
-import { sharedEngine } from '../../lib/lambda/with-producer.ts';
+import { sharedEngine } from '../../lib/internal.ts';
 import { importHandlers, invokeTimed, type FunctionName } from './containers.ts';
 
 type ToChild = { type: 'invoke'; id: number; fn: FunctionName; event: unknown; budgetMs: number } | { type: 'close' };

@@ -2,7 +2,7 @@
 // down, per key, what the caller was told. Handlers are invoked in a container (containers.ts)
 // with the time a Lambda of that function would have left; the direct drivers call the producer.
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import type { Producer } from '../../lib/index.ts';
+import type { Producer } from '../../lib/internal.ts';
 import { httpApiEvent, sqsEvent } from '../support/events.ts';
 import { childContainer, type ChildContainer, type Container, type InvokeOutcome } from './containers.ts';
 import type { Ledger } from './ledger.ts';

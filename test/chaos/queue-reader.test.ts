@@ -1,8 +1,8 @@
 // The verification consumer of the chaos suite against the real brokers: every message sent
 // since a mark is read back from the queues, once, with what was stored.
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createProducer, type SendResult } from '../../lib/index.ts';
-import { RemotingClient } from '../../lib/remoting/remoting-client.ts';
+import { createProducer, type SendResult } from '../../lib/internal.ts';
+import { RemotingClient } from '../../lib/internal.ts';
 import { markOffsets, queuesOf, readSince } from '../support/queue-reader.ts';
 
 const stack = inject('stack');

@@ -3,11 +3,11 @@
 // redelivered as SQS would, end stored.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { brokerControl } from '../../infra/local/stack.ts';
-import { sharedEngine } from '../../lib/lambda/with-producer.ts';
-import { selectByShardingKey } from '../../lib/producer/queue-selector.ts';
-import { RemotingClient } from '../../lib/remoting/remoting-client.ts';
-import { NameServerClient } from '../../lib/route/name-server.ts';
-import { toPublishInfo } from '../../lib/route/publish-info.ts';
+import { sharedEngine } from '../../lib/internal.ts';
+import { selectByShardingKey } from '../../lib/internal.ts';
+import { RemotingClient } from '../../lib/internal.ts';
+import { NameServerClient } from '../../lib/internal.ts';
+import { toPublishInfo } from '../../lib/internal.ts';
 import type { SQSRecord } from 'aws-lambda';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events.ts';
 import { queryByKey } from '../support/read-back.ts';
@@ -64,7 +64,7 @@ describe('SQS bridge with broker-a killed mid-batch', () => {
     }
     expect(unconfirmedButNotReported).toEqual([]);
     expect(response.batchItemFailures.every((f) => records.some((r) => r.messageId === f.itemIdentifier))).toBe(true);
-    expect(sharedEngine()['producer']?.stats.sends).toBeGreaterThan(1);
+    expect(sharedEngine().producer?.stats().sends).toBeGreaterThan(1);
   });
 });
 

@@ -1,8 +1,8 @@
 // The remoting layer against a real broker that hangs (SIGSTOP) or dies (SIGKILL).
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { RocketMQError } from '../../lib/errors.ts';
-import { RequestCode } from '../../lib/remoting/codes.ts';
-import { RemotingClient } from '../../lib/remoting/remoting-client.ts';
+import { RocketMQError } from '../../lib/internal.ts';
+import { RequestCode } from '../../lib/internal.ts';
+import { RemotingClient } from '../../lib/internal.ts';
 import { brokerControl } from '../../infra/local/stack.ts';
 
 const stack = inject('stack');

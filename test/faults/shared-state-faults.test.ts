@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { localClient } from '../../infra/local/dynamodb.ts';
 import { brokerControl, serviceControl } from '../../infra/local/stack.ts';
 import { ensureTable } from '../../infra/table.ts';
-import { createProducer } from '../../lib/index.ts';
-import { DynamoDbSharedState, createStateClient } from '../../lib/state/dynamodb-state.ts';
+import { createInternalProducer } from '../../lib/internal.ts';
+import { DynamoDbSharedState, createStateClient } from '../../lib/internal.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/dynamodb.ts';
 
 const stack = inject('stack');
@@ -63,7 +63,7 @@ describe('DynamoDB Local frozen in the middle of a run', () => {
   it.skipIf(!stack.dynamodb)('keeps sends succeeding, reports one degraded episode, and writes what it kept once DynamoDB is back', async () => {
     const lines: Record<string, unknown>[] = [];
     const stateClient = createStateClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    const producer = createProducer({
+    const producer = createInternalProducer({
       nameServers: [stack.nameServer],
       producerGroup: 'frozen-dynamodb',
       sharedState: new DynamoDbSharedState({ tableName: table, client: stateClient, scope: 'frozen' }),

@@ -9,10 +9,10 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { buildFunctions } from '../../infra/build.ts';
-import { ConfigError, readConfig } from '../../lib/lambda/config.ts';
-import { Engine } from '../../lib/lambda/engine.ts';
-import { rocketmqProducer, type ContextWithProducer } from '../../lib/lambda/middleware.ts';
-import { withProducer } from '../../lib/lambda/with-producer.ts';
+import { ConfigError, readConfig } from '../../lib/internal.ts';
+import { Engine } from '../../lib/internal.ts';
+import { rocketmqProducer, type ContextWithProducer } from '../../lib/internal.ts';
+import { withProducer } from '../../lib/internal.ts';
 import { httpApiEvent, lambdaContext } from '../support/events.ts';
 
 const stack = inject('stack');
@@ -60,23 +60,23 @@ describe('adapter entry styles', () => {
     let pendingAfterHandler = -1;
     const handler = middy(async (_event: unknown, context: Context) => {
       const { rocketmq } = context as ContextWithProducer;
-      void rocketmq.producer.sendAsync({ topic: 'TopicTest', body: 'from middy' }, { deadline: rocketmq.deadline });
+      void rocketmq.sendAsync({ topic: 'TopicTest', body: 'from middy' });
       return rocketmq.deadline;
     }).use(rocketmqProducer({ engine }));
     const trackPending = handler.after(async (request) => {
-      pendingAfterHandler = ((request.context as ContextWithProducer).rocketmq.producer as unknown as { pending: Set<unknown> }).pending.size;
+      pendingAfterHandler = (request.context as ContextWithProducer).rocketmq.producer.stats().pending;
     });
     void trackPending;
 
     const before = Date.now();
     const deadline = await handler({}, lambdaContext(5000));
-    const producer = (engine as unknown as { producer: { stats: { sends: number }; pending: Set<unknown> } }).producer;
+    const stats = engine.producer!.stats();
     await engine.close();
 
     expect(deadline).toBeGreaterThan(before + 4000);
     expect(deadline).toBeLessThanOrEqual(before + 4500);
-    expect(producer.stats.sends).toBe(1);
-    expect(producer.pending.size).toBe(0);
+    expect(stats.sends).toBe(1);
+    expect(stats.pending).toBe(0);
     expect(pendingAfterHandler).toBe(1); // still pending when the handler returned; flushed by the middleware
   });
 });

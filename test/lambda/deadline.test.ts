@@ -5,13 +5,13 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../infra/local/dynamodb.ts';
-import { createProducer, type SendError } from '../../lib/index.ts';
-import { Engine } from '../../lib/lambda/engine.ts';
-import { withProducer } from '../../lib/lambda/with-producer.ts';
+import { createInternalProducer, type SendError } from '../../lib/internal.ts';
+import { Engine } from '../../lib/internal.ts';
+import { withProducer } from '../../lib/internal.ts';
 import { lambdaContext } from '../support/events.ts';
 import { startFakeCluster } from '../support/fake-cluster.ts';
 import { respond, startFakePeer } from '../support/fake-peer.ts';
-import { RequestCode } from '../../lib/remoting/codes.ts';
+import { RequestCode } from '../../lib/internal.ts';
 
 const stack = inject('stack');
 const quiet = { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'CRITICAL' };
@@ -43,7 +43,7 @@ describe('the deadline caps the retries', () => {
   it('returns by the deadline when both brokers hold every attempt (3 s budget, 800 ms left)', async () => {
     const cluster = await startFakeCluster({ 'broker-a': () => undefined, 'broker-b': () => undefined });
     cleanups.push(() => cluster.close());
-    const producer = createProducer({ nameServers: [cluster.nameServer], producerGroup: 'deadline-test', sendMsgTimeout: 3000 });
+    const producer = createInternalProducer({ nameServers: [cluster.nameServer], producerGroup: 'deadline-test', sendMsgTimeout: 3000 });
     await producer.start({ warmTopics: ['T'] });
     cleanups.push(() => producer.shutdown());
     const deadline = Date.now() + 800;
@@ -82,7 +82,7 @@ describe('work beside the sends', () => {
     const route = { brokerDatas: [{ brokerName: 'b', cluster: 'C', brokerAddrs: { '0': broker.address } }], queueDatas: [{ brokerName: 'b', readQueueNums: 1, writeQueueNums: 1, perm: 6, topicSysFlag: 0 }] };
     const nameServer = await startFakePeer(({ header, socket }) => respond(socket, header.opaque, 0, {}, Buffer.from(JSON.stringify(route))));
     cleanups.push(() => broker.close(), () => nameServer.close());
-    const producer = createProducer({ nameServers: [nameServer.address], producerGroup: 'deadline-heartbeat' });
+    const producer = createInternalProducer({ nameServers: [nameServer.address], producerGroup: 'deadline-heartbeat' });
     await producer.start({ warmTopics: ['T'] });
     cleanups.push(() => producer.shutdown());
     const deadline = Date.now() + 600;
@@ -112,7 +112,7 @@ describe('work before the handler', () => {
     let reads = -1;
     const handler = withProducer(async (_event, _context, rocketmq) => {
       const result = await rocketmq.send({ topic: 'TopicTest', body: 'cold with DynamoDB frozen' });
-      reads = rocketmq.producer.sync!.counters.reads;
+      reads = rocketmq.producer.stats().sharedState!.reads;
       return result.status;
     }, engine);
     const context = lambdaContext(2000); // 1.5 s to the deadline; the SDK alone would take 2 s to give up
@@ -121,7 +121,7 @@ describe('work before the handler', () => {
 
     expect(status).toBe('SEND_OK');
     expect(reads).toBe(1); // the failed load counts: no second query before the handler
-    expect(engine['producer']!.sync!.degraded).toBe(true);
+    expect(engine.producer!.stats().sharedState!.degraded).toBe(true);
     expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
   });
 });

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { RemotingClient } from '../../lib/remoting/remoting-client.ts';
+import { RemotingClient } from '../../lib/internal.ts';
 import { viewByOffsetId } from '../support/read-back.ts';
 
 const stack = inject('stack');

@@ -3,7 +3,7 @@
 // made unreachable for one test file only.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { sharedEngine } from '../../lib/lambda/with-producer.ts';
+import { sharedEngine } from '../../lib/internal.ts';
 import { httpApiEvent, lambdaContext } from '../support/events.ts';
 import { startFakePeer } from '../support/fake-peer.ts';
 

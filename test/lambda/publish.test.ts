@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { LOCAL_CREDENTIALS, localClient } from '../../infra/local/dynamodb.ts';
 import { ensureTable } from '../../infra/table.ts';
-import { RemotingClient } from '../../lib/remoting/remoting-client.ts';
-import { sharedEngine } from '../../lib/lambda/with-producer.ts';
+import { RemotingClient } from '../../lib/internal.ts';
+import { sharedEngine } from '../../lib/internal.ts';
 import { viewByOffsetId } from '../support/read-back.ts';
 import { httpApiEvent, lambdaContext, restApiEvent } from '../support/events.ts';
 
@@ -32,7 +32,7 @@ const invoke = async (event: Parameters<typeof handler>[0]) => {
   return { status: response.statusCode, body: JSON.parse(response.body), headers: response.headers ?? {} };
 };
 const jsonPost = (path: string, payload: string, contentType = 'application/json') => invoke(httpApiEvent('POST', path, payload, { 'content-type': contentType }));
-const attempts = () => sharedEngine()['producer']?.stats.attempts ?? 0;
+const attempts = () => sharedEngine().producer?.stats().attempts ?? 0;
 
 beforeAll(async () => {
   const client = localClient(endpoint);

@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LOCAL_CREDENTIALS, localClient } from '../../infra/local/dynamodb.ts';
 import { ensureTable } from '../../infra/table.ts';
-import { sharedEngine } from '../../lib/lambda/with-producer.ts';
-import { DynamoDbSharedState } from '../../lib/state/dynamodb-state.ts';
+import { sharedEngine } from '../../lib/internal.ts';
+import { DynamoDbSharedState } from '../../lib/internal.ts';
 import { lambdaContext, scheduledEvent } from '../support/events.ts';
 
 const stack = inject('stack');

@@ -1,11 +1,11 @@
 // The SQS bridge invoked with real SQS event shapes against the real brokers: every record not in
 // batchItemFailures must be readable from a broker, and every bad record fails alone.
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { sharedEngine } from '../../lib/lambda/with-producer.ts';
-import { selectByShardingKey } from '../../lib/producer/queue-selector.ts';
-import { RemotingClient } from '../../lib/remoting/remoting-client.ts';
-import { NameServerClient } from '../../lib/route/name-server.ts';
-import { toPublishInfo } from '../../lib/route/publish-info.ts';
+import { sharedEngine } from '../../lib/internal.ts';
+import { selectByShardingKey } from '../../lib/internal.ts';
+import { RemotingClient } from '../../lib/internal.ts';
+import { NameServerClient } from '../../lib/internal.ts';
+import { toPublishInfo } from '../../lib/internal.ts';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events.ts';
 import { decodeMessages } from '../support/queue-reader.ts';
 import { queryByKey } from '../support/read-back.ts';
@@ -56,7 +56,7 @@ describe('SQS bridge', () => {
     const response = await handler(sqsEvent(records), lambdaContext());
 
     expect(response).toEqual({ batchItemFailures: [] });
-    const sends = engine['producer']!.stats.sends;
+    const sends = engine.producer!.stats().sends;
     expect(sends).toBe(1); // one batch request for ten records of one topic
     for (const record of [records[0]!, records[9]!]) expect(await storedFor(record)).toBeDefined();
   });
@@ -106,7 +106,7 @@ describe('SQS bridge', () => {
     const copy = { ...twice, receiptHandle: 'AQEBother' };
     const clash = sqsRecord('one body');
     const clashCopy = { ...clash, body: 'another body' };
-    const sendsBefore = engine['producer']?.stats.attempts ?? 0;
+    const sendsBefore = engine.producer?.stats().attempts ?? 0;
 
     const response = await handler(sqsEvent([twice, clash, copy, clashCopy]), lambdaContext());
 
@@ -114,14 +114,15 @@ describe('SQS bridge', () => {
     const found = await queryAllByKey(twice.messageId);
     expect(found.map((m) => m.body.toString())).toEqual(['delivered twice']);
     expect(await storedFor(clash, 'TopicTest', 1000)).toBeUndefined();
-    expect((engine['producer']?.stats.attempts ?? 0) - sendsBefore).toBe(1);
+    expect((engine.producer?.stats().attempts ?? 0) - sendsBefore).toBe(1);
   });
 
   it('sends nothing for an event whose record has no messageId, and fails the whole batch', async () => {
     const good = sqsRecord('good but in a bad event');
-    const broken = { ...sqsRecord('no id'), messageId: undefined } as unknown as SQSRecord;
+    const broken: Partial<SQSRecord> = sqsRecord('no id');
+    delete broken.messageId;
 
-    const response = await handler(sqsEvent([good, broken]), lambdaContext());
+    const response = await handler(sqsEvent([good, broken as SQSRecord]), lambdaContext());
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: good.messageId }, { itemIdentifier: '' }]);
     expect(await storedFor(good, 'TopicTest', 1000)).toBeUndefined();
@@ -140,13 +141,13 @@ describe('SQS bridge', () => {
     const reply = sqsRecord('reply', { topic: 'LocalCluster_REPLY_TOPIC' });
     const cluster = sqsRecord('cluster', { topic: stack.cluster });
     const allowed = sqsRecord('allowed by pattern', { topic: 'TopicOnlyA' });
-    const attemptsBefore = engine['producer']?.stats.attempts ?? 0;
+    const attemptsBefore = engine.producer?.stats().attempts ?? 0;
 
     const response = await handler(sqsEvent([outside, reply, cluster, allowed]), lambdaContext());
 
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([outside.messageId, reply.messageId, cluster.messageId]);
     expect(await storedFor(allowed, 'TopicOnlyA')).toBeDefined();
-    expect((engine['producer']?.stats.attempts ?? 0) - attemptsBefore).toBe(1);
+    expect((engine.producer?.stats().attempts ?? 0) - attemptsBefore).toBe(1);
   });
 
   it('keeps FIFO order past two records that share a messageId with different content', async () => {

@@ -1,7 +1,7 @@
 // Which topics outside callers may name: the allowlist's patterns, the names it can never open,
 // and TARGET_TOPIC taken as a name, not a pattern.
 import { describe, expect, it } from 'vitest';
-import { allowlistProblem, parseAllowlist, topicPolicy } from '../../lib/lambda/topic-policy.ts';
+import { allowlistProblem, parseAllowlist, topicPolicy } from '../../lib/internal.ts';
 
 describe('topic policy', () => {
   it('allows exact names and * patterns, and nothing when the list is empty', () => {

@@ -1,12 +1,12 @@
 // Send-path decisions that need a broker to answer with an exact latency or a chosen code on cue,
 // which the real brokers cannot be made to do: each test scripts a fake name server and brokers.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createProducer, type Producer, type ProducerOptions } from '../../lib/index.ts';
-import type { SendError } from '../../lib/errors.ts';
+import { createInternalProducer, type ProducerImpl, type ProducerOptions } from '../../lib/internal.ts';
+import type { SendError } from '../../lib/internal.ts';
 import { startFakeCluster, type FakeCluster, type SendHandler } from '../support/fake-cluster.ts';
 
 let cluster: FakeCluster | undefined;
-let producer: Producer | undefined;
+let producer: ProducerImpl | undefined;
 
 afterEach(async () => {
   await producer?.shutdown();
@@ -15,9 +15,9 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-async function setup(handlers: Record<string, SendHandler>, options: Partial<ProducerOptions> = {}): Promise<Producer> {
+async function setup(handlers: Record<string, SendHandler>, options: Partial<ProducerOptions> = {}): Promise<ProducerImpl> {
   cluster = await startFakeCluster(handlers);
-  producer = createProducer({ nameServers: [cluster.nameServer], producerGroup: 'fake-test', ...options });
+  producer = createInternalProducer({ nameServers: [cluster.nameServer], producerGroup: 'fake-test', ...options });
   await producer.start();
   return producer;
 }
@@ -61,7 +61,7 @@ describe('send path against scripted brokers', () => {
     expect(sentTo.sort()).toEqual(['fake-a', 'fake-b']);
     const busyBroker = Object.entries(cluster!.brokers).find(([n]) => n !== result.queue.brokerName)![0];
     expect(result.queue.brokerName).not.toBe(busyBroker);
-    expect(p.stats.retries).toBe(1);
+    expect(p.stats().retries).toBe(1);
   });
 
   it('isolates a broker that says it is unwell (SYSTEM_BUSY), not one that refuses the request (NO_PERMISSION, TOPIC_NOT_EXIST)', async () => {
@@ -124,7 +124,7 @@ describe('send path against scripted brokers', () => {
     const result = await p.send({ topic: 'T', body: 'x' });
 
     expect(result.status).toBe('FLUSH_DISK_TIMEOUT');
-    expect(p.stats.attempts).toBe(1);
+    expect(p.stats().attempts).toBe(1);
   });
 
   it('retries an async send on another broker when the connection drops', async () => {
@@ -142,7 +142,7 @@ describe('send path against scripted brokers', () => {
     await p.flush();
 
     expect(result.status).toBe('SEND_OK');
-    expect(p.stats.retries).toBe(1);
+    expect(p.stats().retries).toBe(1);
   });
 
   it('does not retry an async send on a broker error code', async () => {
@@ -151,7 +151,7 @@ describe('send path against scripted brokers', () => {
     const error = await failure(p.sendAsync({ topic: 'T', body: 'x' }));
 
     expect(error?.code).toBe(2);
-    expect(p.stats.attempts).toBe(1);
+    expect(p.stats().attempts).toBe(1);
   });
 
   it('keeps an ordered send on its queue across retries', async () => {

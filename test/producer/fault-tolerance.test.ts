@@ -1,9 +1,9 @@
 // LatencyFaultTolerance against the 4.x and 5.x MQFaultStrategy tables and FaultItem ordering.
 import { describe, expect, it } from 'vitest';
-import { FAULT_TABLES_4X, FAULT_TABLES_5X, LatencyFaultTolerance, notAvailableDuration } from '../../lib/producer/fault-tolerance.ts';
-import { MemoryFaultStore } from '../../lib/state/fault-store.ts';
-import { QueueSelector } from '../../lib/producer/queue-selector.ts';
-import { toPublishInfo } from '../../lib/route/publish-info.ts';
+import { FAULT_TABLES_4X, FAULT_TABLES_5X, LatencyFaultTolerance, notAvailableDuration } from '../../lib/internal.ts';
+import { MemoryFaultStore } from '../../lib/internal.ts';
+import { QueueSelector } from '../../lib/internal.ts';
+import { toPublishInfo } from '../../lib/internal.ts';
 
 describe('isolation tables', () => {
   it('maps latencies to the 4.x durations: 550/1000/2000/3000/15000 ms -> 30/60/120/180/600 s', () => {

@@ -2,9 +2,9 @@
 // slow answer still lifts, that one probe runs per broker at a time, and that a lost claim stops it.
 // No broker here: the real-broker behaviour is in test/faults/send-faults.test.ts.
 import { describe, expect, it } from 'vitest';
-import { FAULT_TABLES_4X, LatencyFaultTolerance } from '../../lib/producer/fault-tolerance.ts';
-import { MemoryFaultStore } from '../../lib/state/fault-store.ts';
-import { IsolationProbe } from '../../lib/producer/isolation-probe.ts';
+import { FAULT_TABLES_4X, LatencyFaultTolerance } from '../../lib/internal.ts';
+import { MemoryFaultStore } from '../../lib/internal.ts';
+import { IsolationProbe } from '../../lib/internal.ts';
 
 function setup(ping: (address: string) => Promise<void>, claim?: () => Promise<boolean>) {
   let now = 1_000_000;

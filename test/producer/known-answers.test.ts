@@ -1,11 +1,11 @@
 // Known-answer tests: UNIQ_KEY layout, property encoding, Java String.hashCode, header mapping.
 import { describe, expect, it } from 'vitest';
-import { hashQueueIndex, javaStringHash } from '../../lib/message/java-hash.ts';
-import { decodeProperties, encodeProperties } from '../../lib/message/properties.ts';
-import { parseUniqId, UniqIdGenerator } from '../../lib/message/uniq-id.ts';
-import { sendRequest, type SendHeader } from '../../lib/protocol/send.ts';
-import { selectByShardingKey } from '../../lib/producer/queue-selector.ts';
-import { prepareMessage, unwrapNamespace, wrapNamespace } from '../../lib/producer/prepare.ts';
+import { hashQueueIndex, javaStringHash } from '../../lib/internal.ts';
+import { decodeProperties, encodeProperties } from '../../lib/internal.ts';
+import { parseUniqId, UniqIdGenerator } from '../../lib/internal.ts';
+import { sendRequest, type SendHeader } from '../../lib/internal.ts';
+import { selectByShardingKey } from '../../lib/internal.ts';
+import { prepareMessage, unwrapNamespace, wrapNamespace } from '../../lib/internal.ts';
 
 describe('UNIQ_KEY', () => {
   it('lays out IP, pid, process hash, ms since the start of the month and a counter as 32 upper-case hex', () => {

@@ -3,16 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { topicRoute } from '../../infra/local/probe.ts';
-import { createProducer, type SendContext } from '../../lib/index.ts';
-import { hashQueueIndex } from '../../lib/message/java-hash.ts';
-import { RemotingClient } from '../../lib/remoting/remoting-client.ts';
+import { createInternalProducer, type SendContext } from '../../lib/internal.ts';
+import { hashQueueIndex } from '../../lib/internal.ts';
+import { RemotingClient } from '../../lib/internal.ts';
 import { queryByUniqueKey, viewByOffsetId } from '../support/read-back.ts';
 
 const stack = inject('stack');
 const brokers = [stack.brokers['broker-a'].address, stack.brokers['broker-b'].address];
 const reader = new RemotingClient();
 const seen: SendContext[] = [];
-const producer = createProducer({
+const producer = createInternalProducer({
   nameServers: [stack.nameServer],
   producerGroup: 'send-test',
   sendMessageHooks: [{ name: 'record', after: (context) => seen.push(context) }],
@@ -178,7 +178,7 @@ describe('sends to the real brokers', () => {
   });
 
   it('wraps the topic in the namespace on the wire and unwraps it in the result', async () => {
-    const namespaced = createProducer({ nameServers: [stack.nameServer], producerGroup: 'ns-test', namespace: 'tenant1' });
+    const namespaced = createInternalProducer({ nameServers: [stack.nameServer], producerGroup: 'ns-test', namespace: 'tenant1' });
     await namespaced.start();
 
     const result = await namespaced.send({ topic: 'TopicNs', body: 'namespaced' });
@@ -191,7 +191,7 @@ describe('sends to the real brokers', () => {
   });
 
   it('sends with the V1 header (SEND_MESSAGE) when asked', async () => {
-    const v1 = createProducer({ nameServers: [stack.nameServer], producerGroup: 'v1-test', sendMessageHeader: 'V1' });
+    const v1 = createInternalProducer({ nameServers: [stack.nameServer], producerGroup: 'v1-test', sendMessageHeader: 'V1' });
     await v1.start();
 
     const result = await v1.send({ topic: 'TopicTest', body: 'v1 header', tags: 'V1' });
@@ -224,12 +224,12 @@ describe('sends to the real brokers', () => {
   });
 
   it('splits a batch over the size limit into several requests, results still one per message in order', async () => {
-    const small = createProducer({ nameServers: [stack.nameServer], producerGroup: 'split-test', maxMessageSize: 2000 });
+    const small = createInternalProducer({ nameServers: [stack.nameServer], producerGroup: 'split-test', maxMessageSize: 2000 });
     await small.start();
     const messages = Array.from({ length: 10 }, (_, i) => ({ topic: 'TopicBatch', body: Buffer.alloc(500, i) }));
 
     const results = await small.sendBatch(messages);
-    const requests = small.stats.sends;
+    const requests = small.stats().sends;
     await small.shutdown();
 
     expect(results.length).toBe(10);
@@ -241,7 +241,7 @@ describe('sends to the real brokers', () => {
   });
 
   it('sends through the VIP channel (broker port - 2) when enabled', async () => {
-    const vip = createProducer({ nameServers: [stack.nameServer], producerGroup: 'vip-test', vipChannelEnabled: true });
+    const vip = createInternalProducer({ nameServers: [stack.nameServer], producerGroup: 'vip-test', vipChannelEnabled: true });
     await vip.start();
 
     const result = await vip.send({ topic: 'TopicTest', body: 'via vip' });
@@ -254,8 +254,8 @@ describe('sends to the real brokers', () => {
   });
 
   it('warms routes at start, and is START_FAILED when they cannot be had', async () => {
-    const warm = createProducer({ nameServers: [stack.nameServer], producerGroup: 'warm-test' });
-    const broken = createProducer({ nameServers: ['127.0.0.1:1'], producerGroup: 'warm-test', mqClientApiTimeout: 500 });
+    const warm = createInternalProducer({ nameServers: [stack.nameServer], producerGroup: 'warm-test' });
+    const broken = createInternalProducer({ nameServers: ['127.0.0.1:1'], producerGroup: 'warm-test', mqClientApiTimeout: 500 });
 
     await warm.start({ warmTopics: ['TopicTest'] });
     const error = await broken.start({ warmTopics: ['TopicTest'] }).catch((e) => e);
@@ -270,13 +270,13 @@ describe('sends to the real brokers', () => {
   });
 
   it('fails at once, without sending, when the deadline has already passed', async () => {
-    const attemptsBefore = producer.stats.attempts;
+    const attemptsBefore = producer.stats().attempts;
 
     const error = await producer.send({ topic: 'TopicTest', body: 'late' }, { deadline: Date.now() - 1 }).catch((e) => e);
 
     expect(error.name).toBe('SendError');
     expect(error.timedOut).toBe(true);
     expect(error.attempts).toBe(0);
-    expect(producer.stats.attempts).toBe(attemptsBefore);
+    expect(producer.stats().attempts).toBe(attemptsBefore);
   });
 });

@@ -1,10 +1,10 @@
 // Bad input: a typed error with a stable code and the field at fault, and nothing sent.
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createProducer, RocketMQError, type Message } from '../../lib/index.ts';
+import { createInternalProducer, RocketMQError, type Message } from '../../lib/internal.ts';
 
 const stack = inject('stack');
-const producer = createProducer({ nameServers: [stack.nameServer], producerGroup: 'validation-test' });
+const producer = createInternalProducer({ nameServers: [stack.nameServer], producerGroup: 'validation-test' });
 await producer.start();
 afterAll(() => producer.shutdown());
 
@@ -51,7 +51,7 @@ describe('message validation before any I/O', () => {
 
   it('opened no connection for any refused message', () => {
     expect(producer.remoting.addresses()).toEqual([]);
-    expect(producer.stats.attempts).toBe(0);
+    expect(producer.stats().attempts).toBe(0);
   });
 });
 
@@ -73,42 +73,42 @@ describe('batch rules', () => {
 
       expect((error as RocketMQError).codeName).toBe('INVALID_ARGUMENT');
       expect((error as RocketMQError).context.field).toBe(field);
-      expect(producer.stats.attempts).toBe(0);
+      expect(producer.stats().attempts).toBe(0);
     });
   }
 });
 
 describe('limits known before sending', () => {
   it('refuses a deliverAt past a timerMaxDelayMs the cluster was configured with', async () => {
-    const p = createProducer({ nameServers: [stack.nameServer], producerGroup: 'validation-timer', timerMaxDelayMs: 60_000 });
+    const p = createInternalProducer({ nameServers: [stack.nameServer], producerGroup: 'validation-timer', timerMaxDelayMs: 60_000 });
     await p.start();
     try {
       const error = await p.send({ topic: 'TopicTest', body: 'x', deliverAt: Date.now() + 120_000 }).catch((e: RocketMQError) => e);
 
       expect((error as RocketMQError).context.field).toBe('deliverAt');
-      expect(p.stats.attempts).toBe(0);
+      expect(p.stats().attempts).toBe(0);
     } finally {
       await p.shutdown();
     }
   });
 
   it('refuses timerMaxDelayMs that is not a positive integer', () => {
-    expect(() => createProducer({ nameServers: 'a:1', producerGroup: 'g', timerMaxDelayMs: 0 })).toThrow(/timerMaxDelayMs/);
+    expect(() => createInternalProducer({ nameServers: 'a:1', producerGroup: 'g', timerMaxDelayMs: 0 })).toThrow(/timerMaxDelayMs/);
   });
 });
 
 describe('producer options', () => {
   it('refuses a misspelled option', () => {
-    expect(() => createProducer({ nameServers: 'a:1', producerGroup: 'g', sendMsgTimout: 10 } as never)).toThrow(/sendMsgTimout: is not a producer option/);
+    expect(() => createInternalProducer({ nameServers: 'a:1', producerGroup: 'g', sendMsgTimout: 10 } as never)).toThrow(/sendMsgTimout: is not a producer option/);
   });
 
   it('refuses a missing name server list and the DEFAULT_PRODUCER group', () => {
-    expect(() => createProducer({ nameServers: '', producerGroup: 'g' })).toThrow(/nameServers/);
-    expect(() => createProducer({ nameServers: 'a:1', producerGroup: 'DEFAULT_PRODUCER' })).toThrow(/producerGroup/);
+    expect(() => createInternalProducer({ nameServers: '', producerGroup: 'g' })).toThrow(/nameServers/);
+    expect(() => createInternalProducer({ nameServers: 'a:1', producerGroup: 'DEFAULT_PRODUCER' })).toThrow(/producerGroup/);
   });
 
   it('refuses sends before start and after shutdown', async () => {
-    const p = createProducer({ nameServers: 'a:1', producerGroup: 'g' });
+    const p = createInternalProducer({ nameServers: 'a:1', producerGroup: 'g' });
     const before = await p.send({ topic: 'T', body: 'x' }).catch((e: RocketMQError) => e);
     await p.start();
     await p.shutdown();

@@ -1,7 +1,7 @@
 // ACL signature, checked against the algorithm spelled out by hand (AclClientRPCHook).
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signRequest } from '../../lib/remoting/acl.ts';
+import { signRequest } from '../../lib/internal.ts';
 
 describe('ACL request signing', () => {
   it('signs the values of all ext fields sorted in Java String order, then the body', () => {

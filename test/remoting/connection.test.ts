@@ -1,8 +1,8 @@
 // Connection behaviour that needs a peer misbehaving on cue. Each test says why a scriptable fake
 // peer is used instead of the real broker; real-broker behaviour is in test/route and test/faults.
 import { afterEach, describe, expect, it } from 'vitest';
-import { RocketMQError } from '../../lib/errors.ts';
-import { Connection, reply, type ConnectionOptions } from '../../lib/remoting/connection.ts';
+import { RocketMQError } from '../../lib/internal.ts';
+import { Connection, reply, type ConnectionOptions } from '../../lib/internal.ts';
 import { respond, startFakePeer, type FakePeer } from '../support/fake-peer.ts';
 import { buildJsonFrame } from '../../infra/local/probe.ts';
 

@@ -2,9 +2,9 @@
 // but a PROTOCOL_ERROR, and valid frames survive any chunking.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RocketMQError } from '../../lib/errors.ts';
-import { FrameAccumulator } from '../../lib/remoting/accumulator.ts';
-import { decodeFrame, encodeBinaryFrame, encodeFrame } from '../../lib/remoting/frame.ts';
+import { RocketMQError } from '../../lib/internal.ts';
+import { FrameAccumulator } from '../../lib/internal.ts';
+import { decodeFrame, encodeBinaryFrame, encodeFrame } from '../../lib/internal.ts';
 
 function feed(chunks: Uint8Array[]): { frames: number; error?: unknown } {
   const accumulator = new FrameAccumulator();

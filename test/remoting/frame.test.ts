@@ -4,11 +4,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildJsonFrame } from '../../infra/local/probe.ts';
-import { RocketMQError } from '../../lib/errors.ts';
-import { FrameAccumulator } from '../../lib/remoting/accumulator.ts';
-import type { RemotingCommand } from '../../lib/remoting/command.ts';
-import { decodeFrame, encodeBinaryFrame, encodeFrame, MAX_FRAME_LENGTH } from '../../lib/remoting/frame.ts';
-import { parseTopicRouteData } from '../../lib/protocol/topic-route.ts';
+import { RocketMQError } from '../../lib/internal.ts';
+import { FrameAccumulator } from '../../lib/internal.ts';
+import type { RemotingCommand } from '../../lib/internal.ts';
+import { decodeFrame, encodeBinaryFrame, encodeFrame, MAX_FRAME_LENGTH } from '../../lib/internal.ts';
+import { parseTopicRouteData } from '../../lib/internal.ts';
 
 const golden = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'frames.json'), 'utf8')) as {
   frames: { name: string; hex: string }[];

@@ -1,8 +1,8 @@
 // Route JSON in both forms, and the publish view built from it as the Java client builds it.
 import { describe, expect, it } from 'vitest';
-import { parseLenientJson, quoteBareNumericKeys } from '../../lib/protocol/lenient-json.ts';
-import { capDefaultTopicRoute, toPublishInfo } from '../../lib/route/publish-info.ts';
-import { parseTopicRouteData, sameRoute, type TopicRouteData } from '../../lib/protocol/topic-route.ts';
+import { parseLenientJson, quoteBareNumericKeys } from '../../lib/internal.ts';
+import { capDefaultTopicRoute, toPublishInfo } from '../../lib/internal.ts';
+import { parseTopicRouteData, sameRoute, type TopicRouteData } from '../../lib/internal.ts';
 
 describe('lenient route JSON', () => {
   it('quotes bare numeric map keys, including negative ones and keys after whitespace', () => {

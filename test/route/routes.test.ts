@@ -1,14 +1,14 @@
 // Routes, heartbeats and connection reuse against the real name server and brokers.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { probe } from '../../infra/local/probe.ts';
-import { buildClientId } from '../../lib/client/client-id.ts';
-import { sendHeartbeats, unregisterClient } from '../../lib/client/heartbeat.ts';
-import { RocketMQError } from '../../lib/errors.ts';
-import { RequestCode } from '../../lib/remoting/codes.ts';
-import { RemotingClient } from '../../lib/remoting/remoting-client.ts';
-import { NameServerClient } from '../../lib/route/name-server.ts';
-import { RouteCache } from '../../lib/route/route-cache.ts';
-import { parseTopicRouteData, sameRoute } from '../../lib/protocol/topic-route.ts';
+import { buildClientId } from '../../lib/internal.ts';
+import { sendHeartbeats, unregisterClient } from '../../lib/internal.ts';
+import { RocketMQError } from '../../lib/internal.ts';
+import { RequestCode } from '../../lib/internal.ts';
+import { RemotingClient } from '../../lib/internal.ts';
+import { NameServerClient } from '../../lib/internal.ts';
+import { RouteCache } from '../../lib/internal.ts';
+import { parseTopicRouteData, sameRoute } from '../../lib/internal.ts';
 import { respond, startFakePeer } from '../support/fake-peer.ts';
 
 const stack = inject('stack');

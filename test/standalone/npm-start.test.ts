@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClient } from '../../infra/local/dynamodb.ts';
-import { decodeOffsetMsgId } from '../../lib/protocol/view-message.ts';
-import { RemotingClient } from '../../lib/remoting/remoting-client.ts';
+import { decodeOffsetMsgId } from '../../lib/internal.ts';
+import { RemotingClient } from '../../lib/internal.ts';
 import { viewByOffsetId } from '../support/read-back.ts';
 
 const root = join(import.meta.dirname, '..', '..');

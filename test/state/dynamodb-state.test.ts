@@ -3,8 +3,8 @@ import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { localClient } from '../../infra/local/dynamodb.ts';
 import { ensureTable } from '../../infra/table.ts';
-import { DynamoDbSharedState } from '../../lib/state/dynamodb-state.ts';
-import type { TopicRouteData } from '../../lib/protocol/topic-route.ts';
+import { DynamoDbSharedState } from '../../lib/internal.ts';
+import type { TopicRouteData } from '../../lib/internal.ts';
 
 const client = localClient(inject('dynamodbEndpoint'));
 const tableName = `state-${process.pid}-${Date.now()}`;

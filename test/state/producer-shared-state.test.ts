@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { localClient } from '../../infra/local/dynamodb.ts';
 import { ensureTable } from '../../infra/table.ts';
-import { createProducer, type ProducerOptions } from '../../lib/index.ts';
-import { DynamoDbSharedState } from '../../lib/state/dynamodb-state.ts';
+import { createInternalProducer, type ProducerOptions } from '../../lib/internal.ts';
+import { DynamoDbSharedState } from '../../lib/internal.ts';
 import { respond, startFakePeer } from '../support/fake-peer.ts';
 import { startRstProxy } from '../support/rst-proxy.ts';
 
@@ -26,7 +26,7 @@ function countedState(scope: string) {
 }
 
 function producerWith(options: Partial<ProducerOptions>) {
-  return createProducer({ nameServers: [stack.nameServer], producerGroup: 'shared-state-test', logger: () => undefined, ...options });
+  return createInternalProducer({ nameServers: [stack.nameServer], producerGroup: 'shared-state-test', logger: () => undefined, ...options });
 }
 
 beforeAll(() => ensureTable(client, tableName));
@@ -58,7 +58,7 @@ describe('producer with shared state', () => {
     await first.shutdown(); // flushes the route write
     const silent = await startFakePeer(() => undefined); // a name server that never answers
 
-    const cold = createProducer({
+    const cold = createInternalProducer({
       nameServers: [silent.address],
       producerGroup: 'shared-state-test',
       mqClientApiTimeout: 300,
@@ -111,14 +111,14 @@ describe('producer with shared state', () => {
     await new Promise((r) => setTimeout(r, 350));
     await Promise.all(fleet.map((p) => p.send({ topic: 'TopicTest', body: 'probe due' })));
     await Promise.all(fleet.map((p) => p.flush()));
-    const probes = fleet.map((p) => p.probeCounters);
+    const probes = fleet.map((p) => p.stats());
     const stored = await new DynamoDbSharedState({ tableName, client, scope }).loadFaults();
     await new Promise((r) => setTimeout(r, 250));
     const later = await Promise.all(fleet.map((p) => Promise.all(Array.from({ length: 8 }, () => p.send({ topic: 'TopicTest', body: 're-admitted' })))));
     await Promise.all(fleet.map((p) => p.shutdown()));
 
-    expect(probes.reduce((n, c) => n + c.probes, 0)).toBe(1);
-    expect(probes.reduce((n, c) => n + c.lifted, 0)).toBe(1);
+    expect(probes.reduce((n, c) => n + c.isolationProbes, 0)).toBe(1);
+    expect(probes.reduce((n, c) => n + c.isolationsLifted, 0)).toBe(1);
     expect(stored.find((f) => f.brokerName === 'broker-a')!.isolatedUntil).toBeLessThanOrEqual(Date.now());
     for (const results of later) expect(results.some((r) => r.queue.brokerName === 'broker-a')).toBe(true);
   });
@@ -141,7 +141,7 @@ describe('producer with shared state', () => {
 
     expect(callsWhenWarm).toBeGreaterThan(0); // the cold load and the route write did happen
     expect(callsAfter - callsWhenWarm).toBe(0);
-    expect(producer.stats.sends).toBe(10_001);
+    expect(producer.stats().sends).toBe(10_001);
   }, 120_000);
 
   it('re-reads fault state once the refresh interval passes, learning an isolation set elsewhere', async () => {
@@ -182,7 +182,7 @@ describe('producer with shared state', () => {
       brokerDatas: [{ cluster: 'LocalCluster', brokerName: 'broker-a', brokerAddrs: { '0': proxy.address } }],
     };
     const nameServer = await startFakePeer(({ header, socket }) => respond(socket, header.opaque, 0, {}, Buffer.from(JSON.stringify(route))));
-    const producer = createProducer({ nameServers: [nameServer.address], producerGroup: 'stale-test', logger: () => undefined });
+    const producer = createInternalProducer({ nameServers: [nameServer.address], producerGroup: 'stale-test', logger: () => undefined });
     await producer.start();
     await producer.send({ topic: 'TopicTest', body: 'opens the socket' });
 
@@ -196,8 +196,8 @@ describe('producer with shared state', () => {
 
     expect(result.status).toBe('SEND_OK');
     expect(result.queue.brokerName).toBe('broker-a');
-    expect(producer.stats.staleReconnects).toBe(1);
-    expect(producer.stats.retries).toBe(0);
+    expect(producer.stats().staleReconnects).toBe(1);
+    expect(producer.stats().retries).toBe(0);
     expect(isolation).toBe(0);
     expect(proxy.connections).toBe(2);
   });

@@ -10,9 +10,9 @@
 // (PullSysFlag 0x4) the broker builds the subscription from the request itself
 // (PullMessageProcessor.processRequest, FilterAPI.build), and auto-creates the group
 // (autoCreateSubscriptionGroup, on by default). Without commit flag (0x1) no offset is stored.
-import { decodeStoredMessage, type StoredMessage } from '../../lib/protocol/view-message.ts';
-import { RequestCode } from '../../lib/remoting/codes.ts';
-import type { RemotingClient } from '../../lib/remoting/remoting-client.ts';
+import { decodeStoredMessage, type StoredMessage } from '../../lib/internal.ts';
+import { RequestCode } from '../../lib/internal.ts';
+import type { RemotingClient } from '../../lib/internal.ts';
 
 const PULL_MESSAGE = 11;
 const PULL_NOT_FOUND = 19;

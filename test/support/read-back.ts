@@ -2,8 +2,8 @@
 // VIEW_MESSAGE_BY_ID by the broker's offset msgId, and QUERY_MESSAGE (12) by UNIQ_KEY, the way
 // the admin tool's queryMsgByUniqueKey does (the broker's index is built shortly after the store,
 // so a query is retried for a few seconds).
-import { decodeOffsetMsgId, parseViewResponse, viewMessageRequest, type StoredMessage } from '../../lib/protocol/view-message.ts';
-import type { RemotingClient } from '../../lib/remoting/remoting-client.ts';
+import { decodeOffsetMsgId, parseViewResponse, viewMessageRequest, type StoredMessage } from '../../lib/internal.ts';
+import type { RemotingClient } from '../../lib/internal.ts';
 import { decodeMessages } from './queue-reader.ts';
 
 export async function viewByOffsetId(remoting: RemotingClient, offsetMsgId: string): Promise<StoredMessage> {

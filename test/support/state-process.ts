@@ -2,8 +2,8 @@
 // the shared table. Prints one JSON line with what happened.
 //   tsx test/support/state-process.ts '{"mode":"isolate"|"send", ...}'
 import { localClient } from '../../infra/local/dynamodb.ts';
-import { createProducer, type SendResult } from '../../lib/index.ts';
-import { DynamoDbSharedState } from '../../lib/state/dynamodb-state.ts';
+import { createInternalProducer, type SendResult } from '../../lib/internal.ts';
+import { DynamoDbSharedState } from '../../lib/internal.ts';
 
 const args = JSON.parse(process.argv[2] ?? '{}') as {
   mode: 'isolate' | 'send';
@@ -14,7 +14,7 @@ const args = JSON.parse(process.argv[2] ?? '{}') as {
   count?: number;
 };
 const client = localClient(args.endpoint);
-const producer = createProducer({
+const producer = createInternalProducer({
   nameServers: [args.nameServer],
   producerGroup: 'state-process',
   mqClientApiTimeout: 1000,

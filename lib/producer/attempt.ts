@@ -1,0 +1,112 @@
+// One attempt against one queue (DefaultMQProducerImpl.sendKernelImpl): the broker's address, the
+// hooks around it, the SEND_MESSAGE_V2 / V1 / batch request, and the SendResult the response makes.
+import { rocketError } from '../errors.ts';
+import type { Message } from '../message/message.ts';
+import { decodeSendResponse, parseSendResponse, sendRequest } from '../protocol/send.ts';
+import type { RemotingClient } from '../remoting/remoting-client.ts';
+import type { MessageQueue, TopicPublishInfo } from '../route/publish-info.ts';
+import type { RouteCache } from '../route/route-cache.ts';
+import type { PreparedBatch } from './batch-send.ts';
+import type { HeartbeatScheduler } from './heartbeats.ts';
+import type { SendContext, SendMode } from './hooks.ts';
+import type { ResolvedOptions } from './options.ts';
+import { unwrapNamespace, type PreparedMessage } from './prepare.ts';
+import type { SendResult } from './send-result.ts';
+
+export type Prepared = PreparedMessage | PreparedBatch;
+
+export interface AttemptDeps {
+  options: ResolvedOptions;
+  remoting: RemotingClient;
+  routes: RouteCache;
+  heartbeats: HeartbeatScheduler;
+}
+
+export interface AttemptTarget {
+  queue: MessageQueue;
+  info: TopicPublishInfo;
+  mode: SendMode;
+  /** What is left of the send's budget for this attempt. */
+  timeoutMs: number;
+  /** The caller's deadline, which work beside the send (a heartbeat) must not pass. */
+  deadline: number | undefined;
+}
+
+/** MixAll.brokerVIPChannel: the VIP channel listens on the broker port minus 2. */
+export function vipChannel(address: string): string {
+  const at = address.lastIndexOf(':');
+  return `${address.slice(0, at)}:${Number(address.slice(at + 1)) - 2}`;
+}
+
+/** Resolves to the SendResult, or undefined for oneway (only written, never answered). */
+export async function attemptSend(deps: AttemptDeps, prepared: Prepared, message: Message, target: AttemptTarget): Promise<SendResult | undefined> {
+  const { options: o, remoting } = deps;
+  const { queue, info, mode, timeoutMs } = target;
+  let address = info.masters.get(queue.brokerName);
+  if (!address) {
+    // The broker is not in this route (yet): refresh once, as findBrokerAddressInPublish's caller does.
+    const refreshed = await deps.routes.refresh(prepared.wireTopic, { deadline: Date.now() + timeoutMs }).catch(() => info);
+    address = refreshed.masters.get(queue.brokerName);
+  }
+  if (!address) throw rocketError('BROKER_NOT_EXIST_EXCEPTION', `The broker[${queue.brokerName}] not exist`, { topic: prepared.topic });
+  if (o.vipChannelEnabled) address = vipChannel(address);
+
+  const context: SendContext = {
+    producerGroup: o.producerGroup,
+    message,
+    queue: { ...queue, topic: prepared.topic },
+    brokerAddress: address,
+    mode,
+    properties: prepared.properties,
+    namespace: o.namespace,
+  };
+  for (const hook of o.checkForbiddenHooks) hook(context);
+  for (const hook of o.sendMessageHooks) hook.before?.(context);
+  const request = sendRequest(
+    {
+      producerGroup: o.producerGroup,
+      topic: prepared.wireTopic,
+      defaultTopic: o.createTopicKey,
+      defaultTopicQueueNums: o.defaultTopicQueueNums,
+      queueId: queue.queueId,
+      sysFlag: prepared.sysFlag,
+      bornTimestamp: Date.now(),
+      flag: prepared.flag,
+      properties: prepared.propertiesText,
+      reconsumeTimes: prepared.reconsumeTimes,
+      unitMode: false,
+      ...(prepared.maxReconsumeTimes !== undefined ? { maxReconsumeTimes: prepared.maxReconsumeTimes } : {}),
+      batch: 'batch' in prepared && prepared.batch,
+      brokerName: queue.brokerName,
+    },
+    prepared.body,
+    o.sendMessageHeader,
+  );
+  try {
+    if (mode === 'oneway') {
+      await remoting.invokeOneway(address, request);
+      for (const hook of o.sendMessageHooks) hook.after?.(context);
+      return undefined;
+    }
+    const response = await remoting.invoke(address, request, timeoutMs);
+    deps.heartbeats.ifDue(address, target.deadline);
+    const stored = parseSendResponse(decodeSendResponse(response), address, prepared.topic);
+    const result: SendResult = {
+      status: stored.status,
+      msgId: prepared.msgId, // a batch's is its messages' ids joined by commas
+      offsetMsgId: stored.offsetMsgId,
+      queue: { topic: unwrapNamespace(o.namespace, prepared.wireTopic), brokerName: queue.brokerName, queueId: stored.queueId },
+      queueOffset: stored.queueOffset,
+      regionId: stored.regionId,
+      traceOn: stored.traceOn,
+      ...(stored.transactionId ? { transactionId: stored.transactionId } : {}),
+    };
+    context.result = result;
+    for (const hook of o.sendMessageHooks) hook.after?.(context);
+    return result;
+  } catch (err) {
+    context.error = err as Error;
+    for (const hook of o.sendMessageHooks) hook.after?.(context);
+    throw err;
+  }
+}

@@ -1,0 +1,50 @@
+// Heartbeats go alongside the first send to a broker and then once per heartbeatBrokerInterval,
+// never on a timer (MQClientInstance.sendHeartbeatToAllBroker runs every 30 s in Java), and never
+// past the caller's deadline: the invocation waits for them. On shutdown each broker used hears
+// UNREGISTER_CLIENT.
+import { sendHeartbeats, unregisterClient } from '../client/heartbeat.ts';
+import type { RemotingClient } from '../remoting/remoting-client.ts';
+
+export interface HeartbeatSettings {
+  clientId: string;
+  producerGroup: string;
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+export class HeartbeatScheduler {
+  private readonly sentAt = new Map<string, number>();
+  failures = 0;
+
+  constructor(
+    private readonly remoting: RemotingClient,
+    private readonly settings: HeartbeatSettings,
+    private readonly track: (work: Promise<unknown>) => void,
+  ) {}
+
+  /** Heartbeats `address` beside the send that just used it, when due. */
+  ifDue(address: string, deadline = Number.POSITIVE_INFINITY): void {
+    const now = Date.now();
+    if (now - (this.sentAt.get(address) ?? 0) < this.settings.intervalMs) return;
+    const timeoutMs = Math.min(this.settings.timeoutMs, deadline - now);
+    if (timeoutMs <= 0) return; // still due: the next send takes it
+    this.sentAt.set(address, now);
+    this.track(
+      this.beat(address, timeoutMs).then((ok) => {
+        if (ok) return;
+        this.failures += 1;
+        this.sentAt.delete(address);
+      }),
+    );
+  }
+
+  /** One heartbeat now; true when the broker answered it. Also the isolation probe. */
+  async beat(address: string, timeoutMs: number): Promise<boolean> {
+    const [ack] = await sendHeartbeats(this.remoting, [address], this.settings.clientId, [this.settings.producerGroup], timeoutMs);
+    return ack?.ok === true;
+  }
+
+  unregisterAll(): Promise<unknown> {
+    return unregisterClient(this.remoting, this.sentAt.keys(), this.settings.clientId, this.settings.producerGroup, this.settings.timeoutMs);
+  }
+}

@@ -1,0 +1,83 @@
+// The one-way doors of lib/, read from the code: a folder may import only from folders below it,
+// no two files import each other through any path, and functions/ reach lib/ only through the
+// package's public entry points. The order, top to bottom:
+//   functions -> lib entry points -> lib/lambda -> lib/producer -> lib/client -> lib/state
+//   -> lib/route -> lib/protocol -> lib/message -> lib/remoting -> lib/errors.ts
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const ORDER = ['lib/errors.ts', 'lib/remoting', 'lib/message', 'lib/protocol', 'lib/route', 'lib/state', 'lib/client', 'lib/producer', 'lib/lambda', 'lib (entry points)', 'functions'];
+/** What a user imports: the package's exports (package.json) and the tests' internal entry. */
+const ENTRY_POINTS = ['lib/index.ts', 'lib/internal.ts', 'lib/lambda/index.ts', 'lib/state/dynamodb-state.ts'];
+const PUBLIC_ENTRY_POINTS = ENTRY_POINTS.filter((e) => e !== 'lib/internal.ts');
+
+function files(dir: string): string[] {
+  return readdirSync(join(root, dir)).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(join(root, path)).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** Relative imports of a file (static and dynamic, `import type` included), as repo paths. */
+function imports(file: string): string[] {
+  const text = readFileSync(join(root, file), 'utf8');
+  const found = [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => m[1]!);
+  return found.map((spec) => relative(root, resolve(root, dirname(file), spec)));
+}
+
+function layer(file: string): string {
+  if (file === 'lib/index.ts' || file === 'lib/internal.ts') return 'lib (entry points)';
+  if (file.startsWith('functions/')) return 'functions';
+  if (file === 'lib/errors.ts') return file;
+  return file.split('/').slice(0, 2).join('/');
+}
+
+const sources = [...files('lib'), ...files('functions')];
+const graph = new Map(sources.map((file) => [file, imports(file)]));
+
+describe('import graph of lib/ and functions/', () => {
+  it('knows the layer of every file', () => {
+    expect(sources.map(layer).filter((l) => !ORDER.includes(l))).toEqual([]);
+  });
+
+  it('has no import from a layer above (one-way doors)', () => {
+    const wrong: string[] = [];
+    for (const [file, targets] of graph) {
+      for (const target of targets) {
+        const [from, to] = [ORDER.indexOf(layer(file)), ORDER.indexOf(layer(target))];
+        if (to > from || (to === from && layer(file) === 'functions' && dirname(file) !== dirname(target))) wrong.push(`${file} -> ${target}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('lets functions/ import lib/ only through the public entry points', () => {
+    const wrong = [...graph].flatMap(([file, targets]) =>
+      file.startsWith('functions/') ? targets.filter((t) => t.startsWith('lib/') && !PUBLIC_ENTRY_POINTS.includes(t)).map((t) => `${file} -> ${t}`) : [],
+    );
+    expect(wrong).toEqual([]);
+  });
+
+  it('has no cycle between files', () => {
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (file: string, path: string[]) => {
+      if (state.get(file) === 'done') return;
+      if (state.get(file) === 'open') {
+        cycles.push([...path.slice(path.indexOf(file)), file].join(' -> '));
+        return;
+      }
+      state.set(file, 'open');
+      for (const target of graph.get(file) ?? []) visit(target, [...path, file]);
+      state.set(file, 'done');
+    };
+    for (const file of graph.keys()) visit(file, []);
+    expect(cycles).toEqual([]);
+  });
+
+  it('finds the entry points it checks', () => {
+    expect(ENTRY_POINTS.filter((e) => !graph.has(e))).toEqual([]);
+  });
+});
