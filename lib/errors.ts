@@ -139,6 +139,11 @@ function where(context: ErrorContext): string {
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
+/** INVALID_ARGUMENT for the input field at fault, nothing sent: the one way every validator raises it. */
+export function invalidArgument(field: string, detail: string, context: ErrorContext = {}): never {
+  throw rocketError('INVALID_ARGUMENT', `${field}: ${detail}`, { ...context, field });
+}
+
 /** The one way to build an error for a code of the table. */
 export function rocketError(name: ErrorName, detail?: string, context: ErrorContext = {}, cause?: unknown): RocketMQError {
   const s = ERROR_TABLE[name];

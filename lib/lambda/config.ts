@@ -1,6 +1,7 @@
 // Adapter configuration from environment variables, read and checked once per container. A bad
 // variable stops the container with one error that names it.
 import type { ProducerOptions } from '../producer/options.ts';
+import { groupProblem, hostPortsProblem, integerProblem, namespaceProblem, splitHostPorts } from '../rules.ts';
 import { allowlistProblem, parseAllowlist } from './topic-policy.ts';
 
 export class ConfigError extends Error {
@@ -51,23 +52,24 @@ export const VARIABLES = {
 function integer(env: NodeJS.ProcessEnv, name: keyof typeof VARIABLES, fallback: number, min: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min) throw new ConfigError(name, `"${raw}" is not an integer >= ${min}`);
+  const value = /^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  const problem = integerProblem(value, min);
+  if (problem) throw new ConfigError(name, `"${raw}" ${problem.replace(/^must be/, 'is not')}`);
   return value;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): AdapterConfig {
-  const nameServers = (env.NAMESRV_ADDR ?? '').split(';').map((s) => s.trim()).filter(Boolean);
+  const nameServers = splitHostPorts(env.NAMESRV_ADDR);
   if (nameServers.length === 0) throw new ConfigError('NAMESRV_ADDR', 'is required (host:port;host:port)');
-  for (const address of nameServers) {
-    if (!/^[^:\s]+:\d{1,5}$/.test(address)) throw new ConfigError('NAMESRV_ADDR', `"${address}" is not host:port`);
-  }
+  const badAddress = hostPortsProblem(nameServers);
+  if (badAddress) throw new ConfigError('NAMESRV_ADDR', badAddress);
   const producerGroup = env.PRODUCER_GROUP ?? '';
-  if (!/^[%|a-zA-Z0-9_-]{1,255}$/.test(producerGroup) || producerGroup === 'DEFAULT_PRODUCER') {
-    throw new ConfigError('PRODUCER_GROUP', producerGroup ? `"${producerGroup}" is not a valid producer group` : 'is required');
-  }
+  if (!producerGroup) throw new ConfigError('PRODUCER_GROUP', 'is required');
+  const badGroup = groupProblem(producerGroup);
+  if (badGroup) throw new ConfigError('PRODUCER_GROUP', badGroup);
   const namespace = env.ROCKETMQ_NAMESPACE || undefined;
-  if (namespace !== undefined && !/^[a-zA-Z0-9_-]+$/.test(namespace)) throw new ConfigError('ROCKETMQ_NAMESPACE', 'must match [a-zA-Z0-9_-]+');
+  const badNamespace = namespace === undefined ? undefined : namespaceProblem(namespace);
+  if (badNamespace) throw new ConfigError('ROCKETMQ_NAMESPACE', badNamespace);
   const faultTables = (env.FAULT_TABLES || '4.x') as AdapterConfig['faultTables'];
   if (faultTables !== '4.x' && faultTables !== '5.x') throw new ConfigError('FAULT_TABLES', 'must be "4.x" or "5.x"');
   const accessKey = env.ROCKETMQ_ACCESS_KEY || undefined;

@@ -1,7 +1,8 @@
 // The message a caller sends, and the checks made before any I/O (Validators.checkMessage,
 // checkTopic, Message.putUserProperty), plus our own: no separator characters anywhere a caller
 // controls, or a caller could smuggle properties such as DELAY or TAGS onto the wire.
-import { rocketError } from '../errors.ts';
+import { invalidArgument as invalid, rocketError } from '../errors.ts';
+import { nameProblem } from '../rules.ts';
 import { hasSeparator, RESERVED_PROPERTY_NAMES } from './properties.ts';
 
 export interface Message {
@@ -25,7 +26,6 @@ export interface Message {
 
 export const TOPIC_MAX_LENGTH = 127;
 export const MAX_DELAY_LEVEL = 18;
-const VALID_NAME = /^[%|a-zA-Z0-9_-]+$/;
 /** TopicValidator.NOT_ALLOWED_SEND_TOPIC_SET */
 const NOT_ALLOWED_SEND = new Set([
   'SCHEDULE_TOPIC_XXXX',
@@ -38,9 +38,6 @@ const NOT_ALLOWED_SEND = new Set([
 /** System topics a producer has no business sending to (TopicValidator.SYSTEM_TOPIC_SET). */
 const SYSTEM_TOPICS = new Set(['TBW102', 'BenchmarkTest', 'RMQ_SYS_TRACE_TOPIC', 'CHECKPOINT_TOPIC', ...NOT_ALLOWED_SEND]);
 
-function invalid(field: string, detail: string): never {
-  throw rocketError('INVALID_ARGUMENT', `${field}: ${detail}`, { field });
-}
 
 /** MESSAGE_ILLEGAL raised before sending: the body is over the size limit. */
 export function tooLarge(field: string, size: number, limit: number, topic: string): never {
@@ -48,17 +45,9 @@ export function tooLarge(field: string, size: number, limit: number, topic: stri
 }
 
 export function checkTopic(topic: unknown, field = 'topic'): asserts topic is string {
-  if (typeof topic !== 'string' || topic.trim() === '') invalid(field, 'must be a non-blank string');
-  if (topic.length > TOPIC_MAX_LENGTH) invalid(field, `longer than ${TOPIC_MAX_LENGTH} characters`);
-  if (!VALID_NAME.test(topic)) invalid(field, `"${topic}" has characters outside [%|a-zA-Z0-9_-]`);
-  if (SYSTEM_TOPICS.has(topic) || topic.startsWith('rmq_sys_')) invalid(field, `"${topic}" is a system topic`);
-}
-
-export function checkGroup(group: unknown, field = 'producerGroup'): asserts group is string {
-  if (typeof group !== 'string' || group.trim() === '') invalid(field, 'must be a non-blank string');
-  if (group.length > 255) invalid(field, 'longer than 255 characters');
-  if (!VALID_NAME.test(group)) invalid(field, `"${group}" has characters outside [%|a-zA-Z0-9_-]`);
-  if (group === 'DEFAULT_PRODUCER') invalid(field, 'DEFAULT_PRODUCER is reserved; name your producer group');
+  const problem = nameProblem(topic, TOPIC_MAX_LENGTH);
+  if (problem) invalid(field, problem);
+  if (SYSTEM_TOPICS.has(topic as string) || (topic as string).startsWith('rmq_sys_')) invalid(field, `"${topic}" is a system topic`);
 }
 
 /** A UTF-16 surrogate without its pair has no UTF-8 form: encoding would replace it silently. */

@@ -3,7 +3,7 @@
 // results spread back to one per message (queueOffset + i, ProduceAccumulator.splitSendResults).
 // Every rule is checked per message, so a settled batch can fail one message alone; errors name
 // the message as `messages[i].<field>`.
-import { RocketMQError, rocketError, type ErrorName } from '../errors.ts';
+import { invalidArgument as invalid, RocketMQError, rocketError, type ErrorName } from '../errors.ts';
 import { encodeBatch, batchEntrySize, type BatchEntry } from '../message/batch.ts';
 import { checkMessage, tooLarge, type Message } from '../message/message.ts';
 import { encodeProperties, Prop } from '../message/properties.ts';
@@ -21,9 +21,6 @@ export interface BatchItem {
   msgId: string;
 }
 
-function invalid(field: string, detail: string): never {
-  throw rocketError('INVALID_ARGUMENT', `${field}: ${detail}`, { field });
-}
 
 /** The same error, naming the message of the batch it is about. */
 export function atIndex(err: unknown, index: number): unknown {

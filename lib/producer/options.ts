@@ -1,7 +1,8 @@
 // Producer options, checked strictly: a misspelled option is an error, not a silent default.
 // Defaults are DefaultMQProducer's (5.3.3) except where a line says otherwise.
-import { DEFAULT_RETRY_RESPONSE_CODES, rocketError } from '../errors.ts';
-import { checkGroup, DEFAULT_TIMER_MAX_DELAY_MS } from '../message/message.ts';
+import { DEFAULT_RETRY_RESPONSE_CODES, invalidArgument } from '../errors.ts';
+import { DEFAULT_TIMER_MAX_DELAY_MS } from '../message/message.ts';
+import { groupProblem, hostPortsProblem, integerProblem, namespaceProblem, splitHostPorts } from '../rules.ts';
 import type { FaultStore } from '../state/fault-store.ts';
 import { FAULT_TABLES_4X, FAULT_TABLES_5X, type FaultTables } from './fault-tolerance.ts';
 import type { CheckForbiddenHook, SendMessageHook } from './hooks.ts';
@@ -106,12 +107,12 @@ const DEFAULTS = {
 const KNOWN = new Set([...Object.keys(DEFAULTS), 'nameServers', 'producerGroup', 'namespace', 'instanceName', 'unitName', 'faultTables', 'faultStore', 'sharedState', 'credentials']);
 
 function invalid(field: string, detail: string): never {
-  throw rocketError('INVALID_ARGUMENT', `options.${field}: ${detail}`, { field: `options.${field}` });
+  return invalidArgument(`options.${field}`, detail);
 }
 
 function nonNegativeInt(options: Record<string, unknown>, field: string, min = 0): void {
-  const value = options[field];
-  if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) >= min)) invalid(field, `must be an integer >= ${min}`);
+  const problem = options[field] === undefined ? undefined : integerProblem(options[field], min);
+  if (problem) invalid(field, problem);
 }
 
 export function resolveOptions(options: ProducerOptions): ResolvedOptions {
@@ -119,26 +120,21 @@ export function resolveOptions(options: ProducerOptions): ResolvedOptions {
   const raw = options as unknown as Record<string, unknown>;
   for (const key of Object.keys(raw)) if (!KNOWN.has(key)) invalid(key, 'is not a producer option');
 
-  const nameServers = (typeof options.nameServers === 'string' ? options.nameServers.split(';') : options.nameServers ?? [])
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (nameServers.length === 0) invalid('nameServers', 'at least one "host:port" is required');
-  for (const address of nameServers) if (!/^[^:\s]+:\d{1,5}$/.test(address)) invalid('nameServers', `"${address}" is not host:port`);
-  try {
-    checkGroup(options.producerGroup);
-  } catch (err) {
-    invalid('producerGroup', (err as Error).message.replace(/^producerGroup: /, ''));
-  }
+  const nameServers = splitHostPorts(options.nameServers);
+  const badAddress = hostPortsProblem(nameServers);
+  if (badAddress) invalid('nameServers', badAddress);
+  const badGroup = groupProblem(options.producerGroup);
+  if (badGroup) invalid('producerGroup', badGroup);
   for (const field of ['sendMsgTimeout', 'maxMessageSize', 'timerMaxDelayMs', 'mqClientApiTimeout', 'connectTimeoutMs', 'maxInFlightPerConnection', 'defaultTopicQueueNums', 'isolationProbeTimeout']) {
     nonNegativeInt(raw, field, 1);
   }
   for (const field of ['retryTimesWhenSendFailed', 'retryTimesWhenSendAsyncFailed', 'compressMsgBodyOverHowmuch', 'pollNameServerInterval', 'heartbeatBrokerInterval', 'idleConnectionLimitMs', 'sharedStateRefreshInterval', 'sharedRouteMaxAge', 'isolationProbeInterval']) {
     nonNegativeInt(raw, field);
   }
-  if (options.compressLevel !== undefined && !(Number.isInteger(options.compressLevel) && options.compressLevel >= 0 && options.compressLevel <= 9)) {
-    invalid('compressLevel', 'must be an integer from 0 to 9');
-  }
-  if (options.namespace !== undefined && !/^[a-zA-Z0-9_-]+$/.test(options.namespace)) invalid('namespace', 'must match [a-zA-Z0-9_-]+');
+  const badLevel = options.compressLevel === undefined ? undefined : integerProblem(options.compressLevel, 0, 9);
+  if (badLevel) invalid('compressLevel', badLevel);
+  const badNamespace = options.namespace === undefined ? undefined : namespaceProblem(options.namespace);
+  if (badNamespace) invalid('namespace', badNamespace);
   if (options.sendMessageHeader !== undefined && !['V1', 'V2'].includes(options.sendMessageHeader)) invalid('sendMessageHeader', 'must be "V1" or "V2"');
 
   let faultTables: FaultTables = FAULT_TABLES_4X;
