@@ -1,0 +1,132 @@
+// The package as a user gets it: `npm pack`, installed into a fresh project, a handler written
+// against "rocketmq-lambda", "rocketmq-lambda/lambda" and "rocketmq-lambda/dynamodb" type-checked
+// under strict (library types included), bundled with esbuild, and run against the local broker.
+// README's TypeScript samples are compiled the same way. Dependencies come from npm's cache, filled
+// by this checkout's own install.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { RemotingClient } from '../../lib/internal.ts';
+import { viewByOffsetId } from '../support/read-back.ts';
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '..', '..');
+const stack = inject('stack');
+const work = mkdtempSync(join(tmpdir(), 'package-test-'));
+const app = join(work, 'app');
+const repoVersion = (name: string) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version as string;
+const npm = (args: string[], cwd: string) => run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, timeout: 240_000, env: { ...process.env, npm_config_update_notifier: 'false' } });
+const tsc = (project: string) => run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: app, timeout: 120_000 }).catch((err) => {
+  throw new Error(`tsc failed:\n${err.stdout}${err.stderr}`);
+});
+
+const HANDLER = `
+import { createProducer, RocketMQError, type Message, type SendResult } from 'rocketmq-lambda';
+import { withProducer, type Invocation } from 'rocketmq-lambda/lambda';
+import { DynamoDbSharedState } from 'rocketmq-lambda/dynamodb';
+
+export const handler = withProducer(async (event: { body: string }, _context, rocketmq: Invocation): Promise<SendResult> => {
+  const message: Message = { topic: 'TopicTest', body: event.body, tags: 'packaged' };
+  return rocketmq.send(message);
+});
+
+export function withSharedState(nameServers: string, tableName: string) {
+  return createProducer({ nameServers, producerGroup: 'packaged', sharedState: new DynamoDbSharedState({ tableName }) });
+}
+
+export async function main(nameServers: string): Promise<void> {
+  const producer = createProducer({ nameServers, producerGroup: 'packaged' });
+  await producer.start();
+  try {
+    const result = await producer.send({ topic: 'TopicTest', body: 'from the packed tarball', keys: ['packaged-1'] });
+    process.stdout.write(JSON.stringify(result));
+  } catch (err) {
+    if (err instanceof RocketMQError) process.stderr.write(err.codeName);
+    throw err;
+  } finally {
+    await producer.shutdown();
+  }
+}
+
+if (process.argv[2]) await main(process.argv[2]);
+`;
+
+const TSCONFIG = {
+  compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] },
+};
+
+beforeAll(async () => {
+  await npm(['pack', '--pack-destination', work], root);
+  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
+  mkdirSync(app);
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({
+      name: 'packaged-app',
+      private: true,
+      type: 'module',
+      dependencies: { 'rocketmq-lambda': `file:../${tarball}`, '@middy/core': repoVersion('@middy/core') },
+      devDependencies: { '@types/node': repoVersion('@types/node') },
+    }),
+  );
+  await npm(['install', '--prefer-offline'], app);
+}, 300_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('the packed package', () => {
+  it('holds the built library and its sources, and no tests, benchmarks or infrastructure', async () => {
+    const installed = join(app, 'node_modules', 'rocketmq-lambda');
+    const top = readdirSync(installed).sort();
+
+    expect(top).toEqual(['README.md', 'dist', 'lib', 'package.json']);
+    expect(readdirSync(join(installed, 'lib'))).not.toContain('internal.ts');
+    expect(readdirSync(join(installed, 'dist', 'lib'))).toContain('index.d.ts');
+  });
+
+  it('type-checks a handler against the three entry points under strict, library types included', async () => {
+    writeFileSync(join(app, 'handler.ts'), HANDLER);
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ ...TSCONFIG, files: ['handler.ts'] }));
+
+    await tsc('tsconfig.json');
+  });
+
+  it('refuses, when type-checking, a call the public surface does not offer', async () => {
+    writeFileSync(join(app, 'wrong.ts'), `import { createProducer } from 'rocketmq-lambda';\ncreateProducer({ nameServers: 'a:1', producerGroup: 'g' }).remoting.shutdown();\n`);
+    writeFileSync(join(app, 'tsconfig.wrong.json'), JSON.stringify({ ...TSCONFIG, files: ['wrong.ts'] }));
+
+    await expect(tsc('tsconfig.wrong.json')).rejects.toThrow(/remoting/);
+  });
+
+  it('bundles the handler with esbuild and sends to the local broker from the bundle', async () => {
+    // ESM bundles meet the AWS SDK's CommonJS require() of Node built-ins: the usual banner.
+    const banner = "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+    await run(join(root, 'node_modules', '.bin', 'esbuild'), ['handler.ts', '--bundle', '--platform=node', '--format=esm', '--target=node20', banner, '--outfile=out/handler.mjs'], { cwd: app });
+
+    const { stdout } = await run(process.execPath, [join(app, 'out', 'handler.mjs'), stack.nameServer], { cwd: app, timeout: 60_000 });
+
+    const result = JSON.parse(stdout) as { status: string; offsetMsgId: string };
+    expect(result.status).toBe('SEND_OK');
+    const reader = new RemotingClient();
+    try {
+      expect((await viewByOffsetId(reader, result.offsetMsgId)).body.toString()).toBe('from the packed tarball');
+    } finally {
+      reader.shutdown();
+    }
+  });
+
+  it("compiles README's TypeScript samples against the package", async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const samples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const files = samples.map((code, i) => {
+      writeFileSync(join(app, `sample-${i}.ts`), code.includes('import ') ? code : `export {};\n${code}`);
+      return `sample-${i}.ts`;
+    });
+    writeFileSync(join(app, 'tsconfig.samples.json'), JSON.stringify({ ...TSCONFIG, files }));
+
+    expect(samples.length).toBeGreaterThanOrEqual(3);
+    await tsc('tsconfig.samples.json');
+  });
+});
