@@ -23,9 +23,19 @@ export function runCodec(): CodecResult[] {
     const body = Buffer.alloc(size, 97);
     const request = sendRequest(
       {
-        producerGroup: 'bench', topic: 'TopicTest', defaultTopic: 'TBW102', defaultTopicQueueNums: 4, queueId: 3, sysFlag: 0,
-        bornTimestamp: Date.now(), flag: 0, properties: 'WAIT\u0001true\u0002UNIQ_KEY\u0001C0A800010000000000000000000000AB\u0002',
-        reconsumeTimes: 0, unitMode: false, batch: false, brokerName: 'broker-a',
+        producerGroup: 'bench',
+        topic: 'TopicTest',
+        defaultTopic: 'TBW102',
+        defaultTopicQueueNums: 4,
+        queueId: 3,
+        sysFlag: 0,
+        bornTimestamp: Date.now(),
+        flag: 0,
+        properties: 'WAIT\u0001true\u0002UNIQ_KEY\u0001C0A800010000000000000000000000AB\u0002',
+        reconsumeTimes: 0,
+        unitMode: false,
+        batch: false,
+        brokerName: 'broker-a',
       },
       body,
     );

@@ -39,7 +39,13 @@ export async function runColdStart(nameServer: string, dynamodbEndpoint: string 
     const bundled = await buildFunctions({ src: join(ROOT, 'functions'), out: join(out, 'bundled') });
     const externalSdk = await buildFunctions({ src: join(ROOT, 'functions'), out: join(out, 'external'), externalSdk: true });
     const bundle = join(out, 'bundled', 'publish', 'index.mjs');
-    const env = { PATH: process.env.PATH, POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'CRITICAL', NAMESRV_ADDR: nameServer, PRODUCER_GROUP: 'bench-cold' };
+    const env = {
+      PATH: process.env.PATH,
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: 'CRITICAL',
+      NAMESRV_ADDR: nameServer,
+      PRODUCER_GROUP: 'bench-cold',
+    };
 
     const imports: number[] = [];
     for (let i = 0; i < RUNS; i++) {
@@ -58,7 +64,11 @@ export async function runColdStart(nameServer: string, dynamodbEndpoint: string 
       const client = localClient(dynamodbEndpoint);
       await ensureTable(client, table);
       // A container has run before: the table holds the route, so a cold one needs no name server.
-      const warm = createProducer({ nameServers: nameServer, producerGroup: 'bench-cold', sharedState: new DynamoDbSharedState({ tableName: table, client, scope: 'bench' }) });
+      const warm = createProducer({
+        nameServers: nameServer,
+        producerGroup: 'bench-cold',
+        sharedState: new DynamoDbSharedState({ tableName: table, client, scope: 'bench' }),
+      });
       await warm.start();
       await warm.send({ topic: 'TopicTest', body: 'seed' });
       await warm.shutdown();

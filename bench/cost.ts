@@ -23,7 +23,13 @@ async function countCalls(endpoint: string, nameServer: string, faultAtMessage: 
   const table = `bench-cost-${Date.now()}`;
   await ensureTable(client, table);
   let calls = 0;
-  client.middlewareStack.add((next) => async (args) => ((calls += 1), next(args)), { step: 'initialize', name: 'countCalls' });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      calls += 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
   const producer = createProducer({
     nameServers: nameServer,
     producerGroup: 'bench-cost',
@@ -40,7 +46,12 @@ async function countCalls(endpoint: string, nameServer: string, faultAtMessage: 
   for (let i = 0; i < 10_000; i += 50) {
     if (faultAtMessage !== undefined && !fault && i >= faultAtMessage) {
       brokerControl.freeze('broker-a');
-      fault = new Promise((resolve) => setTimeout(() => (brokerControl.thaw('broker-a'), resolve()), 1500));
+      fault = new Promise((resolve) =>
+        setTimeout(() => {
+          brokerControl.thaw('broker-a');
+          resolve();
+        }, 1500),
+      );
     }
     await Promise.all(Array.from({ length: 50 }, () => producer.send({ topic: 'TopicTest', body: 'cost' }).catch(() => undefined)));
   }
@@ -87,12 +98,23 @@ export async function runCost(nameServer: string, dynamodbEndpoint: string | und
   const withFault = dynamodbEndpoint ? await countCalls(dynamodbEndpoint, nameServer, 2000) : { calls: Number.NaN, seconds: 0 };
 
   const env = { NAMESRV_ADDR: nameServer, PRODUCER_GROUP: 'bench-billing', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'CRITICAL' };
-  Object.assign(process.env, env, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey });
+  Object.assign(process.env, env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  });
   const { handler: publish } = await import('../functions/publish/index.ts');
   const event: APIGatewayProxyEventV2 = {
-    version: '2.0', routeKey: 'POST /topics/{topic}/messages', rawPath: '/topics/TopicTest/messages', rawQueryString: '',
-    headers: { 'content-type': 'application/json' }, isBase64Encoded: false, body: JSON.stringify({ body: 'billing' }),
-    requestContext: { http: { method: 'POST', path: '/topics/TopicTest/messages', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' } } as APIGatewayProxyEventV2['requestContext'],
+    version: '2.0',
+    routeKey: 'POST /topics/{topic}/messages',
+    rawPath: '/topics/TopicTest/messages',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json' },
+    isBase64Encoded: false,
+    body: JSON.stringify({ body: 'billing' }),
+    requestContext: {
+      http: { method: 'POST', path: '/topics/TopicTest/messages', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+    } as APIGatewayProxyEventV2['requestContext'],
   };
   const http = await measureInvocations(200, () => publish(event, lambdaContext()));
 
@@ -102,7 +124,10 @@ export async function runCost(nameServer: string, dynamodbEndpoint: string | und
   const sequential = withProducer<SQSRecord[], unknown>(async (recs, _c, rocketmq) => {
     for (const r of recs) await rocketmq.send({ topic: 'TopicTest', body: r.body, keys: [r.messageId] });
   }, engine);
-  const concurrent = withProducer<SQSRecord[], unknown>((recs, _c, rocketmq) => Promise.all(recs.map((r) => rocketmq.send({ topic: 'TopicTest', body: r.body, keys: [r.messageId] }))), engine);
+  const concurrent = withProducer<SQSRecord[], unknown>(
+    (recs, _c, rocketmq) => Promise.all(recs.map((r) => rocketmq.send({ topic: 'TopicTest', body: r.body, keys: [r.messageId] }))),
+    engine,
+  );
   const invocations = 100;
   const run = (handler: (e: SQSRecord[], c: Context) => Promise<unknown>) => measureInvocations(invocations, () => handler(records(10), lambdaContext()));
   const b = await run(batch);
@@ -112,7 +137,16 @@ export async function runCost(nameServer: string, dynamodbEndpoint: string | und
   const messages = invocations * 10;
   return {
     dynamodbCallsPer10k: { steady: steady.calls, steadySeconds: steady.seconds, withFault: withFault.calls, faultSeconds: withFault.seconds },
-    billedMsPerMessage: { http: http.billedMs / 200, bridgeBatch: b.billedMs / messages, bridgePerRecordSequential: s.billedMs / messages, bridgePerRecordConcurrent: c.billedMs / messages },
-    bridgeRecordsPerSecond: { batch: messages / (b.elapsedMs / 1000), perRecordSequential: messages / (s.elapsedMs / 1000), perRecordConcurrent: messages / (c.elapsedMs / 1000) },
+    billedMsPerMessage: {
+      http: http.billedMs / 200,
+      bridgeBatch: b.billedMs / messages,
+      bridgePerRecordSequential: s.billedMs / messages,
+      bridgePerRecordConcurrent: c.billedMs / messages,
+    },
+    bridgeRecordsPerSecond: {
+      batch: messages / (b.elapsedMs / 1000),
+      perRecordSequential: messages / (s.elapsedMs / 1000),
+      perRecordConcurrent: messages / (c.elapsedMs / 1000),
+    },
   };
 }

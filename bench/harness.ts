@@ -26,7 +26,13 @@ async function run(send: () => Promise<unknown>, inflight: number, count: number
   return failed;
 }
 
-export async function measureLoad(send: () => Promise<unknown>, inflight: number, warmup: number, count: number, close: () => Promise<unknown>): Promise<never> {
+export async function measureLoad(
+  send: () => Promise<unknown>,
+  inflight: number,
+  warmup: number,
+  count: number,
+  close: () => Promise<unknown>,
+): Promise<never> {
   await run(send, inflight, warmup, new Float64Array(warmup));
   const latencies = new Float64Array(count);
   const cpu = process.cpuUsage();

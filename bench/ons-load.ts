@@ -10,4 +10,10 @@ const bytes = body(Number(size));
 const httpclient = { request: async () => Promise.reject(new Error('no address server in this benchmark')) };
 const producer = new Producer({ httpclient, accessKey: 'bench', secretKey: 'bench', producerGroup: 'bench-ons', nameSrv: namesrv });
 await producer.ready();
-await measureLoad(() => producer.send(new Message(topic, 'bench', bytes)), Number(inflight), Number(warmup), Number(count), () => producer.close());
+await measureLoad(
+  () => producer.send(new Message(topic, 'bench', bytes)),
+  Number(inflight),
+  Number(warmup),
+  Number(count),
+  () => producer.close(),
+);

@@ -30,7 +30,10 @@ export function report(r: Results): string {
   const tpsWins = concurrent.filter((t) => tps(t.ours) >= tps(t.java)).length;
   const cpuWins = r.throughput.filter((t) => cpuUs(t.ours) < cpuUs(t.java)).length;
   const ons = r.throughput.filter((t) => t.onsResult);
-  const onsRows = ons.map((t) => `| ${t.size} B | ${t.inflight} | ${fmt(tps(t.ours), 0)} | ${fmt(tps(t.onsResult!), 0)} | **${fmt(tps(t.ours) / tps(t.onsResult!), 2)}** | ${fmt(t.onsResult!.p50, 2)} / ${fmt(t.onsResult!.p99, 1)} | ${fmt(cpuUs(t.onsResult!), 0)} |`);
+  const onsRows = ons.map(
+    (t) =>
+      `| ${t.size} B | ${t.inflight} | ${fmt(tps(t.ours), 0)} | ${fmt(tps(t.onsResult!), 0)} | **${fmt(tps(t.ours) / tps(t.onsResult!), 2)}** | ${fmt(t.onsResult!.p50, 2)} / ${fmt(t.onsResult!.p99, 1)} | ${fmt(cpuUs(t.onsResult!), 0)} |`,
+  );
   const onsMin = Math.min(...ons.map((t) => tps(t.ours) / tps(t.onsResult!)));
   const codecMax = Math.max(...r.codec.map((c) => c.ratio));
   const c = r.coldStart;
@@ -90,13 +93,17 @@ Latency plots (log scale): ${[128, 1024, 16384].flatMap((s) => ['sync', 'async']
 | --- | --- | --- | --- | --- | --- | --- |
 ${onsRows.join('\n')}
 
-${onsMin < 2 ? `The 2x target is missed (${fmt(onsMin, 2)}x at worst). What is in the way is not the client: ours
+${
+  onsMin < 2
+    ? `The 2x target is missed (${fmt(onsMin, 2)}x at worst). What is in the way is not the client: ours
 uses less CPU per message than ali-ons in the main table, and the cores left over go to the two
 brokers and the name server on the same ${r.cpus}-core machine, which are then the bottleneck
 for both clients. Before writes were coalesced per tick (one writev for all frames written in the
 same tick), a profile showed 42% of our time in per-frame socket writes and ali-ons was slightly
 ahead; that change alone took us from 0.9x to the numbers above. Whether the gap widens against
-brokers on hosts of their own, this machine cannot show.` : ''}
+brokers on hosts of their own, this machine cannot show.`
+    : ''
+}
 
 ## Codec
 
@@ -107,13 +114,17 @@ floor, a \`Buffer.concat\` of the same prefix, header and body bytes, in one pro
 | --- | --- | --- | --- |
 ${r.codec.map((x) => `| ${x.size} B | ${fmt(x.oursNsPerOp, 0)} | ${fmt(x.floorNsPerOp, 0)} | **${fmt(x.ratio, 1)}x** |`).join('\n')}
 
-${codecMax > 3 ? `The 3x target is missed for small bodies. What is in the way: the floor copies bytes, while
+${
+  codecMax > 3
+    ? `The 3x target is missed for small bodies. What is in the way: the floor copies bytes, while
 a send frame's header is JSON that has to be produced and parsed; \`JSON.parse\` of the ~300-byte
 header alone takes about 1.4 µs here, more than the whole floor for 128 B and 1 KiB. Our own code
 on top of \`JSON.stringify\`/\`JSON.parse\` is already small (hand-written header, no object copies,
 no UTF-8 counting pass). Closing the gap means not parsing JSON: sending ROCKETMQ binary headers
 (every 4.9+ broker reads them) and decoding responses with a scanner for the few fields a send
-response carries. In production we only decode responses, whose headers are about half as long.` : ''}
+response carries. In production we only decode responses, whose headers are about half as long.`
+    : ''
+}
 
 ## Cold start
 
@@ -143,14 +154,18 @@ isolated brokers before the first send.
 | Lambda-billed ms per message, SQS bridge, one concurrent send per record | ${fmt(cost.billedMsPerMessage.bridgePerRecordConcurrent, 2)} |
 | bridge records per second: batch / sequential / concurrent | ${fmt(cost.bridgeRecordsPerSecond.batch, 0)} / ${fmt(cost.bridgeRecordsPerSecond.perRecordSequential, 0)} / ${fmt(cost.bridgeRecordsPerSecond.perRecordConcurrent, 0)} |
 
-${batchSpeedup < 5 ? `The bridge target (5x) is missed: ${fmt(batchSpeedup, 1)}x against one sequential send per record. With
+${
+  batchSpeedup < 5
+    ? `The bridge target (5x) is missed: ${fmt(batchSpeedup, 1)}x against one sequential send per record. With
 SQS batches of 10, one batch request replaces ten round trips, but what is left per invocation
 (one broker round trip, validating and encoding ten records, the adapter's before/after work) is
 a fixed cost of the same order as two or three single sends, which caps the ratio at 10 records
 per batch. Billed time per record is ${fmt(cost.billedMsPerMessage.bridgePerRecordSequential / cost.billedMsPerMessage.bridgeBatch, 1)}x lower with batch sends;
 larger SQS batches (up to 10,000 with a batching window on standard queues) raise the ratio.
 Against concurrent single sends the batch path wins by ${fmt(cost.bridgeRecordsPerSecond.batch / cost.bridgeRecordsPerSecond.perRecordConcurrent, 1)}x in records per second, and it
-needs one request per topic instead of one per record.` : ''}
+needs one request per topic instead of one per record.`
+    : ''
+}
 
 At on-demand prices ($0.125 per million read units, $0.625 per million write units; a Query here
 is 0.5 RRU, a write 1 WRU) the warm no-fault case costs nothing per message: a container re-reads

@@ -26,19 +26,27 @@ export function barChart(title: string, groups: string[], series: Series[], unit
   ];
   for (let e = Math.ceil(Math.log10(min)); e <= Math.floor(Math.log10(max)); e++) {
     const v = 10 ** e;
-    parts.push(`<line x1="${left}" x2="${width - 20}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`, `<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v} ${unit}</text>`);
+    parts.push(
+      `<line x1="${left}" x2="${width - 20}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`,
+      `<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v} ${unit}</text>`,
+    );
   }
   groups.forEach((g, gi) => {
     const x0 = left + gi * groupW + 10;
     series.forEach((s, si) => {
       const v = s.values[gi] ?? 0;
       const x = x0 + si * barW;
-      parts.push(`<rect x="${x}" y="${y(v)}" width="${barW - 2}" height="${top + plotH - y(v)}" fill="${s.color}"><title>${s.name}: ${v.toFixed(2)} ${unit}</title></rect>`);
+      parts.push(
+        `<rect x="${x}" y="${y(v)}" width="${barW - 2}" height="${top + plotH - y(v)}" fill="${s.color}"><title>${s.name}: ${v.toFixed(2)} ${unit}</title></rect>`,
+      );
     });
     parts.push(`<text x="${x0 + (groupW - 20) / 2}" y="${height - bottom + 16}" text-anchor="middle">${g}</text>`);
   });
   series.forEach((s, si) => {
-    parts.push(`<rect x="${left + si * 130}" y="${height - 14}" width="10" height="10" fill="${s.color}"/>`, `<text x="${left + si * 130 + 14}" y="${height - 5}">${s.name}</text>`);
+    parts.push(
+      `<rect x="${left + si * 130}" y="${height - 14}" width="10" height="10" fill="${s.color}"/>`,
+      `<text x="${left + si * 130 + 14}" y="${height - 5}">${s.name}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('\n');

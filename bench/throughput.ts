@@ -48,7 +48,16 @@ export async function runThroughput(nameServer: string, lib: string, log: (line:
     const second = await (odd ? runOurs() : runJava());
     const result: ShapeResult = { ...shape, count, ours: odd ? second : first, java: odd ? first : second };
     if (shape.size === 1024 && shape.mode === 'sync' && shape.inflight > 1) {
-      result.onsResult = await runJson<LoadResult>(process.execPath, [TSX, 'bench/ons-load.ts', nameServer, 'TopicTest', String(shape.size), String(shape.inflight), String(warmup), String(count)]);
+      result.onsResult = await runJson<LoadResult>(process.execPath, [
+        TSX,
+        'bench/ons-load.ts',
+        nameServer,
+        'TopicTest',
+        String(shape.size),
+        String(shape.inflight),
+        String(warmup),
+        String(count),
+      ]);
     }
     const tps = (r: LoadResult) => (r.sent / r.elapsedMs) * 1000;
     log(`  ${shape.size} B, ${shape.inflight} in flight, ${shape.mode}: ours ${tps(result.ours).toFixed(0)}/s, java ${tps(result.java).toFixed(0)}/s`);

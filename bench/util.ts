@@ -25,7 +25,11 @@ export async function runJson<T>(command: string, args: string[], options: { env
     timeout: options.timeoutMs ?? 120_000,
     maxBuffer: 64 * 1024 * 1024,
   });
-  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (!line) throw new Error(`${command} ${args.join(' ')} printed no JSON:\n${stdout.slice(-2000)}`);
   return JSON.parse(line) as T;
 }

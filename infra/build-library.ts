@@ -20,7 +20,9 @@ function declarationFiles(dir: string): string[] {
 /** Returns the output folder. */
 export function buildLibrary(out = join(root, 'dist', 'lib')): string {
   rmSync(out, { recursive: true, force: true });
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', out], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', out], {
+    stdio: 'inherit',
+  });
   // tsc rewrites ".ts" specifiers in the JavaScript it emits (rewriteRelativeImportExtensions) but
   // leaves them in declaration files, where a consumer's compiler would look for .ts sources.
   for (const file of declarationFiles(out)) {

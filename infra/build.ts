@@ -27,8 +27,7 @@ export interface ArtifactReport {
 }
 
 // ESM output still meets CommonJS dependencies that call require() for Node built-ins.
-const ESM_REQUIRE_SHIM =
-  "import { createRequire as __createRequire } from 'node:module';const require = __createRequire(import.meta.url);";
+const ESM_REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:module';const require = __createRequire(import.meta.url);";
 
 // A fixed timestamp keeps zips byte-identical across builds of the same code.
 const ZIP_MTIME = new Date('2020-01-01T00:00:00Z');

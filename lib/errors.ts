@@ -72,7 +72,11 @@ type BrokerCodeName = { [K in ErrorName]: (typeof ERROR_TABLE)[K]['side'] extend
 /** ResponseCode.java, as far as a producer meets it: SUCCESS and the broker side of the table. */
 export const ResponseCode = {
   SUCCESS: 0,
-  ...Object.fromEntries(Object.entries(ERROR_TABLE).filter(([, s]) => s.side === 'broker').map(([name, s]) => [name, s.code])),
+  ...Object.fromEntries(
+    Object.entries(ERROR_TABLE)
+      .filter(([, s]) => s.side === 'broker')
+      .map(([name, s]) => [name, s.code]),
+  ),
 } as { readonly SUCCESS: 0 } & { readonly [K in BrokerCodeName]: (typeof ERROR_TABLE)[K]['code'] };
 
 /** The broker codes a send moves on from (DefaultMQProducer.retryResponseCodes): the retriable ones. */

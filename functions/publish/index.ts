@@ -25,9 +25,10 @@ export const handler = withProducer<APIGatewayProxyEventV2 | APIGatewayProxyEven
         return json(200, { result: await rocketmq.send(message!, options) });
     }
   } catch (err) {
-    const error = request?.raw && err instanceof RocketMQError && err.context.field && rawField(err.context.field) !== err.context.field
-      ? new RequestError(err.codeName, rawField(err.context.field), err.message.replace(/^[^:]+:/, `${rawField(err.context.field)}:`))
-      : err;
+    const error =
+      request?.raw && err instanceof RocketMQError && err.context.field && rawField(err.context.field) !== err.context.field
+        ? new RequestError(err.codeName, rawField(err.context.field), err.message.replace(/^[^:]+:/, `${rawField(err.context.field)}:`))
+        : err;
     const response = errorResponse(error, rocketmq.requestId);
     if (response.statusCode >= 500) rocketmq.logger.error('publish failed', err as Error);
     return response;

@@ -55,7 +55,8 @@ export function jsonDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
@@ -128,7 +129,12 @@ export function parsePublishRequest(request: HttpRequest, policy: TopicPolicy): 
   const batch = match[2] !== undefined;
   const media = mediaType(request.headers['content-type']);
   if (!media) {
-    throw new RequestError('UNSUPPORTED_MEDIA_TYPE', 'content-type', 'set content-type: application/json for the JSON form, or the type of a raw body (e.g. application/octet-stream)', 415);
+    throw new RequestError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'content-type',
+      'set content-type: application/json for the JSON form, or the type of a raw body (e.g. application/octet-stream)',
+      415,
+    );
   }
 
   if (!isJsonType(media.type)) {
@@ -137,7 +143,11 @@ export function parsePublishRequest(request: HttpRequest, policy: TopicPolicy): 
     const tags = request.headers['x-rocketmq-tags'];
     const keys = request.headers['x-rocketmq-keys'];
     if (tags !== undefined) message.tags = tags;
-    if (keys !== undefined) message.keys = keys.split(',').map((k) => k.trim()).filter(Boolean);
+    if (keys !== undefined)
+      message.keys = keys
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean);
     return { kind: 'single', topic, messages: [message], mode: mode(request.headers['x-rocketmq-mode'], 'x-rocketmq-mode'), raw: true };
   }
   const parsed = parseJson(request.body, media.charset);

@@ -61,7 +61,13 @@ export function toMessage(record: SQSRecord, config: BridgeConfig, policy: Topic
     const value = text(name);
     if (value !== undefined) properties[name] = value;
   }
-  const keys = [record.messageId, ...(text(config.keysAttribute)?.split(',').map((k) => k.trim()).filter(Boolean) ?? [])];
+  const keys = [
+    record.messageId,
+    ...(text(config.keysAttribute)
+      ?.split(',')
+      .map((k) => k.trim())
+      .filter(Boolean) ?? []),
+  ];
   const message: Message = { topic, body: record.body, keys };
   const tags = text(config.tagsAttribute);
   if (tags !== undefined) message.tags = tags;
@@ -90,7 +96,8 @@ function runsOf(items: Prepared[]): Prepared[][] {
   const runs: Prepared[][] = [];
   for (const item of items) {
     const last = runs.at(-1);
-    if (item.message && last?.[0]!.message && last[0].message.topic === item.message.topic) last.push(item);
+    const head = last?.[0]?.message;
+    if (item.message && head && last && head.topic === item.message.topic) last.push(item);
     else runs.push([item]);
   }
   return runs;
@@ -154,8 +161,9 @@ async function all(work: Promise<void>[]): Promise<void> {
 async function send(records: SQSRecord[], invocation: Invocation, config: BridgeConfig, confirmed: Set<string>): Promise<void> {
   const policy = topicPolicy(invocation.config.allowedTopics, config.targetTopic ? [config.targetTopic] : []);
   const { unique, conflicting } = distinct(records);
-  const prepared = unique.map((r): Prepared =>
-    conflicting.has(r.messageId) ? { record: r, problem: 'two records share this messageId with different content' } : toMessage(r, config, policy),
+  const prepared = unique.map(
+    (r): Prepared =>
+      conflicting.has(r.messageId) ? { record: r, problem: 'two records share this messageId with different content' } : toMessage(r, config, policy),
   );
   for (const p of prepared) {
     if (p.problem) invocation.logger.warn('record not bridged', { messageId: p.record.messageId, reason: p.problem });
@@ -192,7 +200,13 @@ async function send(records: SQSRecord[], invocation: Invocation, config: Bridge
     );
     await all(
       [...byTopic.values()].map(async (items) => {
-        settle(items, await invocation.sendBatchSettled(items.map((p) => p.message!), options));
+        settle(
+          items,
+          await invocation.sendBatchSettled(
+            items.map((p) => p.message!),
+            options,
+          ),
+        );
       }),
     );
   }

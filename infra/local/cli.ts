@@ -16,10 +16,7 @@ function print(value: unknown): void {
 async function main(argv: string[]): Promise<number> {
   // Loaded here rather than at the top: config.ts refuses a bad STACK_PORT_OFFSET as it loads, and
   // the refusal should print as one sentence like every other StackError.
-  const [{ BROKER_NAMES }, { brokerControl, describe, down, readState, serviceControl, up }] = await Promise.all([
-    import('./config.ts'),
-    import('./stack.ts'),
-  ]);
+  const [{ BROKER_NAMES }, { brokerControl, describe, down, readState, serviceControl, up }] = await Promise.all([import('./config.ts'), import('./stack.ts')]);
   const [command, ...rest] = argv;
   switch (command) {
     case 'up': {

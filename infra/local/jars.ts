@@ -11,9 +11,7 @@ const ARTIFACTS = ['rocketmq-namesrv', 'rocketmq-broker', 'rocketmq-tools'];
 
 function pom(version: string): string {
   const deps = ARTIFACTS.map(
-    (a) =>
-      `    <dependency><groupId>org.apache.rocketmq</groupId><artifactId>${a}</artifactId>` +
-      `<version>${version}</version></dependency>`,
+    (a) => `    <dependency><groupId>org.apache.rocketmq</groupId><artifactId>${a}</artifactId>` + `<version>${version}</version></dependency>`,
   ).join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -49,11 +47,10 @@ export function ensureRocketMqJars(version = ROCKETMQ_VERSION): string {
   rmSync(lib, { recursive: true, force: true });
   mkdirSync(home, { recursive: true });
   writeFileSync(join(home, 'pom.xml'), pom(version));
-  const run = spawnSync(
-    'mvn',
-    ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`, '-DincludeScope=runtime'],
-    { cwd: home, encoding: 'utf8' },
-  );
+  const run = spawnSync('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`, '-DincludeScope=runtime'], {
+    cwd: home,
+    encoding: 'utf8',
+  });
   if (run.status !== 0) {
     const output = `${run.stdout ?? ''}${run.stderr ?? ''}`.split('\n').slice(-30).join('\n');
     throw new StackError(`Maven could not fetch Apache RocketMQ ${version}:\n${output}`);

@@ -22,13 +22,7 @@ export function buildJsonFrame(header: object, body: Buffer = Buffer.alloc(0)): 
 }
 
 /** Sends one request and resolves with the first whole frame that comes back. */
-export function probe(
-  address: string,
-  code: number,
-  extFields: Record<string, string> = {},
-  timeoutMs = 3000,
-  version = 479,
-): Promise<ProbeResponse> {
+export function probe(address: string, code: number, extFields: Record<string, string> = {}, timeoutMs = 3000, version = 479): Promise<ProbeResponse> {
   const [host, port] = splitAddress(address);
   const frame = buildJsonFrame({ code, language: 'JAVA', version, opaque: 1, flag: 0, extFields });
   return new Promise((resolve, reject) => {
@@ -89,9 +83,7 @@ export async function clusterInfo(nameServer: string, timeoutMs = 3000): Promise
   if (response.code !== 0) throw new Error(`cluster info: code ${response.code} ${response.remark ?? ''}`);
   const parsed = JSON.parse(quoteNumericKeys(response.body.toString('utf8')));
   const brokers: ClusterView['brokers'] = {};
-  for (const [name, data] of Object.entries<{ brokerAddrs: Record<string, string> }>(
-    parsed.brokerAddrTable ?? {},
-  )) {
+  for (const [name, data] of Object.entries<{ brokerAddrs: Record<string, string> }>(parsed.brokerAddrTable ?? {})) {
     brokers[name] = data.brokerAddrs;
   }
   return { clusters: parsed.clusterAddrTable ?? {}, brokers };

@@ -25,11 +25,7 @@ export function requireCommand(command: string, purpose: string): void {
 /** Every pid this process has spawned, so a failed start can take down what it began. */
 export const spawnedPids: number[] = [];
 
-export function spawnDetached(
-  command: string,
-  args: string[],
-  options: { logFile: string; cwd: string; env?: NodeJS.ProcessEnv },
-): SpawnedService {
+export function spawnDetached(command: string, args: string[], options: { logFile: string; cwd: string; env?: NodeJS.ProcessEnv }): SpawnedService {
   const logOffset = existsSync(options.logFile) ? statSync(options.logFile).size : 0;
   const fd = openSync(options.logFile, 'a');
   try {
@@ -106,20 +102,12 @@ export function tail(file: string, lines = 40): string {
  * Waits until `pattern` appears in the log file. Fails early, with the log tail, when the process
  * exits, and with the log tail when `timeoutMs` runs out.
  */
-export async function waitForLogLine(
-  service: SpawnedService,
-  pattern: RegExp,
-  what: string,
-  timeoutMs: number,
-  extraLog?: string,
-): Promise<void> {
+export async function waitForLogLine(service: SpawnedService, pattern: RegExp, what: string, timeoutMs: number, extraLog?: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const text = existsSync(service.logFile) ? readFileSync(service.logFile).subarray(service.logOffset).toString('utf8') : '';
     if (pattern.test(text)) return;
-    const tails = () =>
-      `--- ${service.logFile}\n${tail(service.logFile)}` +
-      (extraLog ? `\n--- ${extraLog}\n${tail(extraLog)}` : '');
+    const tails = () => `--- ${service.logFile}\n${tail(service.logFile)}${extraLog ? `\n--- ${extraLog}\n${tail(extraLog)}` : ''}`;
     if (!isAlive(service.pid)) {
       throw new StackError(`${what} exited before it was up.\n${tails()}`);
     }

@@ -4,16 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  BOOT_TIMEOUT_MS,
-  CLUSTER_NAME,
-  HOST,
-  NAMESRV_PORT,
-  PORTS,
-  STACK_DIR,
-  type BrokerName,
-  type TopicSpec,
-} from './config.ts';
+import { BOOT_TIMEOUT_MS, CLUSTER_NAME, HOST, NAMESRV_PORT, PORTS, STACK_DIR, type BrokerName, type TopicSpec } from './config.ts';
 import { StackError } from './errors.ts';
 import { spawnDetached, waitForLogLine, type SpawnedService } from './processes.ts';
 import { clusterInfo, probe, topicRoute } from './probe.ts';
@@ -56,11 +47,11 @@ export async function startNameServer(lib: string): Promise<SpawnedService> {
   mkdirSync(home, { recursive: true });
   const configFile = join(home, 'namesrv.properties');
   writeFileSync(configFile, `listenPort=${NAMESRV_PORT}\nbindAddress=${HOST}\n`);
-  const service = spawnDetached(
-    'java',
-    javaArgs(lib, home, ['-Xms64m', '-Xmx192m'], MAIN.namesrv, ['-c', configFile]),
-    { logFile: join(home, 'stdout.log'), cwd: home, env: serviceEnv(home) },
-  );
+  const service = spawnDetached('java', javaArgs(lib, home, ['-Xms64m', '-Xmx192m'], MAIN.namesrv, ['-c', configFile]), {
+    logFile: join(home, 'stdout.log'),
+    cwd: home,
+    env: serviceEnv(home),
+  });
   await waitForLogLine(service, /The Name Server boot success/, 'the name server', BOOT_TIMEOUT_MS);
   return service;
 }
@@ -103,13 +94,7 @@ export async function startBroker(lib: string, name: BrokerName): Promise<Broker
     env: serviceEnv(home),
   });
   const address = `${HOST}:${PORTS.brokers[name].listen}`;
-  await waitForLogLine(
-    service,
-    /The broker\[.*\] boot success/,
-    name,
-    BOOT_TIMEOUT_MS,
-    join(home, 'logs', 'rocketmqlogs', 'broker.log'),
-  );
+  await waitForLogLine(service, /The broker\[.*\] boot success/, name, BOOT_TIMEOUT_MS, join(home, 'logs', 'rocketmqlogs', 'broker.log'));
   await waitForAnswer(name, address);
   await waitForRegistration(name, address);
   return { ...service, name, address, configFile, home };
@@ -202,9 +187,7 @@ async function waitForRoute(nameServer: string, topic: string, brokers: string[]
   const deadline = Date.now() + 30_000;
   for (;;) {
     const route = await topicRoute(nameServer, topic).catch(() => null);
-    const ready = brokers.every((b) =>
-      route?.queueDatas.some((q) => q.brokerName === b && q.writeQueueNums === queues),
-    );
+    const ready = brokers.every((b) => route?.queueDatas.some((q) => q.brokerName === b && q.writeQueueNums === queues));
     if (ready) return;
     if (Date.now() > deadline) {
       throw new StackError(`the name server never showed ${topic} on ${brokers.join(', ')}: ${JSON.stringify(route)}`);

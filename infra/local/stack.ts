@@ -20,15 +20,7 @@ import {
 import { startDynamoDbLocal } from './dynamodb.ts';
 import { StackError } from './errors.ts';
 import { ensureRocketMqJars } from './jars.ts';
-import {
-  isAlive,
-  killHard,
-  requireCommand,
-  signal,
-  spawnedPids,
-  terminate,
-  type SpawnedService,
-} from './processes.ts';
+import { isAlive, killHard, requireCommand, signal, spawnedPids, terminate, type SpawnedService } from './processes.ts';
 import { splitAddress } from './probe.ts';
 import { createTopics, startBroker, startNameServer, type BrokerRecord } from './rocketmq.ts';
 
@@ -79,11 +71,7 @@ function writeState(state: StackState): void {
 }
 
 function pids(state: StackState): number[] {
-  return [
-    state.nameServer.pid,
-    ...Object.values(state.brokers).map((b) => b.pid),
-    ...(state.dynamodb ? [state.dynamodb.pid] : []),
-  ];
+  return [state.nameServer.pid, ...Object.values(state.brokers).map((b) => b.pid), ...(state.dynamodb ? [state.dynamodb.pid] : [])];
 }
 
 /** A stack counts as running while any of its processes is alive. */
@@ -101,12 +89,8 @@ export function describe(state: StackState): StackInfo {
     nameServer: state.nameServer.address,
     cluster: state.cluster,
     brokers,
-    dynamodb: state.dynamodb
-      ? { endpoint: state.dynamodb.endpoint, pid: state.dynamodb.pid, running: isAlive(state.dynamodb.pid) }
-      : null,
-    dynalite: state.dynalite
-      ? { endpoint: state.dynalite.endpoint, pid: state.dynalite.pid, running: isAlive(state.dynalite.pid) }
-      : null,
+    dynamodb: state.dynamodb ? { endpoint: state.dynamodb.endpoint, pid: state.dynamodb.pid, running: isAlive(state.dynamodb.pid) } : null,
+    dynalite: state.dynalite ? { endpoint: state.dynalite.endpoint, pid: state.dynalite.pid, running: isAlive(state.dynalite.pid) } : null,
     topics: state.topics,
     dir: STACK_DIR,
     startupMs: state.startup,
@@ -144,10 +128,7 @@ async function checkPorts(withDynamoDb: boolean): Promise<void> {
   const taken: number[] = [];
   for (const port of ports) if (!(await portFree(port))) taken.push(port);
   if (taken.length > 0) {
-    throw new StackError(
-      `ports ${taken.join(', ')} are already in use by something that is not this stack; ` +
-        'stop it or set STACK_PORT_OFFSET',
-    );
+    throw new StackError(`ports ${taken.join(', ')} are already in use by something that is not this stack; stop it or set STACK_PORT_OFFSET`);
   }
 }
 
@@ -214,9 +195,7 @@ async function start(options: UpOptions): Promise<StackState> {
     const [rocket, dynamo] = await Promise.allSettled([
       (async () => {
         const nameServer = await timed(startup, 'nameServer', () => startNameServer(lib));
-        const brokerList = await timed(startup, 'brokers', () =>
-          Promise.all(BROKER_NAMES.map((n) => startBroker(lib, n))),
-        );
+        const brokerList = await timed(startup, 'brokers', () => Promise.all(BROKER_NAMES.map((n) => startBroker(lib, n))));
         const brokers = Object.fromEntries(brokerList.map((b) => [b.name, b])) as Record<BrokerName, BrokerRecord>;
         const topics = options.topics ?? DEFAULT_TOPICS;
         const addresses = Object.fromEntries(brokerList.map((b) => [b.name, b.address]));
@@ -277,7 +256,10 @@ async function waitUntilRefused(address: string, timeoutMs = 10_000): Promise<vo
   while (Date.now() < deadline) {
     const refused = await new Promise<boolean>((resolve) => {
       const socket = connect({ host, port });
-      socket.once('connect', () => (socket.destroy(), resolve(false)));
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(false);
+      });
       socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
     });
     if (refused) return;

@@ -24,8 +24,11 @@ function startupLine(stack: StackInfo | undefined, dynaliteMs: number): string {
 async function main(): Promise<void> {
   // Loaded here rather than at the top: config.ts refuses a bad STACK_PORT_OFFSET as it loads, and
   // the refusal should print as one sentence like every other StackError.
-  const [{ DYNALITE_PORT }, { LOCAL_CREDENTIALS, LOCAL_REGION, localClient, startDynalite }, stackScripts] =
-    await Promise.all([import('./config.ts'), import('./dynamodb.ts'), import('./stack.ts')]);
+  const [{ DYNALITE_PORT }, { LOCAL_CREDENTIALS, LOCAL_REGION, localClient, startDynalite }, stackScripts] = await Promise.all([
+    import('./config.ts'),
+    import('./dynamodb.ts'),
+    import('./stack.ts'),
+  ]);
   const { describe, down, forgetDynalite, recordDynalite, up } = stackScripts;
   let nameServer = process.env.NAMESRV_ADDR;
   let stack: StackInfo | undefined;

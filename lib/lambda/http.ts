@@ -84,7 +84,8 @@ export function errorResponse(err: unknown, requestId?: string): APIGatewayProxy
     const status = statusFor(err);
     const field = err.context.field;
     // What the caller sent is theirs to see; what the cluster did (addresses, attempts) is not.
-    const message = status < 500 && field !== undefined ? err.message : errorSpec(err.code).message + (err.context.topic ? ` (topic ${err.context.topic})` : '');
+    const message =
+      status < 500 && field !== undefined ? err.message : errorSpec(err.code).message + (err.context.topic ? ` (topic ${err.context.topic})` : '');
     return json(status, {
       error: {
         code: err.codeName,

@@ -38,7 +38,6 @@ const NOT_ALLOWED_SEND = new Set([
 /** System topics a producer has no business sending to (TopicValidator.SYSTEM_TOPIC_SET). */
 const SYSTEM_TOPICS = new Set(['TBW102', 'BenchmarkTest', 'RMQ_SYS_TRACE_TOPIC', 'CHECKPOINT_TOPIC', ...NOT_ALLOWED_SEND]);
 
-
 /** MESSAGE_ILLEGAL raised before sending: the body is over the size limit. */
 export function tooLarge(field: string, size: number, limit: number, topic: string): never {
   throw rocketError('MESSAGE_ILLEGAL', `${field}: ${size} bytes exceed maxMessageSize ${limit}`, { topic, field });
@@ -88,7 +87,7 @@ export function checkMessage(message: Message, timerMaxDelayMs = DEFAULT_TIMER_M
   if (body.length === 0) invalid('body', 'is empty');
   if (message.tags !== undefined) checkText(message.tags, 'tags');
   const keys = message.keys === undefined ? [] : Array.isArray(message.keys) ? message.keys : [message.keys];
-  keys.forEach((key, i) => checkText(key, `keys[${i}]`));
+  for (const [i, key] of keys.entries()) checkText(key, `keys[${i}]`);
   if (message.properties !== undefined && (message.properties === null || typeof message.properties !== 'object' || Array.isArray(message.properties))) {
     invalid('properties', 'must be an object of string values');
   }

@@ -7,7 +7,7 @@ import { localIPv4 } from '../remoting/local-address.ts';
 
 function prefixFor(ip: string, pid: number, processHash: number): string {
   const bytes = Buffer.alloc(10);
-  ip.split('.').forEach((part, i) => bytes.writeUInt8(Number(part) & 0xff, i));
+  for (const [i, part] of ip.split('.').entries()) bytes.writeUInt8(Number(part) & 0xff, i);
   bytes.writeInt16BE((pid << 16) >> 16, 4);
   bytes.writeInt32BE(processHash | 0, 6);
   return bytes.toString('hex').toUpperCase();

@@ -21,7 +21,6 @@ export interface BatchItem {
   msgId: string;
 }
 
-
 /** The same error, naming the message of the batch it is about. */
 export function atIndex(err: unknown, index: number): unknown {
   if (!(err instanceof RocketMQError) || err.context.field === undefined) return err;

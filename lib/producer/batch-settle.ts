@@ -53,7 +53,7 @@ export async function settleBatch(
     }
     try {
       const results = splitBatchResult(batch, await send(batch, messages[members[0]!]!));
-      members.forEach((i, k) => (outcomes[i] = { result: results[k]! }));
+      for (const [k, i] of members.entries()) outcomes[i] = { result: results[k]! };
     } catch (err) {
       for (const i of members) outcomes[i] = { error: asRocketError(err) };
       if (options.stopOnFailure) failed = err;

@@ -63,7 +63,9 @@ export interface ProducerOptions {
   logger?: (entry: Record<string, unknown>) => void;
 }
 
-export type ResolvedOptions = Required<Omit<ProducerOptions, 'nameServers' | 'namespace' | 'instanceName' | 'unitName' | 'faultTables' | 'faultStore' | 'sharedState' | 'credentials'>> & {
+export type ResolvedOptions = Required<
+  Omit<ProducerOptions, 'nameServers' | 'namespace' | 'instanceName' | 'unitName' | 'faultTables' | 'faultStore' | 'sharedState' | 'credentials'>
+> & {
   sharedState: SharedState | undefined;
   credentials: AclCredentials | undefined;
   nameServers: string[];
@@ -104,7 +106,18 @@ const DEFAULTS = {
   logger: (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ component: 'rocketmq-producer', ...entry })}\n`),
 };
 
-const KNOWN = new Set([...Object.keys(DEFAULTS), 'nameServers', 'producerGroup', 'namespace', 'instanceName', 'unitName', 'faultTables', 'faultStore', 'sharedState', 'credentials']);
+const KNOWN = new Set([
+  ...Object.keys(DEFAULTS),
+  'nameServers',
+  'producerGroup',
+  'namespace',
+  'instanceName',
+  'unitName',
+  'faultTables',
+  'faultStore',
+  'sharedState',
+  'credentials',
+]);
 
 function invalid(field: string, detail: string): never {
   return invalidArgument(`options.${field}`, detail);
@@ -125,10 +138,29 @@ export function resolveOptions(options: ProducerOptions): ResolvedOptions {
   if (badAddress) invalid('nameServers', badAddress);
   const badGroup = groupProblem(options.producerGroup);
   if (badGroup) invalid('producerGroup', badGroup);
-  for (const field of ['sendMsgTimeout', 'maxMessageSize', 'timerMaxDelayMs', 'mqClientApiTimeout', 'connectTimeoutMs', 'maxInFlightPerConnection', 'defaultTopicQueueNums', 'isolationProbeTimeout']) {
+  for (const field of [
+    'sendMsgTimeout',
+    'maxMessageSize',
+    'timerMaxDelayMs',
+    'mqClientApiTimeout',
+    'connectTimeoutMs',
+    'maxInFlightPerConnection',
+    'defaultTopicQueueNums',
+    'isolationProbeTimeout',
+  ]) {
     nonNegativeInt(raw, field, 1);
   }
-  for (const field of ['retryTimesWhenSendFailed', 'retryTimesWhenSendAsyncFailed', 'compressMsgBodyOverHowmuch', 'pollNameServerInterval', 'heartbeatBrokerInterval', 'idleConnectionLimitMs', 'sharedStateRefreshInterval', 'sharedRouteMaxAge', 'isolationProbeInterval']) {
+  for (const field of [
+    'retryTimesWhenSendFailed',
+    'retryTimesWhenSendAsyncFailed',
+    'compressMsgBodyOverHowmuch',
+    'pollNameServerInterval',
+    'heartbeatBrokerInterval',
+    'idleConnectionLimitMs',
+    'sharedStateRefreshInterval',
+    'sharedRouteMaxAge',
+    'isolationProbeInterval',
+  ]) {
     nonNegativeInt(raw, field);
   }
   const badLevel = options.compressLevel === undefined ? undefined : integerProblem(options.compressLevel, 0, 9);

@@ -83,7 +83,11 @@ export function checkPropertiesSize(message: Message, propertiesText: string): v
   const bytes = (text: string | undefined) => (text === undefined ? 0 : Buffer.byteLength(text, 'utf8'));
   const keys = message.keys === undefined ? '' : Array.isArray(message.keys) ? message.keys.join(' ') : message.keys;
   const user = Object.entries(message.properties ?? {}).reduce((n, [k, v]) => n + bytes(k) + bytes(v) + 2, 0);
-  const parts: [string, number][] = [['properties', user], ['keys', bytes(keys)], ['tags', bytes(message.tags)]];
+  const parts: [string, number][] = [
+    ['properties', user],
+    ['keys', bytes(keys)],
+    ['tags', bytes(message.tags)],
+  ];
   const field = parts.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
   throw rocketError(
     'INVALID_ARGUMENT',

@@ -10,7 +10,17 @@ import { NameServerClient } from '../route/name-server.ts';
 import { RouteCache } from '../route/route-cache.ts';
 import { MemoryFaultStore } from '../state/fault-store.ts';
 import { StateSync } from '../state/state-sync.ts';
-import type { BatchOutcome, ProbeOutcome, Producer, ProducerState, ProducerStats, RefreshOutcome, SendOptions, SettledBatchOptions, StartOptions } from './api.ts';
+import type {
+  BatchOutcome,
+  ProbeOutcome,
+  Producer,
+  ProducerState,
+  ProducerStats,
+  RefreshOutcome,
+  SendOptions,
+  SettledBatchOptions,
+  StartOptions,
+} from './api.ts';
 import type { Prepared } from './attempt.ts';
 import { settleBatch } from './batch-settle.ts';
 import { prepareBatches, splitBatchResult } from './batch-send.ts';
@@ -70,7 +80,11 @@ export class ProducerImpl implements Producer {
       track,
     });
     this.faults = o.sendLatencyFaultEnable ? new LatencyFaultTolerance(sync ? sync.faultStore() : localFaults, o.faultTables) : null;
-    this.heartbeats = new HeartbeatScheduler(this.remoting, { clientId: this.clientId, producerGroup: o.producerGroup, intervalMs: o.heartbeatBrokerInterval, timeoutMs: o.mqClientApiTimeout }, track);
+    this.heartbeats = new HeartbeatScheduler(
+      this.remoting,
+      { clientId: this.clientId, producerGroup: o.producerGroup, intervalMs: o.heartbeatBrokerInterval, timeoutMs: o.mqClientApiTimeout },
+      track,
+    );
     this.probe =
       this.faults && o.isolationProbeInterval > 0
         ? new IsolationProbe(this.faults, {
@@ -91,7 +105,15 @@ export class ProducerImpl implements Producer {
       uniqIds: this.uniqIds,
     };
     const common = { routes: this.routes, faults: this.faults, probe: this.probe, sync };
-    this.loop = { ...common, options: o, remoting: this.remoting, heartbeats: this.heartbeats, selector: new QueueSelector(this.faults), counters: this.counters, track };
+    this.loop = {
+      ...common,
+      options: o,
+      remoting: this.remoting,
+      heartbeats: this.heartbeats,
+      selector: new QueueSelector(this.faults),
+      counters: this.counters,
+      track,
+    };
     this.maintenance = { ...common, namespace: o.namespace, flush: (deadline) => this.flush(deadline) };
   }
 

@@ -63,7 +63,13 @@ function fixedQueue(info: TopicPublishInfo, message: Message, options: SendOptio
   return undefined;
 }
 
-export async function sendWithRetries(deps: SendLoopDeps, prepared: Prepared, message: Message, mode: SendMode, options: SendOptions): Promise<SendResult | undefined> {
+export async function sendWithRetries(
+  deps: SendLoopDeps,
+  prepared: Prepared,
+  message: Message,
+  mode: SendMode,
+  options: SendOptions,
+): Promise<SendResult | undefined> {
   const { options: o, counters } = deps;
   counters.sends += 1;
   const begin = Date.now();

@@ -118,15 +118,10 @@ export class Connection {
   async oneway(command: Omit<RemotingCommand, 'opaque' | 'language' | 'version' | 'flag'>): Promise<void> {
     await this.connect();
     if (this.closedWith) throw this.closedWith;
-    const frame = encodeFrame(
-      { ...command, opaque: this.takeOpaque(), language: CLIENT_LANGUAGE, version: CLIENT_VERSION, flag: Flag.ONEWAY },
-      this.writer,
-    );
+    const frame = encodeFrame({ ...command, opaque: this.takeOpaque(), language: CLIENT_LANGUAGE, version: CLIENT_VERSION, flag: Flag.ONEWAY }, this.writer);
     await new Promise<void>((resolve, reject) => {
       this.lastIoAt = Date.now();
-      this.socket.write(frame, (err) =>
-        err ? reject(rocketError('CONNECT_BROKER_EXCEPTION', err.message, { address: this.address }, err)) : resolve(),
-      );
+      this.socket.write(frame, (err) => (err ? reject(rocketError('CONNECT_BROKER_EXCEPTION', err.message, { address: this.address }, err)) : resolve()));
     });
   }
 

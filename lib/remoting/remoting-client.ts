@@ -21,7 +21,6 @@ export interface RemotingClientOptions {
   credentials?: AclCredentials;
 }
 
-
 export const REMOTING_DEFAULTS = {
   connectTimeoutMs: 3000,
   maxInFlightPerConnection: 65535,

@@ -46,10 +46,6 @@ export class NameServerClient {
         failures.push(`${address}: ${err instanceof RocketMQError ? err.message : String(err)}`);
       }
     }
-    throw rocketError(
-      'NO_NAME_SERVER_EXCEPTION',
-      `no name server answered the route of ${topic} (${failures.join('; ')})`,
-      { topic },
-    );
+    throw rocketError('NO_NAME_SERVER_EXCEPTION', `no name server answered the route of ${topic} (${failures.join('; ')})`, { topic });
   }
 }

@@ -54,8 +54,7 @@ export function toPublishInfo(topic: string, route: TopicRouteData, fromDefaultT
 }
 
 /** Usable when it has at least one queue (TopicPublishInfo.ok()). */
-export const isUsable = (info: TopicPublishInfo | undefined): info is TopicPublishInfo =>
-  info !== undefined && info.messageQueues.length > 0;
+export const isUsable = (info: TopicPublishInfo | undefined): info is TopicPublishInfo => info !== undefined && info.messageQueues.length > 0;
 
 /**
  * The default topic's route with each broker's queue counts capped at `defaultTopicQueueNums`,

@@ -171,14 +171,21 @@ export class DynamoDbSharedState implements SharedState {
     let start: Item | undefined;
     do {
       this.calls.reads += 1;
-      const page = await this.client.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }), signal ? { abortSignal: signal } : {});
+      const page = await this.client.send(
+        new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }),
+        signal ? { abortSignal: signal } : {},
+      );
       for (const item of page.Items ?? []) if (num(item, 'expiresAt') > nowSeconds) items.push(item);
       start = page.LastEvaluatedKey;
     } while (start);
     return items;
   }
 
-  private async conditional<T>(command: UpdateItemCommand | PutItemCommand, decode: (item: Item) => T | undefined, signal?: AbortSignal): Promise<WriteOutcome<T>> {
+  private async conditional<T>(
+    command: UpdateItemCommand | PutItemCommand,
+    decode: (item: Item) => T | undefined,
+    signal?: AbortSignal,
+  ): Promise<WriteOutcome<T>> {
     this.calls.writes += 1;
     try {
       await this.client.send(command as UpdateItemCommand, signal ? { abortSignal: signal } : {});

@@ -239,7 +239,12 @@ export class StateSync {
       if (!this.degraded) {
         this.degraded = true;
         this.counters.degradedEpisodes += 1;
-        this.options.log({ level: 'warn', message: 'shared state unavailable; going on with local state', error: (err as Error).name, detail: (err as Error).message });
+        this.options.log({
+          level: 'warn',
+          message: 'shared state unavailable; going on with local state',
+          error: (err as Error).name,
+          detail: (err as Error).message,
+        });
       }
       return undefined;
     } finally {
@@ -247,7 +252,6 @@ export class StateSync {
       this.inFlight.delete(abort);
     }
   }
-
 
   /**
    * Ends every call to the store now, and any started until `resume()`: what was being written is
@@ -265,8 +269,18 @@ export class StateSync {
 
 /** Resolves when `work` settles or at `deadline`, whichever comes first; never rejects. */
 function waitUntil(work: Promise<unknown>, deadline: number): Promise<void> {
-  if (!Number.isFinite(deadline)) return work.then(() => undefined, () => undefined);
+  if (!Number.isFinite(deadline))
+    return work.then(
+      () => undefined,
+      () => undefined,
+    );
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
-  return Promise.race([work.then(() => undefined, () => undefined), late]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    work.then(
+      () => undefined,
+      () => undefined,
+    ),
+    late,
+  ]).finally(() => clearTimeout(timer));
 }

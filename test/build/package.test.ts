@@ -18,10 +18,12 @@ const stack = inject('stack');
 const work = mkdtempSync(join(tmpdir(), 'package-test-'));
 const app = join(work, 'app');
 const repoVersion = (name: string) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version as string;
-const npm = (args: string[], cwd: string) => run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, timeout: 240_000, env: { ...process.env, npm_config_update_notifier: 'false' } });
-const tsc = (project: string) => run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: app, timeout: 120_000 }).catch((err) => {
-  throw new Error(`tsc failed:\n${err.stdout}${err.stderr}`);
-});
+const npm = (args: string[], cwd: string) =>
+  run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, timeout: 240_000, env: { ...process.env, npm_config_update_notifier: 'false' } });
+const tsc = (project: string) =>
+  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: app, timeout: 120_000 }).catch((err) => {
+    throw new Error(`tsc failed:\n${err.stdout}${err.stderr}`);
+  });
 
 const HANDLER = `
 import { createProducer, RocketMQError, type Message, type SendResult } from 'rocketmq-lambda';
@@ -94,7 +96,10 @@ describe('the packed package', () => {
   });
 
   it('refuses, when type-checking, a call the public surface does not offer', async () => {
-    writeFileSync(join(app, 'wrong.ts'), `import { createProducer } from 'rocketmq-lambda';\ncreateProducer({ nameServers: 'a:1', producerGroup: 'g' }).remoting.shutdown();\n`);
+    writeFileSync(
+      join(app, 'wrong.ts'),
+      `import { createProducer } from 'rocketmq-lambda';\ncreateProducer({ nameServers: 'a:1', producerGroup: 'g' }).remoting.shutdown();\n`,
+    );
     writeFileSync(join(app, 'tsconfig.wrong.json'), JSON.stringify({ ...TSCONFIG, files: ['wrong.ts'] }));
 
     await expect(tsc('tsconfig.wrong.json')).rejects.toThrow(/remoting/);
@@ -103,7 +108,11 @@ describe('the packed package', () => {
   it('bundles the handler with esbuild and sends to the local broker from the bundle', async () => {
     // ESM bundles meet the AWS SDK's CommonJS require() of Node built-ins: the usual banner.
     const banner = "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
-    await run(join(root, 'node_modules', '.bin', 'esbuild'), ['handler.ts', '--bundle', '--platform=node', '--format=esm', '--target=node20', banner, '--outfile=out/handler.mjs'], { cwd: app });
+    await run(
+      join(root, 'node_modules', '.bin', 'esbuild'),
+      ['handler.ts', '--bundle', '--platform=node', '--format=esm', '--target=node20', banner, '--outfile=out/handler.mjs'],
+      { cwd: app },
+    );
 
     const { stdout } = await run(process.execPath, [join(app, 'out', 'handler.mjs'), stack.nameServer], { cwd: app, timeout: 60_000 });
 

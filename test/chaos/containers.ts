@@ -71,11 +71,7 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-type FromChild =
-  | { type: 'ready' }
-  | { type: 'closed' }
-  | { type: 'unhandled'; reason: string }
-  | ({ type: 'outcome'; id: number } & InvokeOutcome);
+type FromChild = { type: 'ready' } | { type: 'closed' } | { type: 'unhandled'; reason: string } | ({ type: 'outcome'; id: number } & InvokeOutcome);
 
 /**
  * A fresh Node process that imports the handlers (the init phase of a cold start) and answers
@@ -129,7 +125,10 @@ export async function childContainer(name: string, env: NodeJS.ProcessEnv = proc
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-        closed = () => (clearTimeout(timer), resolve());
+        closed = () => {
+          clearTimeout(timer);
+          resolve();
+        };
         process.kill(child.pid!, 'SIGCONT');
         child.send({ type: 'close' });
       }),

@@ -61,7 +61,8 @@ async function poll(ctx: DriverContext, name: string, queue: SqsQueue, container
     if (!more() && queue.size === 0) return;
     await ctx.traffic.running();
     const visible = queue.visible();
-    const partialAllowed = !more() || Date.now() - (waitingSince ??= Date.now()) >= BATCH_WINDOW_MS;
+    waitingSince ??= Date.now();
+    const partialAllowed = !more() || Date.now() - waitingSince >= BATCH_WINDOW_MS;
     if (visible === 0 || (visible < batchSize && !partialAllowed)) {
       await sleep(50);
       continue;
@@ -132,8 +133,12 @@ async function directBatch(ctx: DriverContext, name: string): Promise<void> {
     const keys = Array.from({ length: count }, (_, i) => ctx.ledger.key(name, from + i));
     for (const key of keys) ctx.ledger.received(key);
     await ctx.producer.sendBatch(keys.map((key) => ({ topic: ctx.topic, body: `chaos ${key}`, keys: [key] }))).then(
-      () => keys.forEach((key) => ctx.ledger.confirm(key)),
-      (err) => keys.forEach((key) => ctx.ledger.fail(key, failure(err))),
+      () => {
+        for (const key of keys) ctx.ledger.confirm(key);
+      },
+      (err) => {
+        for (const key of keys) ctx.ledger.fail(key, failure(err));
+      },
     );
   });
 }
@@ -180,7 +185,11 @@ export async function coldStarts(ctx: DriverContext, containers: number, budgetM
     const key = ctx.ledger.key('cold-http', n);
     ctx.ledger.received(key);
     const body = JSON.stringify({ body: `chaos ${key}`, keys: [key] });
-    const outcome = await container.invoke('publish', httpApiEvent('POST', `/topics/${ctx.topic}/messages`, body, { 'content-type': 'application/json' }), budgetMs);
+    const outcome = await container.invoke(
+      'publish',
+      httpApiEvent('POST', `/topics/${ctx.topic}/messages`, body, { 'content-type': 'application/json' }),
+      budgetMs,
+    );
     ctx.ledger.invocation('cold-http', outcome.durationMs, outcome.budgetMs, outcome.error !== undefined);
     const problem = answered(outcome) ?? httpProblem(outcome.result as APIGatewayProxyResult | undefined);
     if (problem === undefined) ctx.ledger.confirm(key);

@@ -195,7 +195,13 @@ export class Harness {
       sharedState: new DynamoDbSharedState({ tableName: this.table, client, scope: STATE_SCOPE }),
       logger: () => undefined,
     });
-    return { producer, close: async () => (await producer.shutdown(), client.destroy()) };
+    return {
+      producer,
+      close: async () => {
+        await producer.shutdown();
+        client.destroy();
+      },
+    };
   }
 
   async run(scenario: Scenario): Promise<ScenarioResult> {
@@ -299,7 +305,8 @@ export class Harness {
     const copies = countCopies(messages, prefix);
     const { byDriver, strangers } = ledger.classify(copies);
     const bridgeKeys = [...ledger.records.values()].filter((r) => r.driver.includes('bridge'));
-    const order = (driver: string) => (scenario.drivers.includes(driver as DriverName) ? scenario.drivers.indexOf(driver as DriverName) : scenario.drivers.length);
+    const order = (driver: string) =>
+      scenario.drivers.includes(driver as DriverName) ? scenario.drivers.indexOf(driver as DriverName) : scenario.drivers.length;
     result.rows = byDriver.sort((a, b) => order(a.driver) - order(b.driver));
     result.strangers = strangers;
     result.bridge = bridgeKeys.length

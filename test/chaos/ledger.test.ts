@@ -7,14 +7,21 @@ import { processedRecords, SqsQueue, Traffic } from './traffic.ts';
 describe('ledger classification', () => {
   it('counts confirmed-and-missing as lost, failed-and-stored, duplicates and silence, per driver', () => {
     const ledger = new Ledger('run-s');
-    const [ok, lost, failedStored, failedGone, twice, silent] = ['ok', 'lost', 'failedStored', 'failedGone', 'twice', 'silent'].map((_, i) => ledger.key('send', i));
+    const [ok, lost, failedStored, failedGone, twice, silent] = ['ok', 'lost', 'failedStored', 'failedGone', 'twice', 'silent'].map((_, i) =>
+      ledger.key('send', i),
+    );
     ledger.confirm(ok!);
     ledger.confirm(lost!);
     ledger.fail(failedStored!, 'ACCESS_BROKER_TIMEOUT');
     ledger.fail(failedGone!, 'CONNECT_BROKER_EXCEPTION');
     ledger.confirm(twice!);
     void silent;
-    const copies = new Map([[ok!, 1], [failedStored!, 1], [twice!, 2], ['run-s-send-99', 1]]);
+    const copies = new Map([
+      [ok!, 1],
+      [failedStored!, 1],
+      [twice!, 2],
+      ['run-s-send-99', 1],
+    ]);
 
     const { byDriver, strangers } = ledger.classify(copies);
 
@@ -49,7 +56,12 @@ describe('ledger classification', () => {
       ledger.confirm(key);
     }
 
-    const [row] = ledger.classify(new Map([[once, 1], [twice, 2]])).byDriver;
+    const [row] = ledger.classify(
+      new Map([
+        [once, 1],
+        [twice, 2],
+      ]),
+    ).byDriver;
 
     expect(row).toMatchObject({ sent: 2, confirmed: 2, reportedFailed: 2, lost: 0, failedButStored: 1, duplicates: 1, redelivered: 2 });
   });
@@ -60,7 +72,12 @@ describe('ledger classification', () => {
     ledger.invocation('http', 700, 800);
     ledger.invocation('http', 4100, 3000, true);
 
-    expect(ledger.invocations('http')).toMatchObject({ invocations: 3, threw: 1, worst: { durationMs: 4100, budgetMs: 3000 }, overruns: [{ durationMs: 4100, budgetMs: 3000 }] });
+    expect(ledger.invocations('http')).toMatchObject({
+      invocations: 3,
+      threw: 1,
+      worst: { durationMs: 4100, budgetMs: 3000 },
+      overruns: [{ durationMs: 4100, budgetMs: 3000 }],
+    });
   });
 
   it('counts a key once per stored message even when the message lists it twice, and ignores other prefixes', () => {

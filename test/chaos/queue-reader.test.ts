@@ -26,7 +26,7 @@ describe('queue reader', () => {
     for (let b = 0; b < 20; b++) {
       const keys = Array.from({ length: 10 }, (_, i) => `${prefix}-${100 + b * 10 + i}`);
       const batch = await producer.sendBatch(keys.map((key) => ({ topic: 'TopicTest', body: `body ${key}`, keys: [key] })));
-      keys.forEach((key, i) => results.set(key, batch[i]!));
+      for (const [i, key] of keys.entries()) results.set(key, batch[i]!);
     }
     await producer.shutdown();
     const read = (await readSince(reader, 'TopicTest', queues, mark)).filter((m) => m.keys.some((k) => k.startsWith(`${prefix}-`)));

@@ -50,7 +50,7 @@ function handlerTime(row: Classification): string {
   return `${stats.worst.durationMs} / ${stats.worst.budgetMs} ms${over}`;
 }
 
-function bridgeColumn(result: ScenarioResult, row: Classification): string {
+function bridgeColumn(row: Classification): string {
   if (!row.driver.includes('bridge')) return '';
   const dead = row.sent - row.confirmed;
   return `${row.stored}/${row.sent}${dead > 0 ? ` (${dead} dead-lettered)` : ''}${row.redelivered > 0 ? `, ${row.redelivered} redelivered` : ''}`;
@@ -84,7 +84,7 @@ export function tableRows(results: ScenarioResult[]): string[][] {
       String(row.failedButStored),
       String(row.duplicates),
       pct(row.duplicates, row.sent),
-      bridgeColumn(r, row),
+      bridgeColumn(row),
       handlerTime(row),
     ]),
   );
@@ -99,7 +99,11 @@ export function markdownTable(header: string[], rows: string[][]): string {
 export function textTable(header: string[], rows: string[][]): string {
   const plain = rows.map((r) => r.map((c) => c.replaceAll('**', '')));
   const widths = header.map((h, i) => Math.max(h.length, ...plain.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...plain.map(line)].join('\n');
 }
 
@@ -115,12 +119,26 @@ export interface RunInfo {
 
 export function reliabilityMarkdown(results: ScenarioResult[], info: RunInfo): string {
   const problems = violations(results);
-  const totals = results.flatMap((r) => r.rows).reduce(
-    (t, row) => ({ sent: t.sent + row.sent, lost: t.lost + row.lost, dup: t.dup + row.duplicates, failedStored: t.failedStored + row.failedButStored }),
-    { sent: 0, lost: 0, dup: 0, failedStored: 0 },
-  );
+  const totals = results
+    .flatMap((r) => r.rows)
+    .reduce(
+      (t, row) => ({ sent: t.sent + row.sent, lost: t.lost + row.lost, dup: t.dup + row.duplicates, failedStored: t.failedStored + row.failedButStored }),
+      { sent: 0, lost: 0, dup: 0, failedStored: 0 },
+    );
   const scenarioText = results
-    .map((r) => [`### ${r.name}`, '', r.description, '', 'What happened, in seconds from the start of the traffic:', '', ...r.steps.map((s) => `- ${s}`), '', ...observations(r)].join('\n'))
+    .map((r) =>
+      [
+        `### ${r.name}`,
+        '',
+        r.description,
+        '',
+        'What happened, in seconds from the start of the traffic:',
+        '',
+        ...r.steps.map((s) => `- ${s}`),
+        '',
+        ...observations(r),
+      ].join('\n'),
+    )
     .join('\n\n');
   return `# Reliability under faults
 

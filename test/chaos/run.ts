@@ -24,7 +24,13 @@ const { values } = parseArgs({
 });
 const count = Number(values.count ?? (values.quick ? 100 : 1000));
 const visibilityMs = Number(values['visibility-ms'] ?? 5000);
-const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
+const list = (v: string | undefined) =>
+  v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 const only = list(values.only);
 const skip = list(values.skip);
 for (const name of [...only, ...skip]) {
@@ -86,7 +92,7 @@ if (!values['no-write']) {
   const args = process.argv.slice(2).filter((a) => a !== '--no-write');
   const markdown = reliabilityMarkdown(results, {
     command: `npm run chaos${args.length ? ` -- ${args.join(' ')}` : ''}`,
-    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     count,
     visibilityMs,
     rocketmqVersion: ROCKETMQ_VERSION,

@@ -138,7 +138,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'idle-gap',
     description:
-      'Traffic stops for 130 s, longer than the broker\'s 120 s idle close, then resumes: in this process (the event loop runs, a warm container idles) and in a container process frozen whole (SIGSTOP) for the gap, as Lambda freezes a sandbox between invocations.',
+      "Traffic stops for 130 s, longer than the broker's 120 s idle close, then resumes: in this process (the event loop runs, a warm container idles) and in a container process frozen whole (SIGSTOP) for the gap, as Lambda freezes a sandbox between invocations.",
     drivers: ['bridge-10', 'http', 'send', 'child-bridge-10', 'child-http'],
     preMs: 5000,
     faultMs: 0,

@@ -82,7 +82,13 @@ export class Traffic {
  * Runs `work` over `total` items in units of `unit`, `concurrency` at a time, each unit when the
  * pace says it is due.
  */
-export async function paced(traffic: Traffic, total: number, unit: number, concurrency: number, work: (from: number, count: number) => Promise<void>): Promise<void> {
+export async function paced(
+  traffic: Traffic,
+  total: number,
+  unit: number,
+  concurrency: number,
+  work: (from: number, count: number) => Promise<void>,
+): Promise<void> {
   let issued = 0;
   const worker = async () => {
     while (issued < total) {
@@ -194,7 +200,10 @@ export class SqsQueue {
  * handler that threw or ran past its deadline, or answered with an identifier not in the batch,
  * fails the whole batch (that is what Lambda does).
  */
-export function processedRecords(records: SQSRecord[], outcome: { result?: unknown; error?: string; durationMs: number; budgetMs: number }): { ok: Set<string>; reason: string | undefined } {
+export function processedRecords(
+  records: SQSRecord[],
+  outcome: { result?: unknown; error?: string; durationMs: number; budgetMs: number },
+): { ok: Set<string>; reason: string | undefined } {
   const none = (reason: string) => ({ ok: new Set<string>(), reason });
   if (outcome.error !== undefined) return none(`handler threw: ${outcome.error.split('\n')[0]}`);
   if (outcome.durationMs > outcome.budgetMs) return none(`timed out (${outcome.durationMs} ms of ${outcome.budgetMs} ms)`);

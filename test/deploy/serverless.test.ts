@@ -9,10 +9,17 @@ import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { buildFunctions } from '../../infra/build.ts';
 import tableDefinition from '../../infra/state-table.json' with { type: 'json' };
 
+// biome-ignore lint/suspicious/noExplicitAny: parsed CloudFormation JSON, whose shape the assertions check
 type Resource = { Type: string; Properties: Record<string, any> };
 const root = join(import.meta.dirname, '..', '..');
 const scratch = mkdtempSync(join(tmpdir(), 'sls-'));
-const params = { namesrvAddr: '10.0.1.10:9876;10.0.2.10:9876', vpcId: 'vpc-0abc', subnetIds: 'subnet-a,subnet-b', securityGroupIds: 'sg-1', routeTableIds: 'rtb-a,rtb-b' };
+const params = {
+  namesrvAddr: '10.0.1.10:9876;10.0.2.10:9876',
+  vpcId: 'vpc-0abc',
+  subnetIds: 'subnet-a,subnet-b',
+  securityGroupIds: 'sg-1',
+  routeTableIds: 'rtb-a,rtb-b',
+};
 
 let packaged = 0;
 
@@ -95,14 +102,19 @@ describe('packaged CloudFormation template', () => {
     expect(endpoint.VpcEndpointType).toBe('Gateway');
     expect(endpoint.VpcId).toBe('vpc-0abc');
     expect(endpoint.RouteTableIds).toEqual({ 'Fn::Split': [',', 'rtb-a,rtb-b'] });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string, not a template literal
     expect(endpoint.ServiceName).toEqual({ 'Fn::Sub': 'com.amazonaws.${AWS::Region}.dynamodb' });
   });
 
   it('grants on the table only the DynamoDB actions the code calls, and nothing on *', () => {
-    const statements = resources.IamRoleLambdaExecution!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
-    const dynamo = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
+    const statements = resources.IamRoleLambdaExecution!.Properties.Policies.flatMap(
+      (p: { PolicyDocument: { Statement: { Action: string | string[] }[] } }) => p.PolicyDocument.Statement,
+    );
+    const dynamo = statements.filter((s: { Action: string | string[] }) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
 
-    expect(dynamo).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] } }]);
+    expect(dynamo).toEqual([
+      { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] } },
+    ]);
     const source = readFileSync(join(root, 'lib', 'state', 'dynamodb-state.ts'), 'utf8');
     const called = [...source.matchAll(/new (\w+)Command\(/g)].map((m) => `dynamodb:${m[1]}`);
     expect(new Set(called)).toEqual(new Set(dynamo[0].Action));

@@ -8,7 +8,20 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '..', '..');
-const ORDER = ['lib/errors.ts', 'lib/rules.ts', 'lib/remoting', 'lib/message', 'lib/protocol', 'lib/route', 'lib/state', 'lib/client', 'lib/producer', 'lib/lambda', 'lib (entry points)', 'functions'];
+const ORDER = [
+  'lib/errors.ts',
+  'lib/rules.ts',
+  'lib/remoting',
+  'lib/message',
+  'lib/protocol',
+  'lib/route',
+  'lib/state',
+  'lib/client',
+  'lib/producer',
+  'lib/lambda',
+  'lib (entry points)',
+  'functions',
+];
 /** What a user imports: the package's exports (package.json) and the tests' internal entry. */
 const ENTRY_POINTS = ['lib/index.ts', 'lib/internal.ts', 'lib/lambda/index.ts', 'lib/state/dynamodb-state.ts'];
 const PUBLIC_ENTRY_POINTS = ENTRY_POINTS.filter((e) => e !== 'lib/internal.ts');

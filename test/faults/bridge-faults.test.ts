@@ -8,7 +8,7 @@ import { selectByShardingKey } from '../../lib/internal.ts';
 import { RemotingClient } from '../../lib/internal.ts';
 import { NameServerClient } from '../../lib/internal.ts';
 import { toPublishInfo } from '../../lib/internal.ts';
-import type { SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events.ts';
 import { queryByKey } from '../support/read-back.ts';
 
@@ -75,7 +75,7 @@ describe('SQS bridge with broker-a frozen before the batch', () => {
     const records = [...onlyA, ...anywhere];
 
     brokerControl.freeze('broker-a');
-    let response;
+    let response: SQSBatchResponse;
     try {
       response = await handler(sqsEvent(records), lambdaContext(60_000));
     } finally {
@@ -85,7 +85,8 @@ describe('SQS bridge with broker-a frozen before the batch', () => {
     const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     const topicOf = (r: SQSRecord) => (onlyA.includes(r) ? 'TopicOnlyA' : 'TopicTest');
     const confirmedButMissing: string[] = [];
-    for (const record of records) if (!failed.has(record.messageId) && !(await stored(record.messageId, topicOf(record)))) confirmedButMissing.push(record.messageId);
+    for (const record of records)
+      if (!failed.has(record.messageId) && !(await stored(record.messageId, topicOf(record)))) confirmedButMissing.push(record.messageId);
     expect(confirmedButMissing).toEqual([]);
     expect(onlyA.every((r) => failed.has(r.messageId))).toBe(true);
     expect([...failed].every((id) => records.some((r) => r.messageId === id))).toBe(true);
@@ -105,11 +106,13 @@ describe('SQS bridge with broker-a frozen before the batch', () => {
   it('keeps FIFO order: the group on broker-a fails from its first record on, the group on broker-b goes through in order', async () => {
     const [keyA, keyB] = [await keyOn('broker-a'), await keyOn('broker-b')];
     // Group A changes topic in the middle, so its records go as three requests, not one batch.
-    const groupA = ([{ topic: 'TopicOrder' }, {}, { topic: 'TopicOrder' }] as Record<string, string>[]).map((attributes, n) => sqsRecord(`a${n}`, attributes, { groupId: keyA, sequence: n }));
+    const groupA = ([{ topic: 'TopicOrder' }, {}, { topic: 'TopicOrder' }] as Record<string, string>[]).map((attributes, n) =>
+      sqsRecord(`a${n}`, attributes, { groupId: keyA, sequence: n }),
+    );
     const groupB = [1, 2, 3].map((n) => sqsRecord(`b${n}`, { topic: 'TopicOrder' }, { groupId: keyB, sequence: 10 + n }));
 
     brokerControl.freeze('broker-a');
-    let response;
+    let response: SQSBatchResponse;
     try {
       response = await handler(sqsEvent([groupA[0]!, groupB[0]!, groupA[1]!, groupB[1]!, groupA[2]!, groupB[2]!]), lambdaContext(60_000));
     } finally {

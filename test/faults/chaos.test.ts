@@ -24,17 +24,18 @@ afterAll(async () => {
 });
 
 describe('chaos subset', () => {
-  it.each([
-    scenario('broker-freeze-5s', ['bridge-10', 'send', 'send-batch']),
-    scenario('broker-kill', ['bridge-10', 'send', 'send-async']),
-  ])('$name: loses no confirmed message and stores every bridge record', async (s) => {
-    const result = await harness.run(s);
-    console.log(`${s.name}\n${textTable(TABLE_HEADER, tableRows([result]))}`);
+  it.each([scenario('broker-freeze-5s', ['bridge-10', 'send', 'send-batch']), scenario('broker-kill', ['bridge-10', 'send', 'send-async'])])(
+    '$name: loses no confirmed message and stores every bridge record',
+    async (s) => {
+      const result = await harness.run(s);
+      console.log(`${s.name}\n${textTable(TABLE_HEADER, tableRows([result]))}`);
 
-    expect(result.error).toBeUndefined();
-    expect(result.rows.map((r) => [r.driver, r.sent, r.lost])).toEqual(s.drivers.map((d) => [d, 200, 0]));
-    expect(result.bridge).toMatchObject({ records: 200, endedStored: 200 });
-    expect(result.unhandled).toEqual([]);
-    expect(violations([result])).toEqual([]);
-  }, 300_000);
+      expect(result.error).toBeUndefined();
+      expect(result.rows.map((r) => [r.driver, r.sent, r.lost])).toEqual(s.drivers.map((d) => [d, 200, 0]));
+      expect(result.bridge).toMatchObject({ records: 200, endedStored: 200 });
+      expect(result.unhandled).toEqual([]);
+      expect(violations([result])).toEqual([]);
+    },
+    300_000,
+  );
 });

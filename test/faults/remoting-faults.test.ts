@@ -1,6 +1,6 @@
 // The remoting layer against a real broker that hangs (SIGSTOP) or dies (SIGKILL).
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { RocketMQError } from '../../lib/internal.ts';
+import type { RocketMQError } from '../../lib/internal.ts';
 import { RequestCode } from '../../lib/internal.ts';
 import { RemotingClient } from '../../lib/internal.ts';
 import { brokerControl } from '../../infra/local/stack.ts';
@@ -8,7 +8,11 @@ import { brokerControl } from '../../infra/local/stack.ts';
 const stack = inject('stack');
 const brokerA = stack.brokers['broker-a'].address;
 const runtimeInfo = { code: RequestCode.GET_BROKER_RUNTIME_INFO, extFields: {} };
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (err: RocketMQError) => err);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (err: RocketMQError) => err,
+  );
 
 afterAll(async () => {
   brokerControl.thaw('broker-a');

@@ -13,7 +13,10 @@ function sendStream(producer: ProducerImpl, pauseMs: number) {
   let stopped = false;
   const running = (async () => {
     for (let i = 0; !stopped; i++) {
-      await producer.send({ topic: 'TopicTest', body: `m${i}` }).then((r) => results.push(r), (e) => errors.push(e));
+      await producer.send({ topic: 'TopicTest', body: `m${i}` }).then(
+        (r) => results.push(r),
+        (e) => errors.push(e),
+      );
       await sleep(pauseMs);
     }
   })();
@@ -81,7 +84,10 @@ describe('name server frozen while routes are cached', () => {
     const until = Date.now() + 6000;
     try {
       while (Date.now() < until) {
-        await producer.send({ topic: 'TopicTest', body: `while frozen ${sent}` }).then(() => (sent += 1), (e) => errors.push(e));
+        await producer.send({ topic: 'TopicTest', body: `while frozen ${sent}` }).then(
+          () => (sent += 1),
+          (e) => errors.push(e),
+        );
         await sleep(20);
       }
     } finally {

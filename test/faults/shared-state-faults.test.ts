@@ -19,7 +19,11 @@ const root = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
 
 async function inProcess(args: object): Promise<Record<string, unknown>> {
-  const { stdout } = await run(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'test/support/state-process.ts', JSON.stringify(args)], { cwd: root, timeout: 60_000 });
+  const { stdout } = await run(
+    process.execPath,
+    [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'test/support/state-process.ts', JSON.stringify(args)],
+    { cwd: root, timeout: 60_000 },
+  );
   return JSON.parse(stdout.trim().split('\n').pop()!);
 }
 

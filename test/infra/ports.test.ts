@@ -8,8 +8,7 @@ import { allPorts, parsePortOffset, stackPorts } from '../../infra/local/ports.t
 
 const root = join(import.meta.dirname, '..', '..');
 const REFUSED_1000 =
-  'STACK_PORT_OFFSET=1000 is refused: use a multiple of 10 from 0 to 990, ' +
-  'so that every port stays valid and no two local stacks share one.';
+  'STACK_PORT_OFFSET=1000 is refused: use a multiple of 10 from 0 to 990, ' + 'so that every port stays valid and no two local stacks share one.';
 
 function refusal(raw: string): Error | undefined {
   try {

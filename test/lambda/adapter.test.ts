@@ -85,7 +85,10 @@ describe('adapter metrics', () => {
   it('publishes one EMF document per invocation with send latency, counts, cold start and the request id', async () => {
     const lines: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array) => (lines.push(String(chunk)), true)) as typeof process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
     const engine = new Engine({ env: { NAMESRV_ADDR: stack.nameServer, PRODUCER_GROUP: 'metrics-test', POWERTOOLS_LOG_LEVEL: 'CRITICAL' } });
     const handler = withProducer(async (_event, _context, rocketmq) => rocketmq.send({ topic: 'TopicTest', body: 'measured' }), engine);
     const context = lambdaContext();
@@ -96,7 +99,15 @@ describe('adapter metrics', () => {
       await engine.close();
     }
 
-    const emf = lines.map((l) => { try { return JSON.parse(l); } catch { return undefined; } }).find((d) => d?._aws?.CloudWatchMetrics);
+    const emf = lines
+      .map((l) => {
+        try {
+          return JSON.parse(l);
+        } catch {
+          return undefined;
+        }
+      })
+      .find((d) => d?._aws?.CloudWatchMetrics);
     const names = emf._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name);
     expect(names).toEqual(expect.arrayContaining(['ColdStart', 'SendLatency', 'Sends', 'SendAttempts']));
     expect(emf.Sends).toBe(1);

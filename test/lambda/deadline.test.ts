@@ -27,10 +27,11 @@ async function blackHole(): Promise<{ endpoint: string; close(): Promise<void> }
   const { port } = server.address() as { port: number };
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -62,7 +63,14 @@ describe('the deadline caps the retries', () => {
     cleanups.push(() => cluster.close());
     const engine = new Engine({ env: { NAMESRV_ADDR: cluster.nameServer, PRODUCER_GROUP: 'deadline-fn', ...quiet } });
     cleanups.push(() => engine.close());
-    const handler = withProducer(async (_event, _context, rocketmq) => rocketmq.send({ topic: 'T', body: 'x' }).then(() => 'sent', (e: SendError) => e.codeName), engine);
+    const handler = withProducer(
+      async (_event, _context, rocketmq) =>
+        rocketmq.send({ topic: 'T', body: 'x' }).then(
+          () => 'sent',
+          (e: SendError) => e.codeName,
+        ),
+      engine,
+    );
     const context = lambdaContext(1500); // 1 s for the send after the 500 ms margin
 
     const outcome = await handler({}, context);
@@ -79,9 +87,15 @@ describe('work beside the sends', () => {
       if (header.code === RequestCode.HEART_BEAT) return;
       respond(socket, header.opaque, 0, { extFields: { msgId: '7F00000100002A9F0000000000000000', queueId: '0', queueOffset: '1' } });
     });
-    const route = { brokerDatas: [{ brokerName: 'b', cluster: 'C', brokerAddrs: { '0': broker.address } }], queueDatas: [{ brokerName: 'b', readQueueNums: 1, writeQueueNums: 1, perm: 6, topicSysFlag: 0 }] };
+    const route = {
+      brokerDatas: [{ brokerName: 'b', cluster: 'C', brokerAddrs: { '0': broker.address } }],
+      queueDatas: [{ brokerName: 'b', readQueueNums: 1, writeQueueNums: 1, perm: 6, topicSysFlag: 0 }],
+    };
     const nameServer = await startFakePeer(({ header, socket }) => respond(socket, header.opaque, 0, {}, Buffer.from(JSON.stringify(route))));
-    cleanups.push(() => broker.close(), () => nameServer.close());
+    cleanups.push(
+      () => broker.close(),
+      () => nameServer.close(),
+    );
     const producer = createInternalProducer({ nameServers: [nameServer.address], producerGroup: 'deadline-heartbeat' });
     await producer.start({ warmTopics: ['T'] });
     cleanups.push(() => producer.shutdown());

@@ -25,7 +25,14 @@ beforeAll(async () => {
   const [port, dynalitePort] = [await freePort(), await freePort()];
   server = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'infra/local/start.ts'], {
     cwd: root,
-    env: { ...process.env, NAMESRV_ADDR: stack.nameServer, PORT: String(port), DYNALITE_PORT: String(dynalitePort), STATE_TABLE: '', PRODUCER_GROUP: 'local-server-test' },
+    env: {
+      ...process.env,
+      NAMESRV_ADDR: stack.nameServer,
+      PORT: String(port),
+      DYNALITE_PORT: String(dynalitePort),
+      STATE_TABLE: '',
+      PRODUCER_GROUP: 'local-server-test',
+    },
   });
   server.stdout!.on('data', (d) => (output += d));
   server.stderr!.on('data', (d) => (output += d));
@@ -52,22 +59,29 @@ describe('local server (npm start)', () => {
     });
 
     expect(response.status).toBe(200);
-    expect(((await response.json()) as any).result.status).toBe('SEND_OK');
+    expect(((await response.json()) as { result: { status: string } }).result.status).toBe('SEND_OK');
   });
 
   it('answers bad input with a 400 and the field', async () => {
-    const response = await fetch(`${base}/topics/TopicTest/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"body":"x","delayLevel":99}' });
+    const response = await fetch(`${base}/topics/TopicTest/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"body":"x","delayLevel":99}',
+    });
 
     expect(response.status).toBe(400);
-    expect(((await response.json()) as any).error.field).toBe('delayLevel');
+    expect(((await response.json()) as { error: { field: string } }).error.field).toBe('delayLevel');
   });
 
   it('feeds SQS-shaped batches to the bridge and triggers a refresh', async () => {
-    const bridged = await fetch(`${base}/_local/sqs`, { method: 'POST', body: JSON.stringify({ messages: [{ body: 'a' }, { body: 'b', attributes: { topic: 'TopicBatch' } }] }) });
+    const bridged = await fetch(`${base}/_local/sqs`, {
+      method: 'POST',
+      body: JSON.stringify({ messages: [{ body: 'a' }, { body: 'b', attributes: { topic: 'TopicBatch' } }] }),
+    });
     const refreshed = await fetch(`${base}/_local/refresh`, { method: 'POST' });
 
     expect(await bridged.json()).toEqual({ batchItemFailures: [] });
-    expect(((await refreshed.json()) as any).refreshFailures).toBe(0);
+    expect(((await refreshed.json()) as { refreshFailures: number }).refreshFailures).toBe(0);
   });
 
   it('answers malformed input to its SQS endpoint with a 400 and a stable code, never a 500', async () => {
@@ -80,7 +94,7 @@ describe('local server (npm start)', () => {
     ];
     for (const [body, code] of cases) {
       const response = await fetch(`${base}/_local/sqs`, { method: 'POST', body });
-      const answer = (await response.json()) as any;
+      const answer = (await response.json()) as { error: { code: string } };
 
       expect([response.status, answer.error.code]).toEqual([400, code]);
     }
@@ -90,7 +104,7 @@ describe('local server (npm start)', () => {
     const bytes = Buffer.from([0x61, 0xff, 0x62]);
 
     const response = await fetch(`${base}/topics/TopicTest/messages`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: bytes });
-    const { result } = (await response.json()) as any;
+    const { result } = (await response.json()) as { result: { offsetMsgId: string } };
 
     expect(response.status).toBe(200);
     const reader = new RemotingClient();

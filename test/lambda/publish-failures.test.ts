@@ -20,7 +20,10 @@ Object.assign(process.env, {
 delete process.env.STATE_TABLE;
 const { handler } = await import('../../functions/publish/index.ts');
 const post = (remainingMs: number) =>
-  handler(httpApiEvent('POST', '/topics/TopicTest/messages', JSON.stringify({ body: 'x' }), { 'content-type': 'application/json' }), lambdaContext(remainingMs)) as Promise<APIGatewayProxyResult>;
+  handler(
+    httpApiEvent('POST', '/topics/TopicTest/messages', JSON.stringify({ body: 'x' }), { 'content-type': 'application/json' }),
+    lambdaContext(remainingMs),
+  ) as Promise<APIGatewayProxyResult>;
 
 afterAll(() => sharedEngine().close());
 

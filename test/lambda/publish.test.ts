@@ -31,7 +31,8 @@ const invoke = async (event: Parameters<typeof handler>[0]) => {
   const response = (await handler(event, lambdaContext())) as APIGatewayProxyResult;
   return { status: response.statusCode, body: JSON.parse(response.body), headers: response.headers ?? {} };
 };
-const jsonPost = (path: string, payload: string, contentType = 'application/json') => invoke(httpApiEvent('POST', path, payload, { 'content-type': contentType }));
+const jsonPost = (path: string, payload: string, contentType = 'application/json') =>
+  invoke(httpApiEvent('POST', path, payload, { 'content-type': contentType }));
 const attempts = () => sharedEngine().producer?.stats().attempts ?? 0;
 
 beforeAll(async () => {
@@ -60,7 +61,13 @@ describe('HTTP publish function', () => {
   it('takes a base64-encoded raw body with tags and keys from headers', async () => {
     const bytes = Buffer.from([0, 1, 2, 250, 255]);
 
-    const { status, body } = await invoke(httpApiEvent('POST', '/topics/TopicTest/messages', bytes, { 'content-type': 'application/octet-stream', 'x-rocketmq-tags': 'bin', 'x-rocketmq-keys': 'a, b' }));
+    const { status, body } = await invoke(
+      httpApiEvent('POST', '/topics/TopicTest/messages', bytes, {
+        'content-type': 'application/octet-stream',
+        'x-rocketmq-tags': 'bin',
+        'x-rocketmq-keys': 'a, b',
+      }),
+    );
 
     expect(status).toBe(200);
     const stored = await viewByOffsetId(reader, body.result.offsetMsgId);
@@ -69,7 +76,11 @@ describe('HTTP publish function', () => {
   });
 
   it('publishes bodyBase64 from a REST API (v1) event', async () => {
-    const { status, body } = await invoke(restApiEvent('POST', '/topics/TopicTest/messages', JSON.stringify({ bodyBase64: Buffer.from('rest v1').toString('base64') }), { 'Content-Type': 'application/json' }));
+    const { status, body } = await invoke(
+      restApiEvent('POST', '/topics/TopicTest/messages', JSON.stringify({ bodyBase64: Buffer.from('rest v1').toString('base64') }), {
+        'Content-Type': 'application/json',
+      }),
+    );
 
     expect(status).toBe(200);
     expect((await viewByOffsetId(reader, body.result.offsetMsgId)).body.toString()).toBe('rest v1');
@@ -78,7 +89,9 @@ describe('HTTP publish function', () => {
   it('publishes a batch and answers one result per message', async () => {
     const messages = [{ body: 'one' }, { body: 'two', keys: 'k2' }, { body: 'three' }];
 
-    const { status, body } = await invoke(httpApiEvent('POST', '/topics/TopicBatch/messages/batch', JSON.stringify({ messages }), { 'content-type': 'application/json' }));
+    const { status, body } = await invoke(
+      httpApiEvent('POST', '/topics/TopicBatch/messages/batch', JSON.stringify({ messages }), { 'content-type': 'application/json' }),
+    );
 
     expect(status).toBe(200);
     expect(body.results).toHaveLength(3);
@@ -86,8 +99,12 @@ describe('HTTP publish function', () => {
   });
 
   it('answers 202 for a oneway send and 200 for an async one', async () => {
-    const oneway = await invoke(httpApiEvent('POST', '/topics/TopicTest/messages', JSON.stringify({ body: 'ow', mode: 'oneway' }), { 'content-type': 'application/json' }));
-    const async = await invoke(httpApiEvent('POST', '/topics/TopicTest/messages', JSON.stringify({ body: 'as', mode: 'async' }), { 'content-type': 'application/json' }));
+    const oneway = await invoke(
+      httpApiEvent('POST', '/topics/TopicTest/messages', JSON.stringify({ body: 'ow', mode: 'oneway' }), { 'content-type': 'application/json' }),
+    );
+    const async = await invoke(
+      httpApiEvent('POST', '/topics/TopicTest/messages', JSON.stringify({ body: 'as', mode: 'async' }), { 'content-type': 'application/json' }),
+    );
 
     expect([oneway.status, oneway.body]).toEqual([202, { accepted: true, mode: 'oneway' }]);
     expect(async.status).toBe(200);
@@ -132,9 +149,24 @@ describe('HTTP publish function', () => {
     ['a batch without messages', '{}', 'INVALID_ARGUMENT', 'messages'],
     ['a batch with an unknown top-level field', '{"messages":[{"body":"a"}],"mode":"oneway"}', 'INVALID_ARGUMENT', 'mode'],
     ['a null message in a batch', '{"messages":[{"body":"a"},null]}', 'INVALID_ARGUMENT', 'messages[1]'],
-    ['a bad tag in the third message', JSON.stringify({ messages: [{ body: 'a' }, { body: 'b' }, { body: 'c', tags: 'x\u0001y' }] }), 'INVALID_ARGUMENT', 'messages[2].tags'],
+    [
+      'a bad tag in the third message',
+      JSON.stringify({ messages: [{ body: 'a' }, { body: 'b' }, { body: 'c', tags: 'x\u0001y' }] }),
+      'INVALID_ARGUMENT',
+      'messages[2].tags',
+    ],
     ['a body that is a number in the second message', JSON.stringify({ messages: [{ body: 'a' }, { body: 1 }] }), 'INVALID_ARGUMENT', 'messages[1].body'],
-    ['two sharding keys in a batch', JSON.stringify({ messages: [{ body: 'a', shardingKey: 'k1' }, { body: 'b', shardingKey: 'k2' }] }), 'INVALID_ARGUMENT', 'messages[1].shardingKey'],
+    [
+      'two sharding keys in a batch',
+      JSON.stringify({
+        messages: [
+          { body: 'a', shardingKey: 'k1' },
+          { body: 'b', shardingKey: 'k2' },
+        ],
+      }),
+      'INVALID_ARGUMENT',
+      'messages[1].shardingKey',
+    ],
     ['a lone surrogate in a batch message tag', '{"messages":[{"body":"a","tags":"x\\ud800"}]}', 'INVALID_ARGUMENT', 'messages[0].tags'],
     ['a delayed message in a batch', JSON.stringify({ messages: [{ body: 'a' }, { body: 'b', delayLevel: 3 }] }), 'INVALID_ARGUMENT', 'messages[1].delayLevel'],
   ];

@@ -39,7 +39,8 @@ async function queryAllByKey(key: string, topic = 'TopicTest') {
   for (const address of brokers) {
     const extFields = { topic, key, maxNum: '32', beginTimestamp: '0', endTimestamp: String(Date.now() + 60_000) };
     const response = await reader.invoke(address, { code: 12, extFields }, 3000);
-    if (response.code === 0 && response.body) copies.push(...decodeMessages(response.body).filter((m) => (m.properties.get('KEYS') ?? '').split(' ').includes(key)));
+    if (response.code === 0 && response.body)
+      copies.push(...decodeMessages(response.body).filter((m) => (m.properties.get('KEYS') ?? '').split(' ').includes(key)));
   }
   return copies;
 }
@@ -166,7 +167,12 @@ describe('SQS bridge', () => {
 
   it('stores attributes as properties, the tags and keys attributes as tags and keys, binary ones as base64', async () => {
     const record = sqsRecord('with attributes', { tags: 'TagQ', keys: 'order-7, customer-3', region: 'eu', count: '12', ['__proto__']: 'not a prototype' });
-    record.messageAttributes.blob = { binaryValue: Buffer.from([1, 2, 255]).toString('base64'), stringListValues: [], binaryListValues: [], dataType: 'Binary' };
+    record.messageAttributes.blob = {
+      binaryValue: Buffer.from([1, 2, 255]).toString('base64'),
+      stringListValues: [],
+      binaryListValues: [],
+      dataType: 'Binary',
+    };
 
     const response = await handler(sqsEvent([record]), lambdaContext());
 

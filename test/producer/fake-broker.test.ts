@@ -23,7 +23,11 @@ async function setup(handlers: Record<string, SendHandler>, options: Partial<Pro
 }
 
 const ok: SendHandler = (_, reply) => reply(0);
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: SendError) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: SendError) => e,
+  );
 
 describe('send path against scripted brokers', () => {
   it('isolates a broker for 30 s after a 600 ms reply under the default (4.x) tables', async () => {
@@ -57,7 +61,9 @@ describe('send path against scripted brokers', () => {
 
     const result = await p.send({ topic: 'T', body: 'x' });
 
-    const sentTo = Object.entries(cluster!.brokers).filter(([, b]) => b.sends.length > 0).map(([n]) => n);
+    const sentTo = Object.entries(cluster!.brokers)
+      .filter(([, b]) => b.sends.length > 0)
+      .map(([n]) => n);
     expect(sentTo.sort()).toEqual(['fake-a', 'fake-b']);
     const busyBroker = Object.entries(cluster!.brokers).find(([n]) => n !== result.queue.brokerName)![0];
     expect(result.queue.brokerName).not.toBe(busyBroker);
@@ -184,7 +190,11 @@ describe('send path against scripted brokers', () => {
       { 'fake-a': (_, reply) => reply(13), 'fake-b': (_, reply) => reply(13) },
       {
         sendMessageHooks: [{ name: 'trace', before: (c) => events.push(`before ${c.mode}`), after: (c) => events.push(c.error ? `after error` : 'after ok') }],
-        checkForbiddenHooks: [(c) => { if (c.message.tags === 'forbidden') throw new Error('forbidden by policy'); }],
+        checkForbiddenHooks: [
+          (c) => {
+            if (c.message.tags === 'forbidden') throw new Error('forbidden by policy');
+          },
+        ],
       },
     );
 

@@ -13,14 +13,20 @@ function setup(ping: (address: string) => Promise<void>, claim?: () => Promise<b
   const probe = new IsolationProbe(faults, {
     intervalMs: 10_000,
     timeoutMs: 1000,
-    ping: (address) => (pinged.push(address), ping(address)),
+    ping: (address) => {
+      pinged.push(address);
+      return ping(address);
+    },
     ...(claim ? { claim } : {}),
     now: () => now,
   });
   return { faults, probe, pinged, advance: (ms: number) => (now += ms) };
 }
 
-const masters = new Map([['broker-a', 'a:1'], ['broker-b', 'b:1']]);
+const masters = new Map([
+  ['broker-a', 'a:1'],
+  ['broker-b', 'b:1'],
+]);
 
 describe('isolation probe', () => {
   it('probes an isolated broker only once the interval has passed since it was first seen isolated', async () => {
@@ -70,7 +76,10 @@ describe('isolation probe', () => {
   });
 
   it('does not probe when another container holds the claim', async () => {
-    const { faults, probe, pinged } = setup(async () => undefined, async () => false);
+    const { faults, probe, pinged } = setup(
+      async () => undefined,
+      async () => false,
+    );
     faults.update('broker-a', 0, true);
 
     const lifted = await probe.probe('broker-a', 'a:1');

@@ -51,7 +51,10 @@ describe('properties', () => {
   });
 
   it('round-trips values holding spaces, colons and non-ASCII text', () => {
-    const properties = new Map([['k', 'a b:c'], ['ключ', '值']]);
+    const properties = new Map([
+      ['k', 'a b:c'],
+      ['ключ', '值'],
+    ]);
 
     expect(decodeProperties(encodeProperties(properties))).toEqual(properties);
   });
@@ -103,8 +106,19 @@ describe('send request header', () => {
 
     expect(request.code).toBe(310);
     expect(request.extFields).toEqual({
-      a: 'g', b: 't', c: 'TBW102', d: '4', e: '3', f: '769', g: '1700000000000', h: '0',
-      i: 'WAIT\u0001true\u0002', j: '0', k: 'false', m: 'false', n: 'broker-a',
+      a: 'g',
+      b: 't',
+      c: 'TBW102',
+      d: '4',
+      e: '3',
+      f: '769',
+      g: '1700000000000',
+      h: '0',
+      i: 'WAIT\u0001true\u0002',
+      j: '0',
+      k: 'false',
+      m: 'false',
+      n: 'broker-a',
     });
   });
 
@@ -125,7 +139,14 @@ describe('send request header', () => {
 });
 
 describe('prepared message (sendKernelImpl decisions made once per send)', () => {
-  const settings = { namespace: undefined, compressOver: 4096, compressLevel: 5, maxMessageSize: 4 << 20, timerMaxDelayMs: 259_200_000, uniqIds: new UniqIdGenerator('10.0.0.1', 1, 1, 0) };
+  const settings = {
+    namespace: undefined,
+    compressOver: 4096,
+    compressLevel: 5,
+    maxMessageSize: 4 << 20,
+    timerMaxDelayMs: 259_200_000,
+    uniqIds: new UniqIdGenerator('10.0.0.1', 1, 1, 0),
+  };
 
   it('marks a half message with TRAN_MSG=true as transaction prepared (sysFlag 0x4)', () => {
     const prepared = prepareMessage({ topic: 'T', body: 'x' }, Buffer.from('x'), settings, new Map([['TRAN_MSG', 'true']]));
@@ -134,7 +155,10 @@ describe('prepared message (sendKernelImpl decisions made once per send)', () =>
   });
 
   it('moves RECONSUME_TIME and MAX_RECONSUME_TIMES of a retry topic into the header fields', () => {
-    const extra = new Map([['RECONSUME_TIME', '3'], ['MAX_RECONSUME_TIMES', '16']]);
+    const extra = new Map([
+      ['RECONSUME_TIME', '3'],
+      ['MAX_RECONSUME_TIMES', '16'],
+    ]);
 
     const prepared = prepareMessage({ topic: '%RETRY%group', body: 'x' }, Buffer.from('x'), settings, extra);
 

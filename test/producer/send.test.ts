@@ -134,7 +134,7 @@ describe('sends to the real brokers', () => {
     expect(results.length).toBe(50);
     expect(new Set(results.map((r) => `${r.queue.brokerName}/${r.queue.queueId}`)).size).toBe(1);
     expect(new Set(results.map((r) => r.msgId)).size).toBe(50);
-    results.forEach((r, i) => expect(r.queueOffset).toBe(results[0]!.queueOffset + i));
+    expect(results.map((r) => r.queueOffset)).toEqual(results.map((_, i) => results[0]!.queueOffset + i));
     for (const i of [0, 1, 25, 49]) {
       const stored = await viewByOffsetId(reader, results[i]!.offsetMsgId);
       expect(stored.body.toString()).toBe(`batch-${i}`);

@@ -26,10 +26,15 @@ describe('message validation before any I/O', () => {
     ['a missing body', { topic: 'TopicTest' }, 'body', 19004],
     ['an incompressible body over maxMessageSize', { topic: 'TopicTest', body: randomBytes(4 * 1024 * 1024 + 1) }, 'body', 13],
     ['properties over the broker limit', { topic: 'TopicTest', body: 'x', properties: { big: 'v'.repeat(32_300) } }, 'properties', 19004],
-    ['keys over the broker limit', { topic: 'TopicTest', body: 'x', keys: Array.from({ length: 4000 }, (_, i) => `key-${i}`), properties: { a: 'b' } }, 'keys', 19004],
+    [
+      'keys over the broker limit',
+      { topic: 'TopicTest', body: 'x', keys: Array.from({ length: 4000 }, (_, i) => `key-${i}`), properties: { a: 'b' } },
+      'keys',
+      19004,
+    ],
     ['a tag with a lone surrogate', { topic: 'TopicTest', body: 'x', tags: 'a\ud800' }, 'tags', 19004],
     ['a string body with a lone surrogate', { topic: 'TopicTest', body: 'x\udc00y' }, 'body', 19004],
-    ['a deliverAt past the brokers\' 3-day timer limit', { topic: 'TopicTest', body: 'x', deliverAt: Date.now() + 259_200_000 + 60_000 }, 'deliverAt', 19004],
+    ["a deliverAt past the brokers' 3-day timer limit", { topic: 'TopicTest', body: 'x', deliverAt: Date.now() + 259_200_000 + 60_000 }, 'deliverAt', 19004],
     ['a tag smuggling a property', { topic: 'TopicTest', body: 'x', tags: 'A\u0002DELAY\u00013' }, 'tags', 19004],
     ['a key with a separator', { topic: 'TopicTest', body: 'x', keys: ['ok', 'k\u0001v'] }, 'keys[1]', 19004],
     ['a property value with a separator', { topic: 'TopicTest', body: 'x', properties: { a: 'b\u0002TAGS\u0001x' } }, 'properties.a', 19004],
@@ -58,13 +63,48 @@ describe('message validation before any I/O', () => {
 describe('batch rules', () => {
   const cases: [string, unknown[], string][] = [
     ['an empty batch', [], 'messages'],
-    ['two topics', [{ topic: 'TopicBatch', body: 'a' }, { topic: 'TopicTest', body: 'b' }], 'messages[1].topic'],
-    ['mixed waitStoreMsgOK', [{ topic: 'TopicBatch', body: 'a' }, { topic: 'TopicBatch', body: 'b', waitStoreMsgOK: false }], 'messages[1].waitStoreMsgOK'],
+    [
+      'two topics',
+      [
+        { topic: 'TopicBatch', body: 'a' },
+        { topic: 'TopicTest', body: 'b' },
+      ],
+      'messages[1].topic',
+    ],
+    [
+      'mixed waitStoreMsgOK',
+      [
+        { topic: 'TopicBatch', body: 'a' },
+        { topic: 'TopicBatch', body: 'b', waitStoreMsgOK: false },
+      ],
+      'messages[1].waitStoreMsgOK',
+    ],
     ['a delayed message', [{ topic: 'TopicBatch', body: 'a', delayLevel: 2 }], 'messages[0].delayLevel'],
-    ['two sharding keys', [{ topic: 'TopicBatch', body: 'a', shardingKey: 'k1' }, { topic: 'TopicBatch', body: 'b', shardingKey: 'k2' }], 'messages[1].shardingKey'],
-    ['a bad second message', [{ topic: 'TopicBatch', body: 'a' }, { topic: 'TopicBatch', body: '' }], 'messages[1].body'],
+    [
+      'two sharding keys',
+      [
+        { topic: 'TopicBatch', body: 'a', shardingKey: 'k1' },
+        { topic: 'TopicBatch', body: 'b', shardingKey: 'k2' },
+      ],
+      'messages[1].shardingKey',
+    ],
+    [
+      'a bad second message',
+      [
+        { topic: 'TopicBatch', body: 'a' },
+        { topic: 'TopicBatch', body: '' },
+      ],
+      'messages[1].body',
+    ],
     ['a message that is not an object', [{ topic: 'TopicBatch', body: 'a' }, null], 'messages[1]'],
-    ['properties over the broker limit', [{ topic: 'TopicBatch', body: 'a' }, { topic: 'TopicBatch', body: 'b', properties: { big: 'v'.repeat(32_300) } }], 'messages[1].properties'],
+    [
+      'properties over the broker limit',
+      [
+        { topic: 'TopicBatch', body: 'a' },
+        { topic: 'TopicBatch', body: 'b', properties: { big: 'v'.repeat(32_300) } },
+      ],
+      'messages[1].properties',
+    ],
     ['a retry topic', [{ topic: '%RETRY%g', body: 'a' }], 'messages[0].topic'],
   ];
   for (const [what, messages, field] of cases) {
@@ -99,7 +139,9 @@ describe('limits known before sending', () => {
 
 describe('producer options', () => {
   it('refuses a misspelled option', () => {
-    expect(() => createInternalProducer({ nameServers: 'a:1', producerGroup: 'g', sendMsgTimout: 10 } as never)).toThrow(/sendMsgTimout: is not a producer option/);
+    expect(() => createInternalProducer({ nameServers: 'a:1', producerGroup: 'g', sendMsgTimout: 10 } as never)).toThrow(
+      /sendMsgTimout: is not a producer option/,
+    );
   });
 
   it('refuses a missing name server list and the DEFAULT_PRODUCER group', () => {

@@ -29,7 +29,10 @@ const command = fc.record({
   opaque: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
   flag: fc.integer({ min: 0, max: 3 }),
   extFields: fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 20 }), { maxKeys: 5 }),
-  body: fc.option(fc.uint8Array({ minLength: 1, maxLength: 300 }).map((b) => Buffer.from(b)), { nil: undefined }),
+  body: fc.option(
+    fc.uint8Array({ minLength: 1, maxLength: 300 }).map((b) => Buffer.from(b)),
+    { nil: undefined },
+  ),
 });
 
 describe('frame decoding under random input', () => {

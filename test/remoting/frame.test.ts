@@ -94,7 +94,7 @@ describe('frame accumulator', () => {
     for (let at = 0; at <= stream.length; at++) {
       const frames = cutAll([stream.subarray(0, at), stream.subarray(at)]);
       expect(frames.length).toBe(3);
-      frames.forEach((f, i) => expect(f.equals(expected[i]!)).toBe(true));
+      expect(frames.map((f, i) => f.equals(expected[i]!))).toEqual(frames.map(() => true));
     }
   });
 

@@ -22,9 +22,7 @@ describe('lenient route JSON', () => {
   });
 
   it('reads the pre-4.7 topicSynFlag spelling', () => {
-    const route = parseTopicRouteData(
-      '{"queueDatas":[{"brokerName":"b","readQueueNums":1,"writeQueueNums":1,"perm":6,"topicSynFlag":3}],"brokerDatas":[]}',
-    );
+    const route = parseTopicRouteData('{"queueDatas":[{"brokerName":"b","readQueueNums":1,"writeQueueNums":1,"perm":6,"topicSynFlag":3}],"brokerDatas":[]}');
 
     expect(route.queueDatas[0]?.topicSysFlag).toBe(3);
   });
@@ -64,7 +62,19 @@ describe('publish info (topicRouteData2TopicPublishInfo)', () => {
   });
 
   it('sorts broker names in Java String order (upper case before lower case)', () => {
-    const info = toPublishInfo('T', route([['b', 1, 6], ['B', 1, 6]], [['b', { '0': 'x:1' }], ['B', { '0': 'y:1' }]]));
+    const info = toPublishInfo(
+      'T',
+      route(
+        [
+          ['b', 1, 6],
+          ['B', 1, 6],
+        ],
+        [
+          ['b', { '0': 'x:1' }],
+          ['B', { '0': 'y:1' }],
+        ],
+      ),
+    );
 
     expect(info.messageQueues.map((q) => q.brokerName)).toEqual(['B', 'b']);
   });
@@ -77,7 +87,19 @@ describe('publish info (topicRouteData2TopicPublishInfo)', () => {
   });
 
   it('caps the default topic route at defaultTopicQueueNums for auto-creation', () => {
-    const capped = capDefaultTopicRoute(route([['a', 8, 7], ['b', 2, 7]], [['a', { '0': 'a:1' }], ['b', { '0': 'b:1' }]]), 4);
+    const capped = capDefaultTopicRoute(
+      route(
+        [
+          ['a', 8, 7],
+          ['b', 2, 7],
+        ],
+        [
+          ['a', { '0': 'a:1' }],
+          ['b', { '0': 'b:1' }],
+        ],
+      ),
+      4,
+    );
 
     expect(capped.queueDatas.map((q) => [q.brokerName, q.readQueueNums, q.writeQueueNums])).toEqual([
       ['a', 4, 4],
@@ -86,9 +108,36 @@ describe('publish info (topicRouteData2TopicPublishInfo)', () => {
   });
 
   it('tells a changed route from the same route in another order', () => {
-    const one = route([['a', 4, 6], ['b', 4, 6]], [['a', { '0': 'a:1' }], ['b', { '0': 'b:1' }]]);
-    const reordered = route([['b', 4, 6], ['a', 4, 6]], [['b', { '0': 'b:1' }], ['a', { '0': 'a:1' }]]);
-    const moved = route([['a', 4, 6], ['b', 4, 6]], [['a', { '0': 'a:2' }], ['b', { '0': 'b:1' }]]);
+    const one = route(
+      [
+        ['a', 4, 6],
+        ['b', 4, 6],
+      ],
+      [
+        ['a', { '0': 'a:1' }],
+        ['b', { '0': 'b:1' }],
+      ],
+    );
+    const reordered = route(
+      [
+        ['b', 4, 6],
+        ['a', 4, 6],
+      ],
+      [
+        ['b', { '0': 'b:1' }],
+        ['a', { '0': 'a:1' }],
+      ],
+    );
+    const moved = route(
+      [
+        ['a', 4, 6],
+        ['b', 4, 6],
+      ],
+      [
+        ['a', { '0': 'a:2' }],
+        ['b', { '0': 'b:1' }],
+      ],
+    );
 
     expect(sameRoute(one, reordered)).toBe(true);
     expect(sameRoute(one, moved)).toBe(false);

@@ -27,8 +27,14 @@ describe('routes from the real name server', () => {
 
     expect(info.fromDefaultTopic).toBe(false);
     expect(info.messageQueues.map((q) => `${q.brokerName}/${q.queueId}`)).toEqual([
-      'broker-a/0', 'broker-a/1', 'broker-a/2', 'broker-a/3',
-      'broker-b/0', 'broker-b/1', 'broker-b/2', 'broker-b/3',
+      'broker-a/0',
+      'broker-a/1',
+      'broker-a/2',
+      'broker-a/3',
+      'broker-b/0',
+      'broker-b/1',
+      'broker-b/2',
+      'broker-b/3',
     ]);
     expect(Object.fromEntries(info.masters)).toEqual({ 'broker-a': brokerA, 'broker-b': brokerB });
   });
@@ -82,7 +88,11 @@ describe('routes from the real name server', () => {
     });
     const work: Promise<unknown>[] = [];
     let now = 0;
-    const cache = new RouteCache(new NameServerClient(remoting, [frozen.address], 3000), { refreshIntervalMs: 1000, now: () => now, track: (w) => work.push(w) });
+    const cache = new RouteCache(new NameServerClient(remoting, [frozen.address], 3000), {
+      refreshIntervalMs: 1000,
+      now: () => now,
+      track: (w) => work.push(w),
+    });
     await cache.publishInfo('TopicTest');
     answering = false;
     now = 1000;

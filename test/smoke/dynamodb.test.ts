@@ -1,12 +1,6 @@
 // The DynamoDB endpoint of the run (DynamoDB Local unless TEST_DYNAMODB says otherwise), with the
 // table definition from infra/: create, write, conditional update, and a losing condition.
-import {
-  ConditionalCheckFailedException,
-  DescribeTimeToLiveCommand,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DescribeTimeToLiveCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { localClient } from '../../infra/local/dynamodb.ts';
 import { ensureTable, stateTable } from '../../infra/table.ts';

@@ -32,9 +32,7 @@ describe('missing prerequisites', () => {
     const run = stackUpWith({ node: process.execPath });
 
     expect(run.status).toBe(1);
-    expect(run.stderr.trim().split('\n')).toEqual([
-      '`java` was not found on PATH; Java 17 is needed to run the local RocketMQ and DynamoDB Local.',
-    ]);
+    expect(run.stderr.trim().split('\n')).toEqual(['`java` was not found on PATH; Java 17 is needed to run the local RocketMQ and DynamoDB Local.']);
   });
 
   it('names mvn in one sentence when the jars are not cached and Maven is not on PATH', () => {
@@ -43,8 +41,6 @@ describe('missing prerequisites', () => {
     const run = stackUpWith({ node: process.execPath, java });
 
     expect(run.status).toBe(1);
-    expect(run.stderr.trim().split('\n')).toEqual([
-      '`mvn` was not found on PATH; Apache Maven is needed to fetch the RocketMQ jars from Maven Central.',
-    ]);
+    expect(run.stderr.trim().split('\n')).toEqual(['`mvn` was not found on PATH; Apache Maven is needed to fetch the RocketMQ jars from Maven Central.']);
   });
 });

@@ -81,11 +81,13 @@ describe('npm start on its own stack', () => {
     expect(refreshed.refreshFailures).toBe(0);
     const client = localClient(printed('DynamoDB \\(dynalite\\)')!);
     try {
-      const items = await client.send(new QueryCommand({
-        TableName: 'rocketmq-lambda-state',
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: `SCOPE#${printed('RocketMQ name server')}` } },
-      }));
+      const items = await client.send(
+        new QueryCommand({
+          TableName: 'rocketmq-lambda-state',
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: `SCOPE#${printed('RocketMQ name server')}` } },
+        }),
+      );
       expect(items.Items?.map((i) => i.sk?.S)).toContain('ROUTE#TopicTest');
     } finally {
       client.destroy();

@@ -24,7 +24,9 @@ describe('DynamoDB shared state', () => {
     const now = Date.now();
     const untils = Array.from({ length: 50 }, (_, i) => now + 1000 + ((i * 7919) % 50) * 1000);
 
-    const outcomes = await Promise.all(untils.map((until) => s.recordFault({ brokerName: 'broker-a', isolatedUntil: until, latencyMs: 30000, updatedAt: now })));
+    const outcomes = await Promise.all(
+      untils.map((until) => s.recordFault({ brokerName: 'broker-a', isolatedUntil: until, latencyMs: 30000, updatedAt: now })),
+    );
 
     const [stored] = await s.loadFaults();
     expect(stored?.isolatedUntil).toBe(Math.max(...untils));
@@ -71,14 +73,33 @@ describe('DynamoDB shared state', () => {
   it('ignores expired items that TTL has not deleted yet', async () => {
     const s = new DynamoDbSharedState({ tableName, client, scope: 'expired' });
     const past = Math.floor(Date.now() / 1000) - 10;
-    await client.send(new PutItemCommand({
-      TableName: tableName,
-      Item: { pk: { S: 'SCOPE#expired' }, sk: { S: 'BROKER#b' }, brokerName: { S: 'b' }, isolatedUntil: { N: String(Date.now() + 600_000) }, latencyMs: { N: '1' }, updatedAt: { N: '1' }, expiresAt: { N: String(past) } },
-    }));
-    await client.send(new PutItemCommand({
-      TableName: tableName,
-      Item: { pk: { S: 'SCOPE#expired' }, sk: { S: 'ROUTE#T' }, topic: { S: 'T' }, route: { S: JSON.stringify(route) }, fetchedAt: { N: String(Date.now()) }, expiresAt: { N: String(past) } },
-    }));
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          pk: { S: 'SCOPE#expired' },
+          sk: { S: 'BROKER#b' },
+          brokerName: { S: 'b' },
+          isolatedUntil: { N: String(Date.now() + 600_000) },
+          latencyMs: { N: '1' },
+          updatedAt: { N: '1' },
+          expiresAt: { N: String(past) },
+        },
+      }),
+    );
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          pk: { S: 'SCOPE#expired' },
+          sk: { S: 'ROUTE#T' },
+          topic: { S: 'T' },
+          route: { S: JSON.stringify(route) },
+          fetchedAt: { N: String(Date.now()) },
+          expiresAt: { N: String(past) },
+        },
+      }),
+    );
 
     const loaded = await s.load();
 

@@ -18,10 +18,13 @@ let scopeCounter = 0;
 function countedState(scope: string) {
   const counted = localClient(endpoint);
   const sent = { calls: 0 };
-  counted.middlewareStack.add((next) => async (args) => {
-    sent.calls += 1;
-    return next(args);
-  }, { step: 'initialize', name: 'countCalls' });
+  counted.middlewareStack.add(
+    (next) => async (args) => {
+      sent.calls += 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
   return { state: new DynamoDbSharedState({ tableName, client: counted, scope }), sent, counted };
 }
 
@@ -101,7 +104,12 @@ describe('producer with shared state', () => {
 
   it('lets one container of the fleet probe an isolated broker per interval, and re-admits it for all', async () => {
     const scope = `probe-${++scopeCounter}`;
-    await new DynamoDbSharedState({ tableName, client, scope }).recordFault({ brokerName: 'broker-a', isolatedUntil: Date.now() + 600_000, latencyMs: 30000, updatedAt: Date.now() });
+    await new DynamoDbSharedState({ tableName, client, scope }).recordFault({
+      brokerName: 'broker-a',
+      isolatedUntil: Date.now() + 600_000,
+      latencyMs: 30000,
+      updatedAt: Date.now(),
+    });
     const fleet = [1, 2, 3].map(() =>
       producerWith({ sharedState: new DynamoDbSharedState({ tableName, client, scope }), isolationProbeInterval: 300, sharedStateRefreshInterval: 200 }),
     );
@@ -150,7 +158,12 @@ describe('producer with shared state', () => {
     await producer.start();
     await producer.send({ topic: 'TopicTest', body: 'before' });
 
-    await new DynamoDbSharedState({ tableName, client, scope }).recordFault({ brokerName: 'broker-a', isolatedUntil: Date.now() + 600_000, latencyMs: 30000, updatedAt: Date.now() });
+    await new DynamoDbSharedState({ tableName, client, scope }).recordFault({
+      brokerName: 'broker-a',
+      isolatedUntil: Date.now() + 600_000,
+      latencyMs: 30000,
+      updatedAt: Date.now(),
+    });
     await new Promise((r) => setTimeout(r, 350));
     const after = await Promise.all(Array.from({ length: 8 }, () => producer.send({ topic: 'TopicTest', body: 'after' })));
     await producer.shutdown();

@@ -5,7 +5,13 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, ScheduledEvent, SQSE
 
 export { lambdaContext } from '../../infra/local/server.ts';
 
-export function httpApiEvent(method: string, path: string, body: string | Buffer | undefined, headers: Record<string, string> = {}, base64 = false): APIGatewayProxyEventV2 {
+export function httpApiEvent(
+  method: string,
+  path: string,
+  body: string | Buffer | undefined,
+  headers: Record<string, string> = {},
+  base64 = false,
+): APIGatewayProxyEventV2 {
   const text = body === undefined ? undefined : Buffer.isBuffer(body) || base64 ? Buffer.from(body).toString('base64') : body;
   return {
     version: '2.0',
@@ -74,7 +80,9 @@ export function sqsRecord(body: string, attributes: Record<string, string> = {},
       ApproximateFirstReceiveTimestamp: String(Date.now()),
       ...(fifo ? { MessageGroupId: fifo.groupId, SequenceNumber: String(fifo.sequence), MessageDeduplicationId: randomUUID() } : {}),
     },
-    messageAttributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { stringValue: v, stringListValues: [], binaryListValues: [], dataType: 'String' }])),
+    messageAttributes: Object.fromEntries(
+      Object.entries(attributes).map(([k, v]) => [k, { stringValue: v, stringListValues: [], binaryListValues: [], dataType: 'String' }]),
+    ),
     md5OfBody: '0'.repeat(32),
     eventSource: 'aws:sqs',
     eventSourceARN: `arn:aws:sqs:us-east-1:123456789012:${queue}`,

@@ -40,7 +40,10 @@ export async function startRstProxy(target: string): Promise<RstProxy> {
       upstream.write(chunk);
     });
     upstream.on('data', (chunk) => client.write(chunk));
-    client.on('close', () => (sockets.delete(client), upstream.destroy()));
+    client.on('close', () => {
+      sockets.delete(client);
+      upstream.destroy();
+    });
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
   });

@@ -27,7 +27,10 @@ if (args.mode === 'isolate') {
   // The test has frozen broker-a: this send times out there and isolates it.
   const error = await producer
     .send({ topic: 'TopicTest', body: 'to a frozen broker' }, { queue: { topic: 'TopicTest', brokerName: 'broker-a', queueId: 0 }, timeoutMs: 1000 })
-    .then(() => undefined, (e) => e);
+    .then(
+      () => undefined,
+      (e) => e,
+    );
   await producer.flush();
   out.errorCode = error?.code;
   out.isolatedForMs = producer.faults!.isolatedFor('broker-a');
