@@ -63,6 +63,9 @@ export const ERROR_TABLE = {
   NOT_STARTED: spec(19005, 'NOT_STARTED', 'client', false, false, 'the producer is not running; call start() first'),
   NOT_SENT: spec(19006, 'NOT_SENT', 'client', true, false, 'not sent: an earlier message of this ordered batch failed'),
   TOPIC_RESERVED: spec(19007, 'TOPIC_RESERVED', 'client', false, false, 'the topic belongs to the cluster itself (a broker or cluster name)'),
+  // Configuration, not a sick broker: neither retried nor isolating, whatever code the server used.
+  ACCESS_DENIED: spec(19008, 'ACCESS_DENIED', 'client', false, false, 'the cluster refused these credentials or this permission'),
+  TLS_HANDSHAKE_FAILED: spec(19009, 'TLS_HANDSHAKE_FAILED', 'client', false, false, 'the TLS handshake failed'),
 } as const;
 
 export type ErrorName = keyof typeof ERROR_TABLE;
@@ -98,6 +101,8 @@ export interface ErrorContext {
   requestCode?: number;
   /** The input field at fault, for INVALID_ARGUMENT and MESSAGE_ILLEGAL raised before sending. */
   field?: string;
+  /** The server's own response code when it differs from `code` (an ACL refusal: 1 or 16). */
+  responseCode?: number;
 }
 
 export class RocketMQError extends Error {
@@ -116,14 +121,27 @@ export class RocketMQError extends Error {
   }
 }
 
+/**
+ * An ACL refusal, whichever server and version said it: a 4.9 broker answers SYSTEM_ERROR (1)
+ * with an AclException remark (ACL 1.0); a 5.3+ broker NO_PERMISSION (16) and the 5.3 proxy
+ * SYSTEM_ERROR (1), both with the authentication or authorization exception's text (ACL 2.0).
+ */
+const ACL_REMARK =
+  /AclException|username cannot be null|User:\S* is (not found|disabled)|User:\S* not found|check signature failed|has no permission to access|No accessKey is configured|No acl config for/;
+
+export function isAccessDenied(code: number, remark: string | undefined): boolean {
+  return (code === 1 || code === 16) && remark !== undefined && ACL_REMARK.test(remark);
+}
+
 /** A response code other than success from a broker or name server, with its remark. */
 export class BrokerError extends RocketMQError {
   override name = 'BrokerError';
   readonly remark: string | undefined;
 
   constructor(code: number, remark: string | undefined, context: ErrorContext = {}) {
-    const s = errorSpec(code);
-    super(s, `${s.name} (${code})${remark ? `: ${remark}` : ''}${where(context)}`, context);
+    const denied = isAccessDenied(code, remark);
+    const s = denied ? ERROR_TABLE.ACCESS_DENIED : errorSpec(code);
+    super(s, `${s.name} (${code})${remark ? `: ${remark}` : ''}${where(context)}`, denied ? { ...context, responseCode: code } : context);
     this.remark = remark;
   }
 }
@@ -157,6 +175,7 @@ export function rocketError(name: ErrorName, detail?: string, context: ErrorCont
     case 'CONNECT_BROKER_EXCEPTION':
     case 'ACCESS_BROKER_TIMEOUT':
     case 'PROTOCOL_ERROR':
+    case 'TLS_HANDSHAKE_FAILED':
       return new ConnectionError(s, message, context, options);
     case 'INVALID_ARGUMENT':
     case 'MESSAGE_ILLEGAL':
@@ -192,7 +211,11 @@ export class SendError extends RocketMQError {
       spec,
       `Send [${info.attempts}] times, still failed, cost [${info.elapsedMs}]ms, Topic: ${info.topic}, ` +
         `BrokersSent: [${info.brokers.join(', ')}]: ${detail}`,
-      { topic: info.topic },
+      // The server's own code of an ACCESS_DENIED travels up from the attempt that got it.
+      {
+        topic: info.topic,
+        ...(cause instanceof RocketMQError && cause.context.responseCode !== undefined ? { responseCode: cause.context.responseCode } : {}),
+      },
       cause === undefined ? undefined : { cause },
     );
     this.attempts = info.attempts;

@@ -36,3 +36,4 @@ export {
 } from './errors.ts';
 export { MemorySharedState, type SharedState, type FaultRecord, type RouteRecord, type LoadedState, type WriteOutcome } from './state/shared-state.ts';
 export type { AclCredentials } from './remoting/acl.ts';
+export type { TlsSettings } from './remoting/connection.ts';

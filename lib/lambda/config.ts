@@ -1,7 +1,10 @@
 // Adapter configuration from environment variables, read and checked once per container. A bad
 // variable stops the container with one error that names it.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import type { ProducerOptions } from '../producer/options.ts';
 import { groupProblem, hostPortsProblem, integerProblem, namespaceProblem, splitHostPorts } from '../rules.ts';
+import { resolveSecret, secretReferenceProblem } from './secrets.ts';
 import { allowlistProblem, parseAllowlist } from './topic-policy.ts';
 
 export class ConfigError extends Error {
@@ -27,7 +30,11 @@ export interface AdapterConfig {
   stateRefreshMs: number;
   idleConnectionLimitMs: number;
   accessKey: string | undefined;
+  /** The secret key, or a reference to where it is kept (secrets.ts). */
   secretKey: string | undefined;
+  securityToken: string | undefined;
+  /** Undefined for plain TCP; PEM text read from the variables or files; the key may be a reference. */
+  tls: { ca?: string; cert?: string; key?: string; servername?: string; rejectUnauthorized: boolean } | undefined;
   /** ALLOWED_TOPICS: topics (and * patterns) the functions may publish to for outside callers. */
   allowedTopics: string[];
 }
@@ -45,7 +52,17 @@ export const VARIABLES = {
   STATE_REFRESH_MS: 'how often a warm container re-reads shared fault state (default 10000)',
   IDLE_CONNECTION_LIMIT_MS: 'replace broker connections idle longer than this (default 60000)',
   ROCKETMQ_ACCESS_KEY: 'ACL access key (with ROCKETMQ_SECRET_KEY)',
-  ROCKETMQ_SECRET_KEY: 'ACL secret key (with ROCKETMQ_ACCESS_KEY)',
+  ROCKETMQ_SECRET_KEY: 'ACL secret key, or ssm:<parameter> / secretsmanager:<secret>[#field] naming where it is kept',
+  ROCKETMQ_SECURITY_TOKEN: 'ACL security token (STS-style), signed with every request; may be a reference like the secret key',
+  ROCKETMQ_TLS: '"true" for TLS to name servers and brokers (implied by any ROCKETMQ_TLS_* below)',
+  ROCKETMQ_TLS_CA: 'PEM of the CA(s) to trust instead of the system ones (or ROCKETMQ_TLS_CA_FILE: a path)',
+  ROCKETMQ_TLS_CA_FILE: 'path of that PEM, e.g. shipped in the artifact',
+  ROCKETMQ_TLS_CERT: 'client certificate PEM for mutual TLS (or ROCKETMQ_TLS_CERT_FILE)',
+  ROCKETMQ_TLS_CERT_FILE: 'path of that PEM',
+  ROCKETMQ_TLS_KEY: 'client key PEM for mutual TLS, or a reference like the secret key (or ROCKETMQ_TLS_KEY_FILE)',
+  ROCKETMQ_TLS_KEY_FILE: 'path of that PEM',
+  ROCKETMQ_TLS_SERVERNAME: 'name to verify the servers certificates against (default: their host)',
+  ROCKETMQ_TLS_VERIFY: '"false" trusts any server certificate (a test-mode cluster); default "true"',
   ALLOWED_TOPICS: 'topics the publish function and the bridge may publish to: names and * patterns, comma-separated (unset: none)',
 } as const;
 
@@ -77,6 +94,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AdapterConfig 
   if (Boolean(accessKey) !== Boolean(secretKey)) {
     throw new ConfigError(accessKey ? 'ROCKETMQ_SECRET_KEY' : 'ROCKETMQ_ACCESS_KEY', 'ACL needs both the access key and the secret key');
   }
+  const securityToken = env.ROCKETMQ_SECURITY_TOKEN || undefined;
+  if (securityToken && !accessKey) throw new ConfigError('ROCKETMQ_SECURITY_TOKEN', 'needs ROCKETMQ_ACCESS_KEY and ROCKETMQ_SECRET_KEY');
+  for (const name of ['ROCKETMQ_SECRET_KEY', 'ROCKETMQ_SECURITY_TOKEN', 'ROCKETMQ_TLS_KEY'] as const) {
+    const problem = env[name] ? secretReferenceProblem(env[name]) : undefined;
+    if (problem) throw new ConfigError(name, problem);
+  }
   const allowedTopics = parseAllowlist(env.ALLOWED_TOPICS);
   const badTopic = allowlistProblem(allowedTopics);
   if (badTopic) throw new ConfigError('ALLOWED_TOPICS', badTopic);
@@ -93,7 +116,47 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AdapterConfig 
     idleConnectionLimitMs: integer(env, 'IDLE_CONNECTION_LIMIT_MS', 60_000, 0),
     accessKey,
     secretKey,
+    securityToken,
+    tls: readTls(env),
     allowedTopics,
+  };
+}
+
+/** The PEM in a variable, or in the file another names (relative paths from the function's root). */
+function pem(env: NodeJS.ProcessEnv, name: 'ROCKETMQ_TLS_CA' | 'ROCKETMQ_TLS_CERT' | 'ROCKETMQ_TLS_KEY'): string | undefined {
+  const file = env[`${name}_FILE`];
+  if (env[name] && file) throw new ConfigError(name, `set either ${name} or ${name}_FILE, not both`);
+  if (env[name]) return env[name];
+  if (!file) return undefined;
+  const path = isAbsolute(file) ? file : join(env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${name}_FILE`, `cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+function readTls(env: NodeJS.ProcessEnv): AdapterConfig['tls'] {
+  const flag = env.ROCKETMQ_TLS;
+  if (flag !== undefined && flag !== '' && flag !== 'true' && flag !== 'false') throw new ConfigError('ROCKETMQ_TLS', 'must be "true" or "false"');
+  const verify = env.ROCKETMQ_TLS_VERIFY;
+  if (verify !== undefined && verify !== '' && verify !== 'true' && verify !== 'false')
+    throw new ConfigError('ROCKETMQ_TLS_VERIFY', 'must be "true" or "false"');
+  const ca = pem(env, 'ROCKETMQ_TLS_CA');
+  const cert = pem(env, 'ROCKETMQ_TLS_CERT');
+  const key = pem(env, 'ROCKETMQ_TLS_KEY');
+  const servername = env.ROCKETMQ_TLS_SERVERNAME || undefined;
+  const implied = Boolean(ca || cert || key || servername || verify);
+  if (flag === 'false' && implied) throw new ConfigError('ROCKETMQ_TLS', 'is "false" but ROCKETMQ_TLS_* settings are given');
+  if (flag !== 'true' && !implied) return undefined;
+  if (Boolean(cert) !== Boolean(key))
+    throw new ConfigError(cert ? 'ROCKETMQ_TLS_KEY' : 'ROCKETMQ_TLS_CERT', 'mutual TLS needs both the certificate and its key');
+  return {
+    ...(ca ? { ca } : {}),
+    ...(cert ? { cert } : {}),
+    ...(key ? { key } : {}),
+    ...(servername ? { servername } : {}),
+    rejectUnauthorized: verify !== 'false',
   };
 }
 
@@ -106,6 +169,17 @@ export function producerOptions(config: AdapterConfig): Omit<ProducerOptions, 's
     faultTables: config.faultTables,
     sharedStateRefreshInterval: config.stateRefreshMs,
     idleConnectionLimitMs: config.idleConnectionLimitMs,
-    ...(config.accessKey && config.secretKey ? { credentials: { accessKey: config.accessKey, secretKey: config.secretKey } } : {}),
+    ...(config.accessKey && config.secretKey
+      ? { credentials: { accessKey: config.accessKey, secretKey: config.secretKey, ...(config.securityToken ? { securityToken: config.securityToken } : {}) } }
+      : {}),
+    ...(config.tls ? { tls: config.tls } : {}),
   };
+}
+
+/** The configuration with every secret reference replaced by the secret (cold start only). */
+export async function withSecrets(config: AdapterConfig): Promise<AdapterConfig> {
+  const secretKey = config.secretKey && (await resolveSecret(config.secretKey, 'ROCKETMQ_SECRET_KEY'));
+  const securityToken = config.securityToken && (await resolveSecret(config.securityToken, 'ROCKETMQ_SECURITY_TOKEN'));
+  const key = config.tls?.key && (await resolveSecret(config.tls.key, 'ROCKETMQ_TLS_KEY'));
+  return { ...config, secretKey, securityToken, ...(config.tls ? { tls: { ...config.tls, ...(key ? { key } : {}) } } : {}) };
 }

@@ -11,7 +11,7 @@ import type { BatchOutcome, ProbeOutcome, Producer, ProducerStats, RefreshOutcom
 import { createProducer } from '../producer/producer.ts';
 import type { SendResult } from '../producer/send-result.ts';
 import { DynamoDbSharedState } from '../state/dynamodb-state.ts';
-import { producerOptions, readConfig, type AdapterConfig } from './config.ts';
+import { producerOptions, readConfig, withSecrets, type AdapterConfig } from './config.ts';
 
 /**
  * One invocation's view of the warm producer: every verb carries the invocation's deadline (the
@@ -74,7 +74,8 @@ export class Engine {
   private async warmProducer(deadline: number): Promise<Producer> {
     if (this.warm) return this.warm;
     this.starting ??= (async () => {
-      const config = this.configuration();
+      // Secrets named by reference (SSM, Secrets Manager) are read here, once per container.
+      const config = await withSecrets(this.configuration());
       const producer = createProducer({
         ...producerOptions(config),
         logger: (entry) => this.logger.warn(String(entry.message ?? 'producer'), entry),

@@ -7,7 +7,10 @@ import type { FaultStore } from '../state/fault-store.ts';
 import { FAULT_TABLES_4X, FAULT_TABLES_5X, type FaultTables } from './fault-tolerance.ts';
 import type { CheckForbiddenHook, SendMessageHook } from './hooks.ts';
 import type { SharedState } from '../state/shared-state.ts';
+import { X509Certificate } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import type { AclCredentials } from '../remoting/acl.ts';
+import type { TlsSettings } from '../remoting/connection.ts';
 
 export interface ProducerOptions {
   /** "host:port" list, or one string separated by ";" as NAMESRV_ADDR is. */
@@ -59,15 +62,22 @@ export interface ProducerOptions {
   sharedRouteMaxAge?: number;
   /** ACL: every request is signed with these when set. */
   credentials?: AclCredentials;
+  /**
+   * TLS to name servers and brokers alike: true trusts the system CAs; settings give the CA to
+   * trust, a client certificate for mutual TLS, or `rejectUnauthorized: false` for a test-mode
+   * server's self-signed certificate.
+   */
+  tls?: boolean | TlsSettings;
   /** Where the producer's rare log lines go (shared state episodes); JSON lines on stderr by default. */
   logger?: (entry: Record<string, unknown>) => void;
 }
 
 export type ResolvedOptions = Required<
-  Omit<ProducerOptions, 'nameServers' | 'namespace' | 'instanceName' | 'unitName' | 'faultTables' | 'faultStore' | 'sharedState' | 'credentials'>
+  Omit<ProducerOptions, 'nameServers' | 'namespace' | 'instanceName' | 'unitName' | 'faultTables' | 'faultStore' | 'sharedState' | 'credentials' | 'tls'>
 > & {
   sharedState: SharedState | undefined;
   credentials: AclCredentials | undefined;
+  tls: TlsSettings | undefined;
   nameServers: string[];
   namespace: string | undefined;
   instanceName: string | undefined;
@@ -117,7 +127,9 @@ const KNOWN = new Set([
   'faultStore',
   'sharedState',
   'credentials',
+  'tls',
 ]);
+const TLS_KEYS = new Set(['ca', 'cert', 'key', 'passphrase', 'servername', 'rejectUnauthorized']);
 
 function invalid(field: string, detail: string): never {
   return invalidArgument(`options.${field}`, detail);
@@ -191,6 +203,45 @@ export function resolveOptions(options: ProducerOptions): ResolvedOptions {
     faultTables,
     faultStore: options.faultStore,
     sharedState: options.sharedState,
-    credentials: options.credentials,
+    credentials: resolveCredentials(options.credentials),
+    tls: resolveTls(options.tls),
   } as ResolvedOptions;
+}
+
+/** TLS settings checked before any connection: unknown keys, a key without its certificate, PEM Node cannot read. */
+function resolveTls(tls: ProducerOptions['tls']): TlsSettings | undefined {
+  if (tls === undefined || tls === false) return undefined;
+  if (tls === true) return {};
+  if (typeof tls !== 'object' || tls === null) invalid('tls', 'must be true, false or TLS settings');
+  for (const key of Object.keys(tls)) if (!TLS_KEYS.has(key)) invalid(`tls.${key}`, 'is not a TLS setting');
+  if (Boolean(tls.cert) !== Boolean(tls.key)) invalid(tls.cert ? 'tls.key' : 'tls.cert', 'mutual TLS needs both the certificate and its key');
+  for (const field of ['ca', 'cert'] as const) {
+    const value = tls[field];
+    for (const pem of value === undefined ? [] : [value].flat()) {
+      const blocks = String(pem).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+      if (blocks.length === 0) invalid(`tls.${field}`, 'holds no PEM certificate');
+      for (const block of blocks) {
+        try {
+          new X509Certificate(block);
+        } catch (err) {
+          invalid(`tls.${field}`, `a certificate Node cannot read: ${(err as Error).message}`);
+        }
+      }
+    }
+  }
+  try {
+    createSecureContext(tls);
+  } catch (err) {
+    invalid('tls', `Node cannot use these settings: ${(err as Error).message}`);
+  }
+  return tls;
+}
+
+function resolveCredentials(credentials: AclCredentials | undefined): AclCredentials | undefined {
+  if (credentials === undefined) return undefined;
+  for (const field of ['accessKey', 'secretKey'] as const) {
+    if (typeof credentials?.[field] !== 'string' || credentials[field].trim() === '') invalid(`credentials.${field}`, 'must be a non-blank string');
+  }
+  if (credentials.securityToken !== undefined && typeof credentials.securityToken !== 'string') invalid('credentials.securityToken', 'must be a string');
+  return credentials;
 }

@@ -66,6 +66,7 @@ export class ProducerImpl implements Producer {
       maxInFlightPerConnection: o.maxInFlightPerConnection,
       idleLimitMs: o.idleConnectionLimitMs,
       ...(o.credentials ? { credentials: o.credentials } : {}),
+      ...(o.tls ? { tls: o.tls } : {}),
     });
     const localFaults = o.faultStore ?? new MemoryFaultStore();
     this.sync = o.sharedState

@@ -1,7 +1,10 @@
-// One TCP connection to a broker or name server. It owns the opaque counter and the in-flight map
-// (NettyRemotingAbstract.responseTable): a timer per request, every pending request rejected with
-// a typed error when the socket closes, late responses for timed-out requests dropped.
-import { Socket } from 'node:net';
+// One TCP connection to a broker or name server, in TLS when asked. It owns the opaque counter and
+// the in-flight map (NettyRemotingAbstract.responseTable): a timer per request, every pending
+// request rejected with a typed error when the socket closes, late responses for timed-out
+// requests dropped. A failure after the TCP connect and before the TLS handshake completes is a
+// TLS_HANDSHAKE_FAILED (configuration: a wrong CA, a missing client certificate), not a broker fault.
+import { isIP, Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { rocketError, type RocketMQError } from '../errors.ts';
 import { FrameAccumulator } from './accumulator.ts';
 import { ResponseCode } from './codes.ts';
@@ -25,6 +28,23 @@ export interface ConnectionOptions {
   onRequest?: RequestHandler;
   /** Where the opaque counter starts (0, as in Java); tests set it near the int32 limit. */
   firstOpaque?: number;
+  /** TLS on every connection (RocketMQ has one switch for name servers and brokers alike). */
+  tls?: TlsSettings;
+}
+
+/** What a client needs for TLS: whom to trust, and its own certificate for mutual TLS. */
+export interface TlsSettings {
+  /** CA certificates (PEM) to trust instead of the system ones. */
+  ca?: string | Buffer | (string | Buffer)[];
+  /** Client certificate chain (PEM), for servers that require one. */
+  cert?: string | Buffer;
+  /** Client private key (PEM). */
+  key?: string | Buffer;
+  passphrase?: string;
+  /** Name to verify the server certificate against and send as SNI; default the host. */
+  servername?: string;
+  /** false trusts any server certificate (a test-mode server's self-signed one). Default true. */
+  rejectUnauthorized?: boolean;
 }
 
 interface Pending {
@@ -35,7 +55,9 @@ interface Pending {
 }
 
 export class Connection {
-  private readonly socket = new Socket();
+  private readonly tcp = new Socket();
+  /** The TCP socket, or the TLS socket over it once the handshake starts. */
+  private socket: Socket = this.tcp;
   private readonly accumulator = new FrameAccumulator();
   private readonly writer = new BufferWriter();
   private readonly inFlight = new Map<number, Pending>();
@@ -55,10 +77,20 @@ export class Connection {
     private readonly options: ConnectionOptions,
   ) {
     this.nextOpaque = options.firstOpaque ?? 0;
-    this.socket.setNoDelay(true);
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('error', (err) => this.fail(rocketError('CONNECT_BROKER_EXCEPTION', err.message, { address }, err)));
-    this.socket.on('close', () => this.fail(rocketError('CONNECT_BROKER_EXCEPTION', 'connection closed', { address })));
+    this.tcp.setNoDelay(true);
+    this.tcp.on('error', (err) => this.transportFailed(err.message, err));
+    this.tcp.on('close', () => this.transportFailed('connection closed'));
+  }
+
+  /** Between the TCP connect and the end of the TLS handshake, a failure is the handshake's. */
+  private handshaking = false;
+
+  private transportFailed(detail: string, cause?: unknown): void {
+    // TLS 1.3 sends the server's verdict on a client certificate after the client thinks the
+    // handshake is done: an alert then is still the handshake's failure.
+    const tls = this.handshaking || isTlsAlert(cause);
+    const name = tls ? 'TLS_HANDSHAKE_FAILED' : 'CONNECT_BROKER_EXCEPTION';
+    this.fail(rocketError(name, tls ? `TLS handshake: ${detail}` : detail, { address: this.address }, cause));
   }
 
   get closed(): boolean {
@@ -82,19 +114,40 @@ export class Connection {
         reject(error);
       }, this.options.connectTimeoutMs);
       timer.unref();
-      this.socket.once('connect', () => {
+      const host = this.address.slice(0, at);
+      const ready = (socket: Socket) => {
         clearTimeout(timer);
+        socket.on('data', (chunk: Buffer) => this.onData(chunk));
         this.lastIoAt = Date.now();
         this.established = true;
         resolve();
+      };
+      this.tcp.once('connect', () => {
+        if (this.options.tls) this.handshake(host, this.options.tls, () => ready(this.socket));
+        else ready(this.tcp);
       });
-      this.socket.once('close', () => {
+      this.tcp.once('close', () => {
         clearTimeout(timer);
         reject(this.closedWith);
       });
-      this.socket.connect({ host: this.address.slice(0, at), port: Number(this.address.slice(at + 1)) });
+      this.tcp.connect({ host, port: Number(this.address.slice(at + 1)) });
     });
     return this.connecting;
+  }
+
+  /** TLS over the connected TCP socket; until it completes, any failure is the handshake's. */
+  private handshake(host: string, settings: TlsSettings, done: () => void): void {
+    const options: TlsConnectionOptions = { ...settings, socket: this.tcp, host, servername: settings.servername ?? (isIP(host) ? undefined : host) };
+    if (options.servername === undefined) delete options.servername; // no SNI for an IP address
+    this.handshaking = true;
+    const secure = tlsConnect(options);
+    this.socket = secure;
+    secure.on('error', (err) => this.transportFailed(err.message, err));
+    secure.on('close', () => this.transportFailed(this.handshaking ? 'the server closed the connection' : 'connection closed'));
+    secure.once('secureConnect', () => {
+      this.handshaking = false;
+      done();
+    });
   }
 
   /** Sends a request and resolves with its response, whatever its code. */
@@ -208,12 +261,20 @@ export class Connection {
     if (this.closedWith) return;
     this.closedWith = error;
     this.socket.destroy();
+    // A TLS failure stays one for the requests it ends: it is configuration, not a broker fault.
+    const name = error.codeName === 'TLS_HANDSHAKE_FAILED' ? 'TLS_HANDSHAKE_FAILED' : 'CONNECT_BROKER_EXCEPTION';
     for (const [opaque, pending] of this.inFlight) {
       clearTimeout(pending.timer);
-      pending.reject(rocketError('CONNECT_BROKER_EXCEPTION', error.message, { address: this.address, opaque, requestCode: pending.code }, error));
+      pending.reject(rocketError(name, error.message, { address: this.address, opaque, requestCode: pending.code }, error));
     }
     this.inFlight.clear();
   }
+}
+
+/** OpenSSL's verdicts on certificates and protocol (ERR_SSL_*, certificate verification codes). */
+function isTlsAlert(cause: unknown): boolean {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED|SELF_SIGNED_CERT|HOSTNAME_MISMATCH)/.test(code);
 }
 
 /** A response to `request` with our header fields. */

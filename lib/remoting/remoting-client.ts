@@ -8,7 +8,7 @@
 import { ConnectionError, rocketError } from '../errors.ts';
 import type { RemotingCommand, RequestCommand } from './command.ts';
 import { signRequest, type AclCredentials } from './acl.ts';
-import { Connection, type ConnectionOptions, type RequestHandler } from './connection.ts';
+import { Connection, type ConnectionOptions, type RequestHandler, type TlsSettings } from './connection.ts';
 
 export interface RemotingClientOptions {
   connectTimeoutMs?: number;
@@ -19,6 +19,8 @@ export interface RemotingClientOptions {
   onRequest?: RequestHandler;
   /** Signs every request (ACL) when set. */
   credentials?: AclCredentials;
+  /** TLS on every connection when set. */
+  tls?: TlsSettings;
 }
 
 export const REMOTING_DEFAULTS = {
@@ -50,6 +52,7 @@ export class RemotingClient {
       maxInFlight: options.maxInFlightPerConnection ?? REMOTING_DEFAULTS.maxInFlightPerConnection,
       closeOnTimeoutAfterMs: options.closeOnTimeoutAfterMs ?? REMOTING_DEFAULTS.closeOnTimeoutAfterMs,
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+      ...(options.tls ? { tls: options.tls } : {}),
     };
   }
 

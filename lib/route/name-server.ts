@@ -1,10 +1,12 @@
 // Route lookups against a list of name servers with failover: stay on the one that answers,
 // move on when it does not (MQClientAPIImpl / NettyRemotingClient.getAndCreateNameserverChannel).
 // Every name server holds the whole cluster's routes, so a TOPIC_NOT_EXIST from one is final.
-import { ClientError, RocketMQError, rocketError } from '../errors.ts';
+import { ClientError, ERROR_TABLE, RocketMQError, rocketError } from '../errors.ts';
 import { decodeRouteResponse, parseRouteResponse, routeRequest } from '../protocol/route.ts';
 import type { RemotingClient } from '../remoting/remoting-client.ts';
 import type { TopicRouteData } from '../protocol/topic-route.ts';
+
+const CONFIGURATION_ERRORS = new Set<number>([ERROR_TABLE.ACCESS_DENIED.code, ERROR_TABLE.TLS_HANDSHAKE_FAILED.code]);
 
 export class NameServerClient {
   private current: number;
@@ -41,7 +43,8 @@ export class NameServerClient {
         this.current = index;
         return route;
       } catch (err) {
-        if (err instanceof ClientError) throw err;
+        // Our configuration (credentials, TLS) is as wrong for the next name server as for this one.
+        if (err instanceof ClientError || (err instanceof RocketMQError && CONFIGURATION_ERRORS.has(err.code))) throw err;
         if (index === this.current) this.current = (index + 1) % count; // start elsewhere next time
         failures.push(`${address}: ${err instanceof RocketMQError ? err.message : String(err)}`);
       }

@@ -10,7 +10,7 @@ import { buildFunctions } from '../../infra/build.ts';
 import tableDefinition from '../../infra/state-table.json' with { type: 'json' };
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed CloudFormation JSON, whose shape the assertions check
-type Resource = { Type: string; Properties: Record<string, any> };
+type Resource = { Type: string; Condition?: string; Properties: Record<string, any> };
 const root = join(import.meta.dirname, '..', '..');
 const scratch = mkdtempSync(join(tmpdir(), 'sls-'));
 const params = {
@@ -61,6 +61,24 @@ describe('packaged CloudFormation template', () => {
   it('publishes to no topic for outside callers until the allowedTopics parameter lists some', () => {
     for (const [, fn] of ofType('AWS::Lambda::Function')) expect(fn.Properties.Environment.Variables.ALLOWED_TOPICS).toBe('');
   });
+
+  it('lets the functions read exactly the one secret named by secretArn, and nothing without it', async () => {
+    const arn = 'arn:aws:ssm:us-east-1:123456789012:parameter/prod/rocketmq/secret-key';
+    const withSecret = await packageService({ accessKey: 'producerAK', secretKey: 'ssm:/prod/rocketmq/secret-key', secretArn: arn });
+
+    const policy = withSecret.SecretReadPolicy!;
+    expect(policy.Condition).toBe('HasSecret');
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: ['ssm:GetParameter', 'secretsmanager:GetSecretValue'], Resource: arn },
+    ]);
+    expect(withSecret.IamRoleLambdaExecution!.Properties.ManagedPolicyArns).toContainEqual({
+      'Fn::If': ['HasSecret', { Ref: 'SecretReadPolicy' }, { Ref: 'AWS::NoValue' }],
+    });
+    for (const [, fn] of Object.entries(withSecret).filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
+      expect(fn.Properties.Environment.Variables).toMatchObject({ ROCKETMQ_ACCESS_KEY: 'producerAK', ROCKETMQ_SECRET_KEY: 'ssm:/prod/rocketmq/secret-key' });
+    }
+    expect(resources.SecretReadPolicy!.Condition).toBe('HasSecret'); // without a secret the condition is false: no policy
+  }, 180_000);
 
   it('feeds the bridge from SQS with partial batch responses and a concurrency cap', () => {
     const mapping = one('AWS::Lambda::EventSourceMapping');

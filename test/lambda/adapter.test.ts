@@ -30,6 +30,11 @@ describe('adapter configuration', () => {
     ['a timeout that is not a number', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', SEND_TIMEOUT_MS: '3s' }, 'SEND_TIMEOUT_MS'],
     ['unknown fault tables', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', FAULT_TABLES: '6.x' }, 'FAULT_TABLES'],
     ['an access key without its secret', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', ROCKETMQ_ACCESS_KEY: 'ak' }, 'ROCKETMQ_SECRET_KEY'],
+    ['a TLS switch that is not true or false', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', ROCKETMQ_TLS: 'yes' }, 'ROCKETMQ_TLS'],
+    ['a client certificate without its key', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', ROCKETMQ_TLS_CERT: 'pem' }, 'ROCKETMQ_TLS_KEY'],
+    ['a CA file that is not there', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', ROCKETMQ_TLS_CA_FILE: '/nonexistent/ca.pem' }, 'ROCKETMQ_TLS_CA_FILE'],
+    ['TLS off with TLS settings given', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', ROCKETMQ_TLS: 'false', ROCKETMQ_TLS_CA: 'pem' }, 'ROCKETMQ_TLS'],
+    ['a security token without credentials', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', ROCKETMQ_SECURITY_TOKEN: 'token' }, 'ROCKETMQ_SECURITY_TOKEN'],
     ['an allowed topic that is no topic name', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', ALLOWED_TOPICS: 'orders, audit?' }, 'ALLOWED_TOPICS'],
   ];
   for (const [what, env, variable] of cases) {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createInternalProducer, type ProducerImpl, type ProducerOptions } from '../../lib/internal.ts';
 import type { SendError } from '../../lib/internal.ts';
 import { startFakeCluster, type FakeCluster, type SendHandler } from '../support/fake-cluster.ts';
+import { respond } from '../support/fake-peer.ts';
 
 let cluster: FakeCluster | undefined;
 let producer: ProducerImpl | undefined;
@@ -87,6 +88,40 @@ describe('send path against scripted brokers', () => {
     }
 
     expect(outcomes).toEqual({ 2: true, 16: false, 17: false });
+  });
+
+  it('turns an ACL refusal of any version into ACCESS_DENIED: one attempt, no isolation', async () => {
+    const refusals: [number, string][] = [
+      [
+        1,
+        'org.apache.rocketmq.acl.common.AclException: Check signature failed for accessKey=producerAK, org.apache.rocketmq.acl.plain.PlainPermissionManager.validate(PlainPermissionManager.java:683)',
+      ],
+      [16, 'check signature failed.'],
+      [16, 'User:ghost is not found.'],
+      [16, 'User:app1 has no permission to access Topic:T from 127.0.0.1, no matched policies.'],
+      [1, 'username cannot be null.'],
+    ];
+    for (const [code, remark] of refusals) {
+      const refuse: SendHandler = (request) => respond(request.socket, request.header.opaque, code, { remark });
+      const p = await setup({ 'fake-a': refuse, 'fake-b': refuse });
+
+      const error = await failure(p.send({ topic: 'T', body: 'x' }));
+
+      expect([error?.codeName, error?.attempts, error?.context.responseCode]).toEqual(['ACCESS_DENIED', 1, code]);
+      expect(p.faults!.isAvailable('fake-a') && p.faults!.isAvailable('fake-b')).toBe(true);
+      await producer!.shutdown();
+      await cluster!.close();
+      producer = undefined;
+      cluster = undefined;
+    }
+  });
+
+  it('keeps SYSTEM_ERROR without an ACL remark what it is: retried and isolating', async () => {
+    const p = await setup({ 'fake-a': (_, reply) => reply(1), 'fake-b': (_, reply) => reply(1) });
+
+    const error = await failure(p.send({ topic: 'T', body: 'x' }));
+
+    expect([error?.codeName, error?.attempts]).toEqual(['SYSTEM_ERROR', 3]);
   });
 
   it('throws an unknown broker code at once, after one attempt, with that code', async () => {

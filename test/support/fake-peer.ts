@@ -2,6 +2,7 @@
 // answer late, never answer, send us requests, or write malformed bytes. Each test that uses it
 // says why. It cuts frames with the naive logic of infra/local/probe.ts, not with lib/.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { buildJsonFrame } from '../../infra/local/probe.ts';
 
 export interface PeerRequest {
@@ -21,10 +22,11 @@ export function respond(socket: Socket, opaque: number, code = 0, extra: object 
   socket.write(buildJsonFrame({ code, flag: 1, opaque, language: 'JAVA', version: 479, ...extra }, body));
 }
 
-export async function startFakePeer(onRequest: (request: PeerRequest) => void): Promise<FakePeer> {
+/** `tls` makes it a TLS server (its certificate, and whom it asks for a client certificate). */
+export async function startFakePeer(onRequest: (request: PeerRequest) => void, options: { tls?: TlsOptions } = {}): Promise<FakePeer> {
   const received: PeerRequest[] = [];
   const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
+  const accept = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
@@ -41,7 +43,9 @@ export async function startFakePeer(onRequest: (request: PeerRequest) => void): 
         onRequest(request);
       }
     });
-  });
+  };
+  const server: Server = options.tls ? createTlsServer(options.tls, accept) : createServer(accept);
+  if (options.tls) server.on('tlsClientError', () => undefined); // a refused client is the test's point
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
