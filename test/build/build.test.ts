@@ -13,12 +13,15 @@ const out = mkdtempSync(join(tmpdir(), 'build-test-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('function build', () => {
-  it('bundles a handler into a zip holding a minified index.mjs and its source map', async () => {
+  it('bundles a handler into a zip holding a minified index.mjs, its chunks and their source maps', async () => {
     const [report] = await buildFunctions({ src, out: join(out, 'bundled') });
 
     const zip = unzipSync(readFileSync(report!.zip));
+    const files = Object.keys(zip).sort();
     expect(report!.name).toBe('echo');
-    expect(Object.keys(zip).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(files).toContain('index.mjs');
+    expect(files.every((f) => f === 'index.mjs' || f === 'index.mjs.map' || /^chunk-[A-Z0-9]+\.mjs(\.map)?$/.test(f))).toBe(true);
+    expect(files.filter((f) => f.endsWith('.mjs')).every((f) => files.includes(`${f}.map`))).toBe(true);
     const code = Buffer.from(zip['index.mjs']!).toString('utf8');
     // Plain booleans: a failing matcher on a bundle would print the whole bundle.
     expect(code.endsWith('//# sourceMappingURL=index.mjs.map\n')).toBe(true);
@@ -42,6 +45,22 @@ describe('function build', () => {
       sha1: 'c22b5f9178342609428d6f51b2c5af4c0bde6a42',
       sdk: 'function',
     });
+  });
+
+  it('puts what a handler imports on demand in chunks of its own, loaded only when needed', async () => {
+    const [report] = await buildFunctions({ src: join(import.meta.dirname, '..', 'fixtures', 'lazy-functions'), out: join(out, 'lazy') });
+    const dir = join(out, 'lazy', 'lazy');
+    const run = (event: object) =>
+      execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(dir, 'index.mjs'))}); console.log(JSON.stringify(await m.handler(${JSON.stringify(event)})));`], {
+        cwd: out,
+        encoding: 'utf8',
+      });
+
+    const entry = readFileSync(join(dir, 'index.mjs'));
+    expect(Object.keys(unzipSync(readFileSync(report!.zip))).some((f) => f.startsWith('chunk-'))).toBe(true);
+    expect(entry.length * 10).toBeLessThan(report!.bundleBytes);
+    expect(JSON.parse(run({}))).toEqual({ loaded: false });
+    expect(JSON.parse(run({ needSsm: true }))).toEqual({ loaded: true });
   });
 
   it('leaves the AWS SDK to the runtime with externalSdk, making the bundle much smaller', async () => {
