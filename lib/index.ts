@@ -13,6 +13,10 @@ export type {
   SendOptions,
   SettledBatchOptions,
   StartOptions,
+  HalfMessage,
+  LocalTransactionState,
+  TransactionDecision,
+  TransactionOutcome,
 } from './producer/api.ts';
 export type { ProducerOptions } from './producer/options.ts';
 export type { SendResult } from './producer/send-result.ts';

@@ -4,6 +4,21 @@ import type { RocketMQError } from '../errors.ts';
 import type { Message } from '../message/message.ts';
 import type { MessageQueue } from '../route/publish-info.ts';
 import type { SendResult } from './send-result.ts';
+import type { HalfMessage, TransactionDecision } from './transaction.ts';
+
+export type { HalfMessage, TransactionDecision } from './transaction.ts';
+
+/** What a local transaction decided: UNKNOWN leaves the half message to the resolver or the broker's check. */
+export type LocalTransactionState = TransactionDecision | 'UNKNOWN';
+
+export interface TransactionOutcome {
+  half: HalfMessage;
+  state: LocalTransactionState;
+  /** True once the broker confirmed the commit or rollback. */
+  ended: boolean;
+  /** Why the local transaction's state is UNKNOWN (it threw), or why ending it failed. */
+  error?: unknown;
+}
 
 export type ProducerState = 'CREATE_JUST' | 'RUNNING' | 'START_FAILED' | 'SHUTDOWN_ALREADY';
 
@@ -118,6 +133,20 @@ export interface Producer {
   sendBatch(messages: Message[], options?: SendOptions): Promise<SendResult[]>;
   /** Every message accounted for: stored or failed, a bad one failing alone, before anything is sent. */
   sendBatchSettled(messages: Message[], options?: SettledBatchOptions): Promise<BatchOutcome[]>;
+  /** Sends a half message (TRAN_MSG): stored, but kept from consumers until it is committed. */
+  sendHalf(message: Message, options?: SendOptions): Promise<HalfMessage>;
+  /** Commits or rolls back a half message, from any process of the group; resolves on the broker's answer. */
+  endTransaction(half: HalfMessage, decision: TransactionDecision, options?: { fromCheck?: boolean; deadline?: number }): Promise<void>;
+  /**
+   * sendMessageInTransaction: the half message, then `execute` (the local transaction), then its
+   * decision sent to the broker. A throwing or UNKNOWN local transaction leaves the half message
+   * pending.
+   */
+  sendInTransaction(
+    message: Message,
+    execute: (half: HalfMessage) => Promise<LocalTransactionState> | LocalTransactionState,
+    options?: SendOptions,
+  ): Promise<TransactionOutcome>;
   /** Replaces sockets idle too long and re-reads shared state when due (before an invocation). */
   freshen(deadline?: number): Promise<void>;
   /** Maintenance: fetch again the routes of `topics` and of every topic the shared state holds. */

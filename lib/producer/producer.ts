@@ -2,7 +2,8 @@
 // work (send-loop.ts, attempt.ts, batch-settle.ts, heartbeats.ts, maintenance.ts). Users get it as
 // the Producer interface (api.ts); the class itself is reached only through the internal entry.
 import { buildClientId } from '../client/client-id.ts';
-import { rocketError } from '../errors.ts';
+import { invalidArgument, rocketError } from '../errors.ts';
+import { Prop } from '../message/properties.ts';
 import { checkMessage, type Message } from '../message/message.ts';
 import { UniqIdGenerator } from '../message/uniq-id.ts';
 import { RemotingClient } from '../remoting/remoting-client.ts';
@@ -12,6 +13,7 @@ import { MemoryFaultStore } from '../state/fault-store.ts';
 import { StateSync } from '../state/state-sync.ts';
 import type {
   BatchOutcome,
+  LocalTransactionState,
   ProbeOutcome,
   Producer,
   ProducerState,
@@ -20,7 +22,9 @@ import type {
   SendOptions,
   SettledBatchOptions,
   StartOptions,
+  TransactionOutcome,
 } from './api.ts';
+import { endTransaction, halfMessageOf, type HalfMessage, type TransactionDecision } from './transaction.ts';
 import type { Prepared } from './attempt.ts';
 import { settleBatch } from './batch-settle.ts';
 import { prepareBatches, splitBatchResult } from './batch-send.ts';
@@ -195,6 +199,52 @@ export class ProducerImpl implements Producer {
   sendBatchSettled(messages: Message[], options: SettledBatchOptions = {}): Promise<BatchOutcome[]> {
     this.ensureRunning();
     return settleBatch(messages, options, this.settings, async (batch, first) => (await this.sendPrepared(batch, first, 'sync', options))!);
+  }
+
+  async sendHalf(message: Message, options: SendOptions = {}): Promise<HalfMessage> {
+    this.ensureRunning();
+    // Java drops a delay from a transactional message silently; a caller should know it is ignored.
+    if (message?.delayLevel !== undefined) invalidArgument('delayLevel', 'a transactional message cannot be delayed');
+    if (message?.deliverAt !== undefined) invalidArgument('deliverAt', 'a transactional message cannot be delayed');
+    const body = checkMessage(message, this.options.timerMaxDelayMs);
+    const group = this.options.producerGroup;
+    const prepared = prepareMessage(
+      message,
+      body,
+      this.settings,
+      new Map([
+        [Prop.TRAN_MSG, 'true'],
+        [Prop.PGROUP, group],
+      ]),
+    );
+    const result = (await this.sendPrepared(prepared, message, 'sync', options))!;
+    return halfMessageOf(result, prepared.wireTopic, group);
+  }
+
+  endTransaction(half: HalfMessage, decision: TransactionDecision, options: { fromCheck?: boolean; deadline?: number } = {}): Promise<void> {
+    this.ensureRunning();
+    return endTransaction({ remoting: this.remoting, routes: this.routes, timeoutMs: this.options.mqClientApiTimeout }, half, decision, options);
+  }
+
+  async sendInTransaction(
+    message: Message,
+    execute: (half: HalfMessage) => Promise<LocalTransactionState> | LocalTransactionState,
+    options: SendOptions = {},
+  ): Promise<TransactionOutcome> {
+    const half = await this.sendHalf(message, options);
+    let state: LocalTransactionState;
+    try {
+      state = await execute(half);
+    } catch (error) {
+      return { half, state: 'UNKNOWN', ended: false, error };
+    }
+    if (state === 'UNKNOWN') return { half, state, ended: false };
+    try {
+      await this.endTransaction(half, state, options.deadline === undefined ? {} : { deadline: options.deadline });
+      return { half, state, ended: true };
+    } catch (error) {
+      return { half, state, ended: false, error };
+    }
   }
 
   refreshRoutes(topics: string[], deadline?: number): Promise<RefreshOutcome> {

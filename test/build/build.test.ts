@@ -51,10 +51,18 @@ describe('function build', () => {
     const [report] = await buildFunctions({ src: join(import.meta.dirname, '..', 'fixtures', 'lazy-functions'), out: join(out, 'lazy') });
     const dir = join(out, 'lazy', 'lazy');
     const run = (event: object) =>
-      execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(dir, 'index.mjs'))}); console.log(JSON.stringify(await m.handler(${JSON.stringify(event)})));`], {
-        cwd: out,
-        encoding: 'utf8',
-      });
+      execFileSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(join(dir, 'index.mjs'))}); console.log(JSON.stringify(await m.handler(${JSON.stringify(event)})));`,
+        ],
+        {
+          cwd: out,
+          encoding: 'utf8',
+        },
+      );
 
     const entry = readFileSync(join(dir, 'index.mjs'));
     expect(Object.keys(unzipSync(readFileSync(report!.zip))).some((f) => f.startsWith('chunk-'))).toBe(true);
