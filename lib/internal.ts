@@ -31,7 +31,7 @@ export { RemotingClient } from './remoting/remoting-client.ts';
 export { NameServerClient } from './route/name-server.ts';
 export { capDefaultTopicRoute, toPublishInfo } from './route/publish-info.ts';
 export { RouteCache } from './route/route-cache.ts';
-export { createStateClient, DynamoDbSharedState } from './state/dynamodb-state.ts';
+export * from './dynamodb.ts';
 export { StateSync } from './state/state-sync.ts';
 
 /** A producer with its parts in reach (routes, faults, sockets, shared state), for tests. */

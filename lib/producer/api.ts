@@ -147,6 +147,8 @@ export interface Producer {
     execute: (half: HalfMessage) => Promise<LocalTransactionState> | LocalTransactionState,
     options?: SendOptions,
   ): Promise<TransactionOutcome>;
+  /** Maintenance: whether a committed copy of the half message is in its topic (a resolver's check). */
+  isDelivered(half: HalfMessage, deadline?: number): Promise<boolean>;
   /** Replaces sockets idle too long and re-reads shared state when due (before an invocation). */
   freshen(deadline?: number): Promise<void>;
   /** Maintenance: fetch again the routes of `topics` and of every topic the shared state holds. */

@@ -24,7 +24,7 @@ import type {
   StartOptions,
   TransactionOutcome,
 } from './api.ts';
-import { endTransaction, halfMessageOf, type HalfMessage, type TransactionDecision } from './transaction.ts';
+import { endTransaction, halfMessageOf, isDelivered, type HalfMessage, type TransactionDecision } from './transaction.ts';
 import type { Prepared } from './attempt.ts';
 import { settleBatch } from './batch-settle.ts';
 import { prepareBatches, splitBatchResult } from './batch-send.ts';
@@ -224,6 +224,11 @@ export class ProducerImpl implements Producer {
   endTransaction(half: HalfMessage, decision: TransactionDecision, options: { fromCheck?: boolean; deadline?: number } = {}): Promise<void> {
     this.ensureRunning();
     return endTransaction({ remoting: this.remoting, routes: this.routes, timeoutMs: this.options.mqClientApiTimeout }, half, decision, options);
+  }
+
+  isDelivered(half: HalfMessage, deadline?: number): Promise<boolean> {
+    this.ensureRunning();
+    return isDelivered({ remoting: this.remoting, routes: this.routes, timeoutMs: this.options.mqClientApiTimeout }, half, deadline);
   }
 
   async sendInTransaction(

@@ -5,29 +5,19 @@
 // broker keeps it out of consumers' sight until END_TRANSACTION commits it.
 import { rocketError } from '../errors.ts';
 import { decodeOffsetMsgId } from '../protocol/view-message.ts';
-import { endTransactionRequest, parseEndTransactionResponse, TransactionType } from '../protocol/end-transaction.ts';
+import {
+  endTransactionRequest,
+  parseEndTransactionResponse,
+  TransactionType,
+  type HalfMessage,
+  type TransactionDecision,
+} from '../protocol/end-transaction.ts';
+import { parseQueryResponse, queryByUniqueKeyRequest } from '../protocol/query-message.ts';
 import type { RemotingClient } from '../remoting/remoting-client.ts';
 import type { RouteCache } from '../route/route-cache.ts';
 import type { SendResult } from './send-result.ts';
 
-/** Everything needed to end a half message later, from anywhere: JSON-safe. */
-export interface HalfMessage {
-  /** As the caller named it. */
-  topic: string;
-  /** As sent (with the namespace). */
-  wireTopic: string;
-  brokerName: string;
-  producerGroup: string;
-  /** The client id (UNIQ_KEY); consumers see it as the message id once committed. */
-  msgId: string;
-  offsetMsgId: string;
-  commitLogOffset: number;
-  /** The offset in RMQ_SYS_TRANS_HALF_TOPIC. */
-  tranStateTableOffset: number;
-  transactionId: string;
-}
-
-export type TransactionDecision = 'COMMIT' | 'ROLLBACK';
+export type { HalfMessage, TransactionDecision } from '../protocol/end-transaction.ts';
 
 export function halfMessageOf(result: SendResult, wireTopic: string, producerGroup: string): HalfMessage {
   return {
@@ -80,4 +70,17 @@ export async function endTransaction(
   });
   const response = await deps.remoting.invoke(address, request, Math.max(1, timeoutMs - 0));
   parseEndTransactionResponse(response, address, half.topic);
+}
+
+/**
+ * Whether a committed copy of the half message is in its real topic (QUERY_MESSAGE by UNIQ_KEY at
+ * its broker): how a resolver tells a commit that reached the broker before its sender died from
+ * one that did not, so it never commits twice (a second COMMIT stores a second copy).
+ */
+export async function isDelivered(deps: EndDeps, half: HalfMessage, deadline = Number.POSITIVE_INFINITY): Promise<boolean> {
+  const timeoutMs = Math.max(1, Math.min(deps.timeoutMs, deadline - Date.now()));
+  const info = await deps.routes.publishInfo(half.wireTopic, { deadline: Date.now() + timeoutMs }).catch(() => undefined);
+  const address = info?.masters.get(half.brokerName) ?? decodeOffsetMsgId(half.offsetMsgId).address;
+  const response = await deps.remoting.invoke(address, queryByUniqueKeyRequest(half.wireTopic, half.msgId), timeoutMs);
+  return parseQueryResponse(response, address, half.msgId).some((m) => m.topic === half.wireTopic);
 }

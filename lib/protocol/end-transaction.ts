@@ -14,6 +14,25 @@ import type { RemotingCommand, RequestCommand } from '../remoting/command.ts';
 
 export const TransactionType = { COMMIT: 8, ROLLBACK: 12 } as const;
 
+/** Everything needed to end a half message later, from anywhere: JSON-safe. */
+export interface HalfMessage {
+  /** As the caller named it. */
+  topic: string;
+  /** As sent (with the namespace). */
+  wireTopic: string;
+  brokerName: string;
+  producerGroup: string;
+  /** The client id (UNIQ_KEY); consumers see it as the message id once committed. */
+  msgId: string;
+  offsetMsgId: string;
+  commitLogOffset: number;
+  /** The offset in RMQ_SYS_TRANS_HALF_TOPIC. */
+  tranStateTableOffset: number;
+  transactionId: string;
+}
+
+export type TransactionDecision = 'COMMIT' | 'ROLLBACK';
+
 export interface EndTransactionHeader {
   producerGroup: string;
   tranStateTableOffset: number;
