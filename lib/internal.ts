@@ -7,6 +7,7 @@ import { ProducerImpl } from './producer/producer.ts';
 export * from './index.ts';
 export * from './lambda/index.ts';
 export { ProducerImpl } from './producer/producer.ts';
+export { isAccessDenied, rocketError } from './errors.ts';
 export { classify } from './producer/send-loop.ts';
 export { buildClientId } from './client/client-id.ts';
 export { sendHeartbeats, unregisterClient } from './client/heartbeat.ts';

@@ -105,7 +105,9 @@ function runsOf(items: Prepared[]): Prepared[][] {
 
 /** What identifies a record's content: two records with one messageId must carry the same. */
 function fingerprint(record: SQSRecord): string {
-  return JSON.stringify([record.body, record.messageAttributes ?? null, record.attributes?.MessageGroupId ?? null]);
+  // Attributes in name order: the same attributes listed in another order are the same record.
+  const attributes = isObject(record.messageAttributes) ? Object.entries(record.messageAttributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : null;
+  return JSON.stringify([record.body, attributes, record.attributes?.MessageGroupId ?? null]);
 }
 
 /**
@@ -130,7 +132,10 @@ function malformed(records: unknown[]): boolean {
   return records.some((r) => !isObject(r) || typeof r.messageId !== 'string' || r.messageId === '');
 }
 
-export async function bridgeRecords(records: SQSRecord[], invocation: Invocation, config: BridgeConfig): Promise<SQSBatchResponse> {
+/** What the bridge uses of an invocation. */
+export type BridgeInvocation = Pick<Invocation, 'sendBatchSettled' | 'logger' | 'config' | 'deadline'>;
+
+export async function bridgeRecords(records: SQSRecord[], invocation: BridgeInvocation, config: BridgeConfig): Promise<SQSBatchResponse> {
   const list: unknown[] = Array.isArray(records) ? records : [];
   if (malformed(list)) {
     // Lambda fails the whole batch when an itemIdentifier is empty: every record comes back, and
@@ -158,7 +163,7 @@ async function all(work: Promise<void>[]): Promise<void> {
   if (failure) throw failure.reason;
 }
 
-async function send(records: SQSRecord[], invocation: Invocation, config: BridgeConfig, confirmed: Set<string>): Promise<void> {
+async function send(records: SQSRecord[], invocation: BridgeInvocation, config: BridgeConfig, confirmed: Set<string>): Promise<void> {
   const policy = topicPolicy(invocation.config.allowedTopics, config.targetTopic ? [config.targetTopic] : []);
   const { unique, conflicting } = distinct(records);
   const prepared = unique.map(

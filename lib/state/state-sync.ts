@@ -187,6 +187,7 @@ export class StateSync {
     if (this.degraded) return true;
     const now = this.now();
     const outcome = await this.guard((signal) => this.shared.claimProbe(brokerName, now, now - intervalMs, signal), 'writes', deadline);
+    if (this.closing) return false; // past the invocation's deadline: no probe either
     if (!outcome || outcome.written) return true;
     this.counters.lostRaces += 1;
     if (!outcome.winner) return true;

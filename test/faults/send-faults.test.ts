@@ -1,10 +1,23 @@
 // A real broker killed in the middle of a stream of sync sends.
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createInternalProducer, type ProducerImpl, type SendResult } from '../../lib/internal.ts';
+import { createInternalProducer, NameServerClient, RemotingClient, type ProducerImpl, type SendResult } from '../../lib/internal.ts';
 import { brokerControl, serviceControl } from '../../infra/local/stack.ts';
 
 const stack = inject('stack');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Whether the name server answers a route for `topic` with both brokers in it. */
+async function routeOf(topic: string): Promise<boolean> {
+  const client = new RemotingClient();
+  try {
+    const route = await new NameServerClient(client, [stack.nameServer], 1000).getRoute(topic);
+    return (route?.brokerDatas.length ?? 0) === 2;
+  } catch {
+    return false;
+  } finally {
+    client.shutdown();
+  }
+}
 
 /** Sync sends one after another until stopped, every outcome kept. */
 function sendStream(producer: ProducerImpl, pauseMs: number) {
@@ -95,6 +108,10 @@ describe('name server frozen while routes are cached', () => {
     }
     await producer.flush();
     await producer.shutdown();
+    // A thawed name server may have dropped the brokers' channels while frozen; they register
+    // again within 30 s. Later tests need the route back.
+    const deadline = Date.now() + 45_000;
+    while (Date.now() < deadline && !(await routeOf('TopicTest'))) await sleep(500);
 
     expect(errors).toEqual([]);
     expect(sent).toBeGreaterThan(50);

@@ -80,6 +80,42 @@ describe('the deadline caps the retries', () => {
   });
 });
 
+describe('every verb of an invocation', () => {
+  it('carries the invocation deadline: with no time left nothing is attempted', async () => {
+    const cluster = await startFakeCluster({ 'broker-a': (_, reply) => reply(0) });
+    cleanups.push(() => cluster.close());
+    const engine = new Engine({ env: { NAMESRV_ADDR: cluster.nameServer, PRODUCER_GROUP: 'deadline-verbs', ...quiet } });
+    cleanups.push(() => engine.close());
+    const outcomes: Record<string, string> = {};
+    const codeOf = (p: Promise<unknown>) =>
+      p.then(
+        () => 'done',
+        (e: SendError) => e.codeName,
+      );
+    const handler = withProducer(async (_event, _context, rocketmq) => {
+      const message = { topic: 'T', body: 'x' };
+      outcomes.send = await codeOf(rocketmq.send(message));
+      outcomes.sendAsync = await codeOf(rocketmq.sendAsync(message));
+      outcomes.sendOneway = await codeOf(rocketmq.sendOneway(message));
+      outcomes.sendBatch = await codeOf(rocketmq.sendBatch([message]));
+      const settled = await rocketmq.sendBatchSettled([message]);
+      outcomes.sendBatchSettled = settled[0]!.error?.codeName ?? 'done';
+      return rocketmq.producer.stats().attempts;
+    }, engine);
+
+    const attempts = await handler({}, lambdaContext(400)); // 400 ms left, a 500 ms margin: no time
+
+    expect(outcomes).toEqual({
+      send: 'ACCESS_BROKER_TIMEOUT',
+      sendAsync: 'ACCESS_BROKER_TIMEOUT',
+      sendOneway: 'ACCESS_BROKER_TIMEOUT',
+      sendBatch: 'ACCESS_BROKER_TIMEOUT',
+      sendBatchSettled: 'ACCESS_BROKER_TIMEOUT',
+    });
+    expect(attempts).toBe(0);
+  });
+});
+
 describe('work beside the sends', () => {
   it('never lets the heartbeat that follows a first send hold flush past the deadline', async () => {
     // A broker that stores sends but never answers heartbeats: the heartbeat's own timeout is 3 s.

@@ -123,6 +123,7 @@ describe('HTTP publish function', () => {
     ['a body that is an array', JSON.stringify({ body: [1, 2] }), 'INVALID_ARGUMENT', 400, 'body'],
     ['a lone surrogate escaped in the body', '{"body":"x\\ud800y"}', 'INVALID_ARGUMENT', 400, 'body'],
     ['unpadded base64', JSON.stringify({ bodyBase64: 'eA' }), 'INVALID_ARGUMENT', 400, 'bodyBase64'],
+    ['base64 with a character outside its alphabet', JSON.stringify({ bodyBase64: 'ab!=' }), 'INVALID_ARGUMENT', 400, 'bodyBase64'],
     ['properties over the broker limit', JSON.stringify({ body: 'x', properties: { big: 'v'.repeat(33_000) } }), 'INVALID_ARGUMENT', 400, 'properties'],
     ['a deliverAt past the 3-day timer limit', JSON.stringify({ body: 'x', deliverAt: Date.now() + 4 * 86_400_000 }), 'INVALID_ARGUMENT', 400, 'deliverAt'],
     ['a separator in a tag', JSON.stringify({ body: 'x', tags: 'a\u0002DELAY\u00013' }), 'INVALID_ARGUMENT', 400, 'tags'],
@@ -247,10 +248,21 @@ describe('HTTP publish function', () => {
     expect((await viewByOffsetId(reader, body.result.offsetMsgId)).body.equals(bytes)).toBe(true);
   });
 
-  it('names the header when a raw request has a bad tag', async () => {
-    const response = await invoke(httpApiEvent('POST', '/topics/TopicTest/messages', 'x', { 'content-type': 'text/plain', 'x-rocketmq-tags': 'a\u0002b' }));
+  it('names the header when a raw request has a bad tag or key', async () => {
+    const tag = await invoke(httpApiEvent('POST', '/topics/TopicTest/messages', 'x', { 'content-type': 'text/plain', 'x-rocketmq-tags': 'a\u0002b' }));
+    const key = await invoke(httpApiEvent('POST', '/topics/TopicTest/messages', 'x', { 'content-type': 'text/plain', 'x-rocketmq-keys': 'a,b\u0001c' }));
 
-    expect([response.status, response.body.error.field]).toEqual([400, 'x-rocketmq-tags']);
+    expect([tag.status, tag.body.error.field]).toEqual([400, 'x-rocketmq-tags']);
+    expect([key.status, key.body.error.field]).toEqual([400, 'x-rocketmq-keys']);
+  });
+
+  it('refuses a text body with a lone surrogate instead of storing a replacement character', async () => {
+    const sendsBefore = attempts();
+
+    const response = await invoke(httpApiEvent('POST', '/topics/TopicTest/messages', 'a\uD800', { 'content-type': 'text/plain' }));
+
+    expect([response.status, response.body.error.code]).toEqual([400, 'INVALID_BODY']);
+    expect(attempts()).toBe(sendsBefore);
   });
 
   it('answers 400 for malformed percent-encoding in the topic and 405 with Allow for another method', async () => {

@@ -75,6 +75,23 @@ describe('isolation probe', () => {
     expect(faults.isAvailable('broker-a')).toBe(false);
   });
 
+  it('runs one probe per broker at a time, even when the interval passes while it runs', async () => {
+    let release: () => void = () => undefined;
+    const { faults, probe, pinged, advance } = setup(() => new Promise<void>((r) => (release = r)));
+    faults.update('broker-a', 0, true);
+    probe.due(masters);
+    advance(10_000);
+
+    const first = probe.due(masters);
+    advance(10_000);
+    const whileStillRunning = probe.due(masters);
+    release();
+    await Promise.all(first);
+
+    expect([first.length, whileStillRunning.length]).toEqual([1, 0]);
+    expect(pinged).toEqual(['a:1']);
+  });
+
   it('does not probe when another container holds the claim', async () => {
     const { faults, probe, pinged } = setup(
       async () => undefined,

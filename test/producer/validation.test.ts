@@ -80,6 +80,7 @@ describe('batch rules', () => {
       'messages[1].waitStoreMsgOK',
     ],
     ['a delayed message', [{ topic: 'TopicBatch', body: 'a', delayLevel: 2 }], 'messages[0].delayLevel'],
+    ['a timer message', [{ topic: 'TopicBatch', body: 'a', deliverAt: Date.now() + 60_000 }], 'messages[0].deliverAt'],
     [
       'two sharding keys',
       [
@@ -119,6 +120,19 @@ describe('batch rules', () => {
 });
 
 describe('limits known before sending', () => {
+  it('refuses a batch message whose encoded entry passes maxMessageSize though its body does not', async () => {
+    const p = createInternalProducer({ nameServers: [stack.nameServer], producerGroup: 'validation-entry', maxMessageSize: 1024 });
+    await p.start();
+    try {
+      const error = await p.sendBatch([{ topic: 'TopicBatch', body: 'b'.repeat(1000), properties: { note: 'n'.repeat(100) } }]).catch((e: RocketMQError) => e);
+
+      expect([(error as RocketMQError).codeName, (error as RocketMQError).context.field]).toEqual(['MESSAGE_ILLEGAL', 'messages[0].body']);
+      expect(p.stats().attempts).toBe(0);
+    } finally {
+      await p.shutdown();
+    }
+  });
+
   it('refuses a deliverAt past a timerMaxDelayMs the cluster was configured with', async () => {
     const p = createInternalProducer({ nameServers: [stack.nameServer], producerGroup: 'validation-timer', timerMaxDelayMs: 60_000 });
     await p.start();

@@ -36,6 +36,24 @@ describe('DynamoDB shared state', () => {
     for (const o of lost) if (!o.written) expect(o.winner?.brokerName).toBe('broker-a');
   });
 
+  it('claims a probe only of a broker still isolated, once per interval, and creates no item for others', async () => {
+    const s = state();
+    const now = Date.now();
+    await s.recordFault({ brokerName: 'isolated', isolatedUntil: now + 600_000, latencyMs: 30000, updatedAt: now });
+    await s.recordFault({ brokerName: 'expired', isolatedUntil: now - 1000, latencyMs: 30000, updatedAt: now - 700_000 });
+
+    const first = await s.claimProbe('isolated', now, now - 10_000);
+    const again = await s.claimProbe('isolated', now + 1000, now + 1000 - 10_000);
+    const expired = await s.claimProbe('expired', now, now - 10_000);
+    const unknown = await s.claimProbe('never-seen', now, now - 10_000);
+
+    expect(first.written).toBe(true);
+    expect(again.written).toBe(false);
+    expect(expired).toEqual({ written: false, winner: expect.objectContaining({ brokerName: 'expired', isolatedUntil: now - 1000 }) });
+    expect(unknown).toEqual({ written: false, winner: undefined });
+    expect((await s.loadFaults()).map((f) => f.brokerName).sort()).toEqual(['expired', 'isolated']);
+  });
+
   it('never shortens an isolation, returning the one that stays', async () => {
     const s = state();
     const now = Date.now();

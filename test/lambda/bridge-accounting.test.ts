@@ -1,0 +1,51 @@
+// The bridge's accounting when the sends behind it misbehave, with a scripted Invocation (one topic
+// failing at once while another is still sending, which the real brokers cannot do on cue). The
+// real brokers' side is in sqs-bridge.test.ts and test/faults/bridge-faults.test.ts.
+import type { SQSRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { bridgeRecords, readBridgeConfig, type BridgeInvocation } from '../../functions/sqs-bridge/bridge.ts';
+import { readConfig, type BatchOutcome, type Message, type SendResult } from '../../lib/internal.ts';
+import { sqsRecord } from '../support/events.ts';
+
+function invocation(sendBatchSettled: (messages: Message[]) => Promise<BatchOutcome[]>): BridgeInvocation {
+  const config = readConfig({ NAMESRV_ADDR: '127.0.0.1:1', PRODUCER_GROUP: 'bridge-accounting', ALLOWED_TOPICS: '*' });
+  return { sendBatchSettled, logger: new Logger({ logLevel: 'SILENT' }), config, deadline: Date.now() + 30_000 };
+}
+
+const stored = (messages: Message[]): BatchOutcome[] => messages.map(() => ({ result: { status: 'SEND_OK' } as SendResult }));
+
+describe('bridge accounting', () => {
+  it("waits for every topic's sends before answering, even when another topic's failed at once", async () => {
+    let slowDone = 0;
+    const scripted = invocation(async (messages) => {
+      if (messages[0]!.topic === 'Fails') throw new Error('a defect in one group');
+      await new Promise((r) => setTimeout(r, 200));
+      slowDone = Date.now();
+      return stored(messages);
+    });
+    const records = [sqsRecord('a', { topic: 'Fails' }), sqsRecord('b', { topic: 'Slow' })];
+
+    const response = await bridgeRecords(records, scripted, readBridgeConfig({}));
+    const answeredAt = Date.now();
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[0]!.messageId }]);
+    expect(slowDone).toBeGreaterThan(0);
+    expect(answeredAt).toBeGreaterThanOrEqual(slowDone);
+  });
+
+  it('takes two copies of a record whose attributes come in another order for one record', async () => {
+    const sent: Message[] = [];
+    const scripted = invocation(async (messages) => {
+      sent.push(...messages);
+      return stored(messages);
+    });
+    const record = sqsRecord('same', { topic: 'T', region: 'eu', tier: 'gold' });
+    const reordered: SQSRecord = { ...record, messageAttributes: Object.fromEntries(Object.entries(record.messageAttributes).reverse()) };
+
+    const response = await bridgeRecords([record, reordered], scripted, readBridgeConfig({}));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sent).toHaveLength(1);
+  });
+});
