@@ -3,14 +3,37 @@
 // what the cluster or this code did; the details of a 5xx go to the log.
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import { RocketMQError } from '../../lib/index.ts';
-import { errorResponse, json, RequestError, toHttpRequest, topicPolicy, withProducer } from '../../lib/lambda/index.ts';
+import { errorResponse, json, RequestError, toHttpRequest, topicPolicy, withProducer, type Invocation } from '../../lib/lambda/index.ts';
 import { parsePublishRequest, rawField, type PublishRequest } from './request.ts';
+
+/**
+ * A transactional publish: POST .../transactions sends the half message and records it in the
+ * ledger (200 with its transactionId; left open, it is ended by the resolver after timeoutSeconds,
+ * as TRANSACTION_ON_TIMEOUT says); POST /transactions/{id}/commit|rollback ends it.
+ */
+async function transaction(request: Extract<PublishRequest, { kind: 'begin' | 'end' }>, rocketmq: Invocation): Promise<APIGatewayProxyResult> {
+  const transactions = rocketmq.transactions;
+  if (!transactions) return json(501, { error: { code: 'TRANSACTIONS_DISABLED', message: 'transactions need the state table (STATE_TABLE)' } });
+  if (request.kind === 'begin') {
+    const dueInMs = (request.timeoutSeconds ?? 60) * 1000;
+    const half = await transactions.begin(request.message, { deadline: rocketmq.deadline, refuseClusterTopics: true, dueInMs });
+    return json(200, { transactionId: half.transactionId, msgId: half.msgId, resolvedAfter: new Date(Date.now() + dueInMs).toISOString() });
+  }
+  const outcome = await transactions.finish(request.transactionId, request.decision, rocketmq.deadline);
+  if (outcome.state === 'UNKNOWN_TRANSACTION')
+    return json(404, { error: { code: 'UNKNOWN_TRANSACTION', field: 'transactionId', message: 'no such transaction' } });
+  if (outcome.state !== request.decision && !(outcome.state === 'ENDED' && outcome.ended)) {
+    return json(409, { error: { code: 'TRANSACTION_DECIDED', message: `the transaction was decided otherwise (${outcome.state})` } });
+  }
+  return json(200, { transactionId: request.transactionId, state: request.decision, ended: outcome.ended });
+}
 
 export const handler = withProducer<APIGatewayProxyEventV2 | APIGatewayProxyEvent, APIGatewayProxyResult>(async (event, _context, rocketmq) => {
   let request: PublishRequest | undefined;
   try {
     request = parsePublishRequest(toHttpRequest(event), topicPolicy(rocketmq.config.allowedTopics));
     const options = { refuseClusterTopics: true };
+    if (request.kind === 'begin' || request.kind === 'end') return await transaction(request, rocketmq);
     // One request, stored whole or not at all: 200 means every message, a 5xx none of them.
     if (request.kind === 'batch') return json(200, { results: await rocketmq.sendBatch(request.messages, { ...options, atomic: true }) });
     const [message] = request.messages;

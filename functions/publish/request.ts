@@ -3,6 +3,9 @@
 //                                         delayLevel | deliverAt, shardingKey, mode}
 //                                         or a raw body with x-rocketmq-tags / -keys / -mode headers
 //   POST /topics/{topic}/messages/batch  JSON {messages: [ same fields as above, without mode ]}
+//   POST /topics/{topic}/transactions    JSON {body | bodyBase64, tags, keys, properties,
+//                                         shardingKey, timeoutSeconds}: a half message
+//   POST /transactions/{id}/commit|rollback
 // JSON means a media type of application/json or application/*+json (any case, parameters
 // allowed); any other media type is a raw body, stored byte for byte; no media type at all is
 // refused (415), because guessing would publish a JSON envelope as a raw body. Error fields are
@@ -11,16 +14,25 @@ import { checkTopic, type Message } from '../../lib/index.ts';
 import { RequestError, type HttpRequest, type TopicPolicy } from '../../lib/lambda/index.ts';
 
 export type Mode = 'sync' | 'async' | 'oneway';
-export interface PublishRequest {
-  kind: 'single' | 'batch';
-  topic: string;
-  messages: Message[];
-  mode: Mode;
-  /** Raw bodies take tags and keys from headers: errors about them name the header. */
-  raw: boolean;
-}
+export type PublishRequest =
+  | {
+      kind: 'single' | 'batch';
+      topic: string;
+      messages: Message[];
+      mode: Mode;
+      /** Raw bodies take tags and keys from headers: errors about them name the header. */
+      raw: boolean;
+    }
+  | { kind: 'begin'; topic: string; message: Message; timeoutSeconds: number | undefined; raw: false }
+  | { kind: 'end'; transactionId: string; decision: 'COMMIT' | 'ROLLBACK'; raw: false };
 
-const ROUTE = /^\/topics\/([^/]+)\/messages(\/batch)?\/?$/;
+const ROUTE = /^\/topics\/([^/]+)\/(messages|messages\/batch|transactions)\/?$/;
+const END_ROUTE = /^\/transactions\/([^/]+)\/(commit|rollback)\/?$/;
+/** A transaction id is the half message's UNIQ_KEY: uppercase hex, 32 (IPv4) or 56 (IPv6) digits. */
+const TRANSACTION_ID = /^[0-9A-F]{32}([0-9A-F]{24})?$/;
+const TX_FIELDS = new Set(['body', 'bodyBase64', 'tags', 'keys', 'properties', 'shardingKey', 'timeoutSeconds']);
+/** A transaction left open longer than the broker checks it (about 7 minutes) is discarded by it. */
+export const MAX_TRANSACTION_TIMEOUT_SECONDS = 300;
 const FIELDS = new Set(['body', 'bodyBase64', 'tags', 'keys', 'properties', 'delayLevel', 'deliverAt', 'shardingKey', 'mode']);
 const MODES = new Set<Mode>(['sync', 'async', 'oneway']);
 /** Deeper JSON than this is refused before parsing (a body object is re-serialized, recursively). */
@@ -122,11 +134,18 @@ function pathTopic(encoded: string, policy: TopicPolicy): string {
 }
 
 export function parsePublishRequest(request: HttpRequest, policy: TopicPolicy): PublishRequest {
+  const end = END_ROUTE.exec(request.path);
   const match = ROUTE.exec(request.path);
-  if (!match) throw new RequestError('NOT_FOUND', undefined, `no route for ${request.path}`, 404);
+  if (!match && !end) throw new RequestError('NOT_FOUND', undefined, `no route for ${request.path}`, 404);
   if (request.method !== 'POST') throw new RequestError('METHOD_NOT_ALLOWED', undefined, 'use POST', 405, { allow: 'POST' });
-  const topic = pathTopic(match[1]!, policy);
-  const batch = match[2] !== undefined;
+  if (end) {
+    const transactionId = end[1]!;
+    if (!TRANSACTION_ID.test(transactionId)) throw invalid('transactionId', 'is not a transaction id (32 or 56 uppercase hex digits)');
+    return { kind: 'end', transactionId, decision: end[2] === 'commit' ? 'COMMIT' : 'ROLLBACK', raw: false };
+  }
+  const topic = pathTopic(match![1]!, policy);
+  const batch = match![2] === 'messages/batch';
+  const transaction = match![2] === 'transactions';
   const media = mediaType(request.headers['content-type']);
   if (!media) {
     throw new RequestError(
@@ -138,7 +157,8 @@ export function parsePublishRequest(request: HttpRequest, policy: TopicPolicy): 
   }
 
   if (!isJsonType(media.type)) {
-    if (batch) throw new RequestError('UNSUPPORTED_MEDIA_TYPE', 'content-type', 'a batch must be application/json', 415);
+    if (batch || transaction)
+      throw new RequestError('UNSUPPORTED_MEDIA_TYPE', 'content-type', `a ${batch ? 'batch' : 'transaction'} must be application/json`, 415);
     const message: Message = { topic, body: request.body };
     const tags = request.headers['x-rocketmq-tags'];
     const keys = request.headers['x-rocketmq-keys'];
@@ -151,6 +171,14 @@ export function parsePublishRequest(request: HttpRequest, policy: TopicPolicy): 
     return { kind: 'single', topic, messages: [message], mode: mode(request.headers['x-rocketmq-mode'], 'x-rocketmq-mode'), raw: true };
   }
   const parsed = parseJson(request.body, media.charset);
+  if (transaction) {
+    const message = fromJson(topic, parsed, '', TX_FIELDS);
+    const timeout = (parsed as { timeoutSeconds?: unknown }).timeoutSeconds;
+    if (timeout !== undefined && !(Number.isInteger(timeout) && (timeout as number) >= 1 && (timeout as number) <= MAX_TRANSACTION_TIMEOUT_SECONDS)) {
+      throw invalid('timeoutSeconds', `timeoutSeconds must be an integer from 1 to ${MAX_TRANSACTION_TIMEOUT_SECONDS}`);
+    }
+    return { kind: 'begin', topic, message, timeoutSeconds: timeout as number | undefined, raw: false };
+  }
   if (!batch) {
     const message = fromJson(topic, parsed, '', FIELDS);
     return { kind: 'single', topic, messages: [message], mode: mode((parsed as { mode?: unknown }).mode, 'mode'), raw: false };

@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DYNAMODB_LOCAL_PORT, HOST, STACK_DIR } from './config.ts';
+import { ensureTable } from '../table.ts';
 import { StackError } from './errors.ts';
 import { isAlive, spawnDetached, tail, type SpawnedService } from './processes.ts';
 
@@ -20,6 +21,26 @@ export const LOCAL_REGION = 'us-east-1';
 
 export function localClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 });
+}
+
+/** Creates a table (if missing) on a local endpoint, with a client that lives only for the call. */
+export async function ensureLocalTable(endpoint: string, table: string): Promise<void> {
+  const client = localClient(endpoint);
+  try {
+    await ensureTable(client, table);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The environment through which the AWS SDK inside a handler finds a local endpoint. */
+export function localAwsEnv(endpoint: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  };
 }
 
 function dynamoDbLocalJarDir(): string {

@@ -37,6 +37,8 @@ export interface AdapterConfig {
   tls: { ca?: string; cert?: string; key?: string; servername?: string; rejectUnauthorized: boolean } | undefined;
   /** ALLOWED_TOPICS: topics (and * patterns) the functions may publish to for outside callers. */
   allowedTopics: string[];
+  /** TRANSACTION_ON_TIMEOUT: what the resolver decides for a transaction nobody ended. */
+  transactionOnTimeout: 'COMMIT' | 'ROLLBACK';
 }
 
 /** Every variable the adapter reads, with what it means; README lists the same. */
@@ -64,6 +66,7 @@ export const VARIABLES = {
   ROCKETMQ_TLS_SERVERNAME: 'name to verify the servers certificates against (default: their host)',
   ROCKETMQ_TLS_VERIFY: '"false" trusts any server certificate (a test-mode cluster); default "true"',
   ALLOWED_TOPICS: 'topics the publish function and the bridge may publish to: names and * patterns, comma-separated (unset: none)',
+  TRANSACTION_ON_TIMEOUT: '"ROLLBACK" (default) or "COMMIT": what the resolver does with a transaction nobody ended in time',
 } as const;
 
 function integer(env: NodeJS.ProcessEnv, name: keyof typeof VARIABLES, fallback: number, min: number): number {
@@ -100,6 +103,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AdapterConfig 
     const problem = env[name] ? secretReferenceProblem(env[name]) : undefined;
     if (problem) throw new ConfigError(name, problem);
   }
+  const transactionOnTimeout = (env.TRANSACTION_ON_TIMEOUT || 'ROLLBACK') as AdapterConfig['transactionOnTimeout'];
+  if (transactionOnTimeout !== 'ROLLBACK' && transactionOnTimeout !== 'COMMIT')
+    throw new ConfigError('TRANSACTION_ON_TIMEOUT', 'must be "ROLLBACK" or "COMMIT"');
   const allowedTopics = parseAllowlist(env.ALLOWED_TOPICS);
   const badTopic = allowlistProblem(allowedTopics);
   if (badTopic) throw new ConfigError('ALLOWED_TOPICS', badTopic);
@@ -119,6 +125,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AdapterConfig 
     securityToken,
     tls: readTls(env),
     allowedTopics,
+    transactionOnTimeout,
   };
 }
 

@@ -11,6 +11,8 @@ import type { BatchOutcome, ProbeOutcome, Producer, ProducerStats, RefreshOutcom
 import { createProducer } from '../producer/producer.ts';
 import type { SendResult } from '../producer/send-result.ts';
 import { DynamoDbSharedState } from '../state/dynamodb-state.ts';
+import { DynamoDbTransactionLedger } from '../state/transaction-ledger.ts';
+import { Transactions } from '../transactions/transactions.ts';
 import { producerOptions, readConfig, withSecrets, type AdapterConfig } from './config.ts';
 
 /**
@@ -37,6 +39,8 @@ export interface Invocation {
   sendBatchSettled(messages: Message[], options?: SettledBatchOptions): Promise<BatchOutcome[]>;
   refreshRoutes(topics: string[]): Promise<RefreshOutcome>;
   probeIsolated(): Promise<ProbeOutcome>;
+  /** Transactions through the ledger in the state table; undefined without STATE_TABLE. */
+  transactions: Transactions | undefined;
 }
 
 export interface EngineOptions {
@@ -49,6 +53,7 @@ export class Engine {
   readonly metrics: Metrics;
   private config: AdapterConfig | undefined;
   private warm: Producer | undefined;
+  private transactions: Transactions | undefined;
   private starting: Promise<Producer> | undefined;
   private coldStart = true;
   private readonly env: NodeJS.ProcessEnv;
@@ -82,6 +87,10 @@ export class Engine {
         ...(config.stateTable ? { sharedState: new DynamoDbSharedState({ tableName: config.stateTable, scope: config.stateScope }) } : {}),
       });
       await producer.start({ deadline });
+      if (config.stateTable) {
+        const ledger = new DynamoDbTransactionLedger({ tableName: config.stateTable, scope: config.stateScope });
+        this.transactions = new Transactions(producer, ledger, { onTimeout: config.transactionOnTimeout });
+      }
       this.warm = producer;
       return producer;
     })().finally(() => {
@@ -128,6 +137,7 @@ export class Engine {
       sendBatchSettled: (messages, options) => timed(producer.sendBatchSettled(messages, bounded(options))),
       refreshRoutes: (topics) => producer.refreshRoutes(topics, deadline),
       probeIsolated: () => producer.probeIsolated(deadline),
+      transactions: this.transactions,
     };
   }
 

@@ -2,6 +2,7 @@
 // container in either handler style, its configuration from environment variables, and the HTTP
 // and topic-policy pieces the shipped functions are built from.
 export { Engine, type EngineOptions, type Invocation } from './engine.ts';
+export { MetricUnit } from '@aws-lambda-powertools/metrics';
 export { sharedEngine, withProducer, type ProducerHandler } from './with-producer.ts';
 export { rocketmqProducer, type ContextWithProducer } from './middleware.ts';
 export { ConfigError, readConfig, VARIABLES, type AdapterConfig } from './config.ts';

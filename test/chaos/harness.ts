@@ -2,7 +2,7 @@
 // the fault partway through, keep the traffic going, heal, finish, read every queue back from the
 // mark, and classify each message against what its caller was told.
 import { DeleteItemCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, localClient } from '../../infra/local/dynamodb.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, localAwsEnv, localClient } from '../../infra/local/dynamodb.ts';
 import { BROKER_NAMES } from '../../infra/local/config.ts';
 import { clusterInfo, topicRoute } from '../../infra/local/probe.ts';
 import { brokerControl, serviceControl, type StackInfo } from '../../infra/local/stack.ts';
@@ -104,10 +104,7 @@ export function functionEnvironment(options: HarnessOptions, table: string): Rec
     ALLOWED_TOPICS: TOPIC,
     STATE_TABLE: table,
     STATE_SCOPE,
-    AWS_ENDPOINT_URL_DYNAMODB: options.dynamodbEndpoint,
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    ...localAwsEnv(options.dynamodbEndpoint),
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'CRITICAL',
     // The SDK's notice, once per process, that it will want Node 22 in 2027: noise in every container.

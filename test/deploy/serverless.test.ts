@@ -46,10 +46,10 @@ beforeAll(async () => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('packaged CloudFormation template', () => {
-  it('deploys three nodejs22.x arm64 functions, VPC-attached through the parameters', () => {
+  it('deploys four nodejs22.x arm64 functions, VPC-attached through the parameters', () => {
     const functions = ofType('AWS::Lambda::Function').map(([, r]) => r.Properties);
 
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4);
     for (const fn of functions) {
       expect(fn.Runtime).toBe('nodejs22.x');
       expect(fn.Architectures).toEqual(['arm64']);
@@ -144,12 +144,20 @@ describe('packaged CloudFormation template', () => {
       .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
       .map((r) => r.Properties);
 
-    expect(routes.map((r) => r.RouteKey).sort()).toEqual(['POST /topics/{topic}/messages', 'POST /topics/{topic}/messages/batch']);
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual([
+      'POST /topics/{topic}/messages',
+      'POST /topics/{topic}/messages/batch',
+      'POST /topics/{topic}/transactions',
+      'POST /transactions/{transactionId}/{decision}',
+    ]);
     expect(routes.every((r) => r.AuthorizationType === 'AWS_IAM')).toBe(true);
     expect(open.every((r) => r.AuthorizationType === undefined || r.AuthorizationType === 'NONE')).toBe(true);
   });
 
-  it('schedules the route refresh', () => {
-    expect(one('AWS::Events::Rule').ScheduleExpression).toBe('rate(5 minutes)');
+  it('schedules the route refresh every 5 minutes and the transaction resolver every minute', () => {
+    const rules = ofType('AWS::Events::Rule')
+      .map(([, r]) => r.Properties.ScheduleExpression)
+      .sort();
+    expect(rules).toEqual(['rate(1 minute)', 'rate(5 minutes)']);
   });
 });

@@ -4,7 +4,7 @@
 // (test/faults does that with the real services).
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../infra/local/dynamodb.ts';
+import { localAwsEnv } from '../../infra/local/dynamodb.ts';
 import { createInternalProducer, type SendError } from '../../lib/internal.ts';
 import { Engine } from '../../lib/internal.ts';
 import { withProducer } from '../../lib/internal.ts';
@@ -152,10 +152,7 @@ describe('work before the handler', () => {
     cleanups.push(() => dynamodb.close());
     // The AWS SDK reads its endpoint, region and credentials from the process environment.
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      ...localAwsEnv(dynamodb.endpoint),
     });
     const engine = new Engine({ env: { NAMESRV_ADDR: stack.nameServer, PRODUCER_GROUP: 'deadline-cold', STATE_TABLE: 'frozen', ...quiet } });
     cleanups.push(() => engine.close());

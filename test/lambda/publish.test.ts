@@ -3,8 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { LOCAL_CREDENTIALS, localClient } from '../../infra/local/dynamodb.ts';
-import { ensureTable } from '../../infra/table.ts';
+import { ensureLocalTable, localAwsEnv } from '../../infra/local/dynamodb.ts';
 import { RemotingClient } from '../../lib/internal.ts';
 import { sharedEngine } from '../../lib/internal.ts';
 import { viewByOffsetId } from '../support/read-back.ts';
@@ -18,10 +17,7 @@ Object.assign(process.env, {
   PRODUCER_GROUP: 'publish-fn',
   ALLOWED_TOPICS: 'TopicTest,TopicBatch,LocalCluster,broker-*',
   STATE_TABLE: table,
-  AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  ...localAwsEnv(endpoint),
   POWERTOOLS_METRICS_DISABLED: 'true',
   POWERTOOLS_LOG_LEVEL: 'ERROR',
 });
@@ -35,11 +31,7 @@ const jsonPost = (path: string, payload: string, contentType = 'application/json
   invoke(httpApiEvent('POST', path, payload, { 'content-type': contentType }));
 const attempts = () => sharedEngine().producer?.stats().attempts ?? 0;
 
-beforeAll(async () => {
-  const client = localClient(endpoint);
-  await ensureTable(client, table);
-  client.destroy();
-});
+beforeAll(() => ensureLocalTable(endpoint, table));
 afterAll(async () => {
   await sharedEngine().close();
   reader.shutdown();

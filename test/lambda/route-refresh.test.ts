@@ -1,6 +1,6 @@
 // The scheduled route refresh with a real EventBridge event shape, the real cluster and DynamoDB Local.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { LOCAL_CREDENTIALS, localClient } from '../../infra/local/dynamodb.ts';
+import { localAwsEnv, localClient } from '../../infra/local/dynamodb.ts';
 import { ensureTable } from '../../infra/table.ts';
 import { sharedEngine } from '../../lib/internal.ts';
 import { DynamoDbSharedState } from '../../lib/internal.ts';
@@ -16,10 +16,7 @@ Object.assign(process.env, {
   STATE_TABLE: table,
   STATE_SCOPE: scope,
   REFRESH_TOPICS: 'TopicTest,TopicOrder',
-  AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  ...localAwsEnv(endpoint),
   POWERTOOLS_METRICS_DISABLED: 'true',
   POWERTOOLS_LOG_LEVEL: 'CRITICAL',
 });
