@@ -14,6 +14,7 @@ export type {
   SettledBatchOptions,
   StartOptions,
   HalfMessage,
+  LocalTransaction,
   LocalTransactionState,
   TransactionDecision,
   TransactionOutcome,

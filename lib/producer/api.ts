@@ -11,6 +11,12 @@ export type { HalfMessage, TransactionDecision } from './transaction.ts';
 /** What a local transaction decided: UNKNOWN leaves the half message to the resolver or the broker's check. */
 export type LocalTransactionState = TransactionDecision | 'UNKNOWN';
 
+/**
+ * A local transaction: async, so that TypeScript keeps `return 'COMMIT'` a literal (a function
+ * typed to return `T | Promise<T>` widens an async body's literals to string).
+ */
+export type LocalTransaction<A extends unknown[] = [half: HalfMessage]> = (...args: A) => Promise<LocalTransactionState>;
+
 export interface TransactionOutcome {
   half: HalfMessage;
   state: LocalTransactionState;
@@ -142,11 +148,7 @@ export interface Producer {
    * decision sent to the broker. A throwing or UNKNOWN local transaction leaves the half message
    * pending.
    */
-  sendInTransaction(
-    message: Message,
-    execute: (half: HalfMessage) => Promise<LocalTransactionState> | LocalTransactionState,
-    options?: SendOptions,
-  ): Promise<TransactionOutcome>;
+  sendInTransaction(message: Message, execute: LocalTransaction, options?: SendOptions): Promise<TransactionOutcome>;
   /** Maintenance: whether a committed copy of the half message is in its topic (a resolver's check). */
   isDelivered(half: HalfMessage, deadline?: number): Promise<boolean>;
   /** Replaces sockets idle too long and re-reads shared state when due (before an invocation). */

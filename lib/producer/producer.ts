@@ -13,6 +13,7 @@ import { MemoryFaultStore } from '../state/fault-store.ts';
 import { StateSync } from '../state/state-sync.ts';
 import type {
   BatchOutcome,
+  LocalTransaction,
   LocalTransactionState,
   ProbeOutcome,
   Producer,
@@ -231,11 +232,7 @@ export class ProducerImpl implements Producer {
     return isDelivered({ remoting: this.remoting, routes: this.routes, timeoutMs: this.options.mqClientApiTimeout }, half, deadline);
   }
 
-  async sendInTransaction(
-    message: Message,
-    execute: (half: HalfMessage) => Promise<LocalTransactionState> | LocalTransactionState,
-    options: SendOptions = {},
-  ): Promise<TransactionOutcome> {
+  async sendInTransaction(message: Message, execute: LocalTransaction, options: SendOptions = {}): Promise<TransactionOutcome> {
     const half = await this.sendHalf(message, options);
     let state: LocalTransactionState;
     try {

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Message } from '../message/message.ts';
-import type { LocalTransactionState, Producer, SendOptions } from '../producer/api.ts';
+import type { LocalTransaction, LocalTransactionState, Producer, SendOptions } from '../producer/api.ts';
 import type { HalfMessage, TransactionDecision } from '../producer/transaction.ts';
 import type { DynamoDbTransactionLedger, LedgerEntry } from '../state/transaction-ledger.ts';
 
@@ -64,7 +64,7 @@ export interface ResolveSummary {
   oldestPendingMs: number;
 }
 
-export type CheckLocalTransaction = (half: HalfMessage) => Promise<LocalTransactionState> | LocalTransactionState;
+export type CheckLocalTransaction = LocalTransaction;
 
 export class Transactions {
   private readonly graceMs: number;
@@ -107,7 +107,7 @@ export class Transactions {
   /** sendMessageInTransaction, crash-safe: see the top of this file. */
   async run(
     message: Message,
-    execute: (half: HalfMessage, context: LocalTransactionContext) => Promise<LocalTransactionState> | LocalTransactionState,
+    execute: LocalTransaction<[half: HalfMessage, context: LocalTransactionContext]>,
     options: SendOptions = {},
   ): Promise<RunOutcome> {
     const half = await this.begin(message, options);

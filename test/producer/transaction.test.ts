@@ -77,7 +77,7 @@ describe('transactional messages', () => {
   it('runs a local transaction between the half message and its end, and leaves an UNKNOWN or throwing one pending', async () => {
     const [committed, unknown, thrown] = [keyOf('local-commit'), keyOf('local-unknown'), keyOf('local-throw')];
 
-    const ok = await producer.sendInTransaction({ topic: 'TopicTest', body: 'local ok', keys: [committed] }, () => 'COMMIT');
+    const ok = await producer.sendInTransaction({ topic: 'TopicTest', body: 'local ok', keys: [committed] }, async () => 'COMMIT');
     const pending = await producer.sendInTransaction({ topic: 'TopicTest', body: 'undecided', keys: [unknown] }, async () => 'UNKNOWN' as const);
     const failed = await producer.sendInTransaction({ topic: 'TopicTest', body: 'threw', keys: [thrown] }, () => {
       throw new Error('database down');

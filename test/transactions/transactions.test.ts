@@ -80,7 +80,7 @@ describe('transactions with the ledger', () => {
     const { transactions, ledger } = setup();
     const key = keyOf('rolled-back');
 
-    const outcome = await transactions.run({ topic: 'TopicTest', body: 'no order', keys: [key] }, () => 'ROLLBACK');
+    const outcome = await transactions.run({ topic: 'TopicTest', body: 'no order', keys: [key] }, async () => 'ROLLBACK');
 
     expect([outcome.state, outcome.ended]).toEqual(['ROLLBACK', true]);
     expect(await copies(key, 1500)).toBe(0);
@@ -97,7 +97,7 @@ describe('transactions with the ledger', () => {
       );
       return 'UNKNOWN' as const;
     });
-    const second = await transactions.run({ topic: 'TopicTest', body: 'has none', keys: [without] }, () => 'UNKNOWN' as const);
+    const second = await transactions.run({ topic: 'TopicTest', body: 'has none', keys: [without] }, async () => 'UNKNOWN');
     keys.set(first.half.transactionId, withData).set(second.half.transactionId, without);
     await sleep(250);
 
