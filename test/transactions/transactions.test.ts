@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { localClient } from '../../infra/local/dynamodb.ts';
 import { ensureTable } from '../../infra/table.ts';
 import { createInternalProducer, DynamoDbTransactionLedger, RemotingClient, Transactions, type HalfMessage } from '../../lib/internal.ts';
-import { decodeMessages } from '../support/queue-reader.ts';
+import { decodeMessages, maxOffset, readQueue } from '../support/queue-reader.ts';
 import { queryByKey } from '../support/read-back.ts';
 
 const stack = inject('stack');
@@ -54,6 +54,26 @@ async function copies(key: string, waitMs = 5000): Promise<number> {
   return count;
 }
 
+/**
+ * The half messages the broker still considers open. END_TRANSACTION (commit or rollback) leaves an
+ * op message in RMQ_SYS_TRANS_OP_HALF_TOPIC whose body lists the ended halves' offsets in the half
+ * topic (comma-separated when the broker batches them); a half without one is still checked back.
+ */
+async function openOnBroker(halves: HalfMessage[], waitMs = 10_000): Promise<HalfMessage[]> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const ended = new Set<string>();
+    for (const brokerName of new Set(halves.map((h) => h.brokerName))) {
+      const queue = { brokerName, address: stack.brokers[brokerName as 'broker-a' | 'broker-b'].address, queueId: 0 };
+      const ops = await readQueue(reader, 'RMQ_SYS_TRANS_OP_HALF_TOPIC', queue, 0, await maxOffset(reader, 'RMQ_SYS_TRANS_OP_HALF_TOPIC', queue));
+      for (const op of ops) for (const offset of op.body.toString().split(',')) if (offset) ended.add(`${brokerName}/${offset}`);
+    }
+    const open = halves.filter((h) => !ended.has(`${h.brokerName}/${h.tranStateTableOffset}`));
+    if (open.length === 0 || Date.now() >= until) return open;
+    await sleep(250);
+  }
+}
+
 const orderExists = async (key: string) =>
   (await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `ORDER#${key}` }, sk: { S: 'ORDER' } } }))).Item !== undefined;
 
@@ -85,6 +105,7 @@ describe('transactions with the ledger', () => {
     expect([outcome.state, outcome.ended]).toEqual(['ROLLBACK', true]);
     expect(await copies(key, 1500)).toBe(0);
     expect((await ledger.get(outcome.half.transactionId))?.endedAs).toBe('ROLLBACK');
+    expect(await openOnBroker([outcome.half])).toEqual([]);
   });
 
   it('resolves an undecided transaction by asking checkLocalTransaction once it is due', async () => {
@@ -113,13 +134,14 @@ describe('transactions with the ledger', () => {
   it('applies onTimeout to what nobody decided and nobody can be asked about', async () => {
     const { transactions } = setup({ onTimeout: 'ROLLBACK' });
     const key = keyOf('timeout');
-    await transactions.begin({ topic: 'TopicTest', body: 'forgotten', keys: [key] });
+    const half = await transactions.begin({ topic: 'TopicTest', body: 'forgotten', keys: [key] });
     await sleep(250);
 
     const summary = await transactions.resolve();
 
     expect(summary).toMatchObject({ due: 1, rolledBack: 1, expired: 1 });
     expect(await copies(key, 1000)).toBe(0);
+    expect(await openOnBroker([half])).toEqual([]);
   });
 });
 
@@ -156,6 +178,8 @@ describe('a transactional producer killed at every step, then the resolver', () 
     expect(await copies(keys['after-end'])).toBe(1);
     for (const half of Object.values(halves)) expect((await ledger.get(half.transactionId))?.state).toBe('ENDED');
     expect(summary.oldestPendingMs).toBe(0);
+    // Nothing left for the broker to check back.
+    expect(await openOnBroker(Object.values(halves))).toEqual([]);
   }, 120_000);
 });
 
@@ -163,8 +187,10 @@ describe('two resolvers racing', () => {
   it('end each transaction once, with the same outcome', async () => {
     const { transactions, scope } = setup();
     const keys = Array.from({ length: 6 }, (_, i) => keyOf(`race-${i}`));
+    const halves: HalfMessage[] = [];
     for (const [i, key] of keys.entries()) {
       const half = await transactions.begin({ topic: 'TopicTest', body: `race ${i}`, keys: [key] });
+      halves.push(half);
       await transactions.ledger.decide(half, i % 2 === 0 ? 'COMMIT' : 'ROLLBACK');
     }
     await sleep(250);
@@ -188,5 +214,6 @@ describe('two resolvers racing', () => {
     expect(summaries[0].committed + summaries[1].committed).toBe(3);
     expect(summaries[0].rolledBack + summaries[1].rolledBack).toBe(3);
     for (const [i, key] of keys.entries()) expect(await copies(key, i % 2 === 0 ? 5000 : 1000)).toBe(i % 2 === 0 ? 1 : 0);
+    expect(await openOnBroker(halves)).toEqual([]);
   }, 120_000);
 });
