@@ -3,7 +3,19 @@
 // what the cluster or this code did; the details of a 5xx go to the log.
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import { RocketMQError } from '../../lib/index.ts';
-import { errorResponse, json, RequestError, toHttpRequest, topicPolicy, withProducer, type Invocation } from '../../lib/lambda/index.ts';
+import {
+  contextFromHeaders,
+  errorResponse,
+  json,
+  RequestError,
+  toHttpRequest,
+  topicPolicy,
+  withProducer,
+  withTraceContext,
+  type Invocation,
+  type TraceContext,
+  type TraceProperties,
+} from '../../lib/lambda/index.ts';
 import { parsePublishRequest, rawField, type PublishRequest } from './request.ts';
 
 /**
@@ -28,10 +40,22 @@ async function transaction(request: Extract<PublishRequest, { kind: 'begin' | 'e
   return json(200, { transactionId: request.transactionId, state: request.decision, ended: outcome.ended });
 }
 
+/** The request's trace context, in every message it publishes. */
+function withTrace(request: PublishRequest, context: TraceContext, names: TraceProperties): PublishRequest {
+  if (request.kind === 'end') return request;
+  if (request.kind === 'begin') return { ...request, message: withTraceContext(request.message, context, names) };
+  return { ...request, messages: request.messages.map((m) => withTraceContext(m, context, names)) };
+}
+
 export const handler = withProducer<APIGatewayProxyEventV2 | APIGatewayProxyEvent, APIGatewayProxyResult>(async (event, _context, rocketmq) => {
   let request: PublishRequest | undefined;
   try {
-    request = parsePublishRequest(toHttpRequest(event), topicPolicy(rocketmq.config.allowedTopics));
+    const http = toHttpRequest(event);
+    request = withTrace(
+      parsePublishRequest(http, topicPolicy(rocketmq.config.allowedTopics)),
+      contextFromHeaders(http.headers),
+      rocketmq.config.traceProperties,
+    );
     const options = { refuseClusterTopics: true };
     if (request.kind === 'begin' || request.kind === 'end') return await transaction(request, rocketmq);
     // One request, stored whole or not at all: 200 means every message, a 5xx none of them.

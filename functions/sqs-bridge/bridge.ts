@@ -5,6 +5,8 @@
 // - SQS message attributes become user properties (binary ones as base64 text); the tags and keys
 //   attributes become tags and keys; the SQS messageId is always a key, so consumers can drop
 //   redeliveries;
+// - trace context: the traceparent / tracestate attributes and the AWSTraceHeader system attribute
+//   become properties (lib/lambda/trace.ts);
 // - records that share a topic go out as batches (as few round trips as the protocol allows);
 // - FIFO: the MessageGroupId is the sharding key, records of a group go in order, and after a
 //   failure the rest of that group is reported failed so order is kept.
@@ -12,7 +14,16 @@
 // and no unexpected error can make the invocation throw after some records were stored.
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSMessageAttribute, SQSRecord } from 'aws-lambda';
 import type { BatchOutcome, Message } from '../../lib/index.ts';
-import { topicPolicy, type Invocation, type TopicPolicy } from '../../lib/lambda/index.ts';
+import {
+  checkedContext,
+  DEFAULT_TRACE_PROPERTIES,
+  topicPolicy,
+  withTraceContext,
+  type Invocation,
+  type TopicPolicy,
+  type TraceContext,
+  type TraceProperties,
+} from '../../lib/lambda/index.ts';
 
 export interface BridgeConfig {
   targetTopic: string | undefined;
@@ -46,7 +57,19 @@ function attributeText(attribute: SQSMessageAttribute | undefined): string | und
   return undefined;
 }
 
-export function toMessage(record: SQSRecord, config: BridgeConfig, policy: TopicPolicy = topicPolicy(['*'])): Prepared {
+/** The record's trace context: W3C attributes as OpenTelemetry sets them, and X-Ray's system attribute. */
+function recordContext(record: SQSRecord, text: (name: string) => string | undefined): TraceContext {
+  const system: Record<string, unknown> = isObject(record.attributes) ? record.attributes : {};
+  const xray = typeof system.AWSTraceHeader === 'string' ? system.AWSTraceHeader : process.env._X_AMZN_TRACE_ID;
+  return checkedContext({ traceparent: text('traceparent'), tracestate: text('tracestate'), xray });
+}
+
+export function toMessage(
+  record: SQSRecord,
+  config: BridgeConfig,
+  policy: TopicPolicy = topicPolicy(['*']),
+  trace: TraceProperties = DEFAULT_TRACE_PROPERTIES,
+): Prepared {
   if (typeof record.body !== 'string') return { record, problem: 'the record has no body text' };
   const attributes = isObject(record.messageAttributes) ? record.messageAttributes : {};
   const text = (name: string) => attributeText(attributes[name]);
@@ -58,6 +81,8 @@ export function toMessage(record: SQSRecord, config: BridgeConfig, policy: Topic
   const properties: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const name of Object.keys(attributes)) {
     if ([config.topicAttribute, config.tagsAttribute, config.keysAttribute].includes(name)) continue;
+    // Trace context goes in checked, under the configured names (below).
+    if ((name === 'traceparent' && trace.traceparent) || (name === 'tracestate' && trace.tracestate)) continue;
     const value = text(name);
     if (value !== undefined) properties[name] = value;
   }
@@ -74,7 +99,7 @@ export function toMessage(record: SQSRecord, config: BridgeConfig, policy: Topic
   if (Object.keys(properties).length > 0) message.properties = properties;
   const group = record.attributes?.MessageGroupId;
   if (group) message.shardingKey = group;
-  return { record, message };
+  return { record, message: withTraceContext(message, recordContext(record, text), trace) };
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
@@ -168,7 +193,9 @@ async function send(records: SQSRecord[], invocation: BridgeInvocation, config: 
   const { unique, conflicting } = distinct(records);
   const prepared = unique.map(
     (r): Prepared =>
-      conflicting.has(r.messageId) ? { record: r, problem: 'two records share this messageId with different content' } : toMessage(r, config, policy),
+      conflicting.has(r.messageId)
+        ? { record: r, problem: 'two records share this messageId with different content' }
+        : toMessage(r, config, policy, invocation.config.traceProperties),
   );
   for (const p of prepared) {
     if (p.problem) invocation.logger.warn('record not bridged', { messageId: p.record.messageId, reason: p.problem });

@@ -6,6 +6,7 @@ import type { ProducerOptions } from '../producer/options.ts';
 import { groupProblem, hostPortsProblem, integerProblem, namespaceProblem, splitHostPorts } from '../rules.ts';
 import { resolveSecret, secretReferenceProblem } from './secrets.ts';
 import { allowlistProblem, parseAllowlist } from './topic-policy.ts';
+import { DEFAULT_TRACE_PROPERTIES, type TraceProperties, tracePropertyProblem } from './trace.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -39,6 +40,8 @@ export interface AdapterConfig {
   allowedTopics: string[];
   /** TRANSACTION_ON_TIMEOUT: what the resolver decides for a transaction nobody ended. */
   transactionOnTimeout: 'COMMIT' | 'ROLLBACK';
+  /** TRACE_PROPERTY_*: the message properties trace context goes into (undefined: not carried). */
+  traceProperties: TraceProperties;
 }
 
 /** Every variable the adapter reads, with what it means; README lists the same. */
@@ -67,6 +70,9 @@ export const VARIABLES = {
   ROCKETMQ_TLS_VERIFY: '"false" trusts any server certificate (a test-mode cluster); default "true"',
   ALLOWED_TOPICS: 'topics the publish function and the bridge may publish to: names and * patterns, comma-separated (unset: none)',
   TRANSACTION_ON_TIMEOUT: '"ROLLBACK" (default) or "COMMIT": what the resolver does with a transaction nobody ended in time',
+  TRACE_PROPERTY_TRACEPARENT: 'message property for the W3C traceparent (default "traceparent"; "off": not carried)',
+  TRACE_PROPERTY_TRACESTATE: 'message property for the W3C tracestate (default "tracestate"; "off": not carried)',
+  TRACE_PROPERTY_XRAY: 'message property for the X-Ray trace header (default "AWSTraceHeader"; "off": not carried)',
 } as const;
 
 function integer(env: NodeJS.ProcessEnv, name: keyof typeof VARIABLES, fallback: number, min: number): number {
@@ -126,7 +132,23 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AdapterConfig 
     tls: readTls(env),
     allowedTopics,
     transactionOnTimeout,
+    traceProperties: readTraceProperties(env),
   };
+}
+
+function readTraceProperties(env: NodeJS.ProcessEnv): TraceProperties {
+  const names: Partial<TraceProperties> = {};
+  const variables = { traceparent: 'TRACE_PROPERTY_TRACEPARENT', tracestate: 'TRACE_PROPERTY_TRACESTATE', xray: 'TRACE_PROPERTY_XRAY' } as const;
+  for (const [part, variable] of Object.entries(variables) as [keyof TraceProperties, (typeof variables)[keyof TraceProperties]][]) {
+    const raw = env[variable];
+    const name = raw === undefined || raw === '' ? DEFAULT_TRACE_PROPERTIES[part] : raw === 'off' ? undefined : raw;
+    const problem = name === undefined ? undefined : tracePropertyProblem(name);
+    if (problem) throw new ConfigError(variable, problem);
+    if (name !== undefined && Object.values(names).includes(name))
+      throw new ConfigError(variable, `"${name}" already carries another part of the trace context`);
+    names[part] = name;
+  }
+  return names as TraceProperties;
 }
 
 /** The PEM in a variable, or in the file another names (relative paths from the function's root). */

@@ -8,3 +8,12 @@ export { rocketmqProducer, type ContextWithProducer } from './middleware.ts';
 export { ConfigError, readConfig, VARIABLES, type AdapterConfig } from './config.ts';
 export { errorResponse, json, RequestError, statusFor, toHttpRequest, type HttpRequest } from './http.ts';
 export { allowlistProblem, parseAllowlist, reservedReason, topicPolicy, type TopicPolicy, type TopicRefusal } from './topic-policy.ts';
+export {
+  checkedContext,
+  validTraceparent,
+  contextFromHeaders,
+  DEFAULT_TRACE_PROPERTIES,
+  withTraceContext,
+  type TraceContext,
+  type TraceProperties,
+} from './trace.ts';
