@@ -1,8 +1,19 @@
 // SQS -> RocketMQ bridge with partial batch responses (ReportBatchItemFailures).
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { withProducer } from '../../lib/lambda/index.ts';
+import { MetricUnit, withProducer } from '../../lib/lambda/index.ts';
 import { bridgeRecords, readBridgeConfig } from './bridge.ts';
 
 const config = readBridgeConfig();
 
-export const handler = withProducer<SQSEvent, SQSBatchResponse>((event, _context, rocketmq) => bridgeRecords(event?.Records, rocketmq, config));
+export const handler = withProducer<SQSEvent, SQSBatchResponse>(async (event, _context, rocketmq) => {
+  const response = await bridgeRecords(event?.Records, rocketmq, config);
+  // What an operator alarms on: records SQS will redeliver (and, after maxReceiveCount, dead-letter).
+  // Never at the price of the response: a throw here would redeliver records already stored.
+  try {
+    rocketmq.metrics.addMetric('BridgeRecords', MetricUnit.Count, Array.isArray(event?.Records) ? event.Records.length : 0);
+    rocketmq.metrics.addMetric('BridgeRecordsFailed', MetricUnit.Count, response.batchItemFailures.length);
+  } catch (err) {
+    rocketmq.logger.warn('bridge metrics not recorded', err as Error);
+  }
+  return response;
+});

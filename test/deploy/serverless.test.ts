@@ -133,7 +133,8 @@ describe('packaged CloudFormation template', () => {
     expect(dynamo).toEqual([
       { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] } },
     ]);
-    const source = readFileSync(join(root, 'lib', 'state', 'dynamodb-state.ts'), 'utf8');
+    // The shared state and the transaction ledger (the functions' only DynamoDB callers).
+    const source = ['dynamodb-state.ts', 'transaction-ledger.ts'].map((f) => readFileSync(join(root, 'lib', 'state', f), 'utf8')).join('\n');
     const called = [...source.matchAll(/new (\w+)Command\(/g)].map((m) => `dynamodb:${m[1]}`);
     expect(new Set(called)).toEqual(new Set(dynamo[0].Action));
   });
@@ -159,5 +160,27 @@ describe('packaged CloudFormation template', () => {
       .map(([, r]) => r.Properties.ScheduleExpression)
       .sort();
     expect(rules).toEqual(['rate(1 minute)', 'rate(5 minutes)']);
+  });
+
+  it('gives operators a dashboard and alarms on metrics the code really publishes, notifying a topic only when given', async () => {
+    const source = ['lib/lambda/engine.ts', 'functions/sqs-bridge/index.ts', 'functions/transaction-resolver/resolve.ts']
+      .map((f) => readFileSync(join(root, f), 'utf8'))
+      .join('\n');
+    const emitted = new Set([...source.matchAll(/addMetric\('(\w+)'/g), ...source.matchAll(/^\s+(\w+): (?:stats|shared)\.\w+,$/gm)].map((m) => m[1]!));
+    const body = JSON.parse(one('AWS::CloudWatch::Dashboard').DashboardBody['Fn::Sub']) as { widgets: { properties: { metrics: unknown[][] } }[] };
+    const charted = body.widgets.flatMap((w) => w.properties.metrics).filter((m) => m[0] === 'RocketMQLambda');
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
+    const withTopic = Object.values(await packageService({ alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops' })).filter(
+      (r) => r.Type === 'AWS::CloudWatch::Alarm',
+    );
+
+    expect(charted.length).toBeGreaterThan(10);
+    for (const metric of charted) expect(emitted, `dashboard metric ${metric[1]}`).toContain(metric[1]);
+    const ours = alarms.filter((a) => a.Namespace === 'RocketMQLambda');
+    for (const a of ours) expect(emitted, `alarm metric ${a.MetricName}`).toContain(a.MetricName);
+    expect(ours.map((a) => a.MetricName).sort()).toEqual(['BridgeRecordsFailed', 'IsolationsSeen', 'SendFailures', 'TransactionOldestPendingAge']);
+    expect(alarms.find((a) => a.Namespace === 'AWS/SQS')?.Dimensions[0].Value).toEqual({ 'Fn::GetAtt': ['SourceDeadLetterQueue', 'QueueName'] });
+    expect(alarms.every((a) => a.AlarmActions === undefined)).toBe(true);
+    expect(withTopic.every((a) => a.Properties.AlarmActions?.[0] === 'arn:aws:sns:us-east-1:123456789012:ops')).toBe(true);
   });
 });
