@@ -6,7 +6,7 @@
 //   const cluster = await startCluster({ version: '5.3.3', tls: 'enforcing', offset: 810 });
 //   createProducer({ nameServers: cluster.endpoint, tls: { ca: cluster.certificates!.ca }, ... });
 //   await cluster.stop();
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aclSetup, CLUSTER_CREDENTIALS, type AclSetup, type ClusterCredentials } from './cluster-acl.ts';
@@ -99,6 +99,21 @@ async function stopLeftovers(dir: string): Promise<void> {
     }
     if (isAlive(pid) && command.includes(dir)) await killHard(pid);
   }
+}
+
+/**
+ * Stops what clusters left behind under CLUSTERS_DIR (a test run killed before its afterAll) and
+ * removes their folders; returns the offsets cleaned. Nothing else is touched.
+ */
+export async function stopLeftoverClusters(): Promise<string[]> {
+  if (!existsSync(CLUSTERS_DIR)) return [];
+  const offsets = readdirSync(CLUSTERS_DIR);
+  for (const offset of offsets) {
+    const dir = join(CLUSTERS_DIR, offset);
+    await stopLeftovers(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return offsets;
 }
 
 async function timed<T>(startup: Record<string, number>, key: string, work: () => Promise<T>): Promise<T> {
