@@ -1,9 +1,11 @@
-// TLS on real RocketMQ 5.3.3 servers, in the three modes a cluster can run (cluster-tls.ts): what
+// TLS on real RocketMQ servers, in the three modes a cluster can run (cluster-tls.ts; all three on
+// 5.3.3, mutual on 4.9.7 and 5.5 too): what
 // the servers accept (seen with the naive probe, independent of lib/), then the producer's `tls`
 // option on them. A wrong CA, a missing client certificate or a wrong server name is a
 // configuration error: TLS_HANDSHAKE_FAILED after one attempt, and no broker isolated.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../infra/local/cluster.ts';
+import type { RocketMqVersion } from '../../infra/local/versions.ts';
 import { probe, type ProbeVia } from '../../infra/local/probe.ts';
 import { createProducer, type ProducerOptions, type SendError } from '../../lib/index.ts';
 import { createInternalProducer, RemotingClient } from '../../lib/internal.ts';
@@ -176,9 +178,10 @@ describe('TLS enforcing: a server certificate signed by our CA, plaintext refuse
     });
     await producer.start();
     try {
-      await producer.send({ topic: 'TopicTest', body: 'before idle' });
+      // One sharding key: both sends go to the same broker, so the second finds its connection idle.
+      await producer.send({ topic: 'TopicOrder', body: 'before idle', shardingKey: 'idle' });
       await new Promise((r) => setTimeout(r, 600));
-      const after = await producer.send({ topic: 'TopicTest', body: 'after idle' });
+      const after = await producer.send({ topic: 'TopicOrder', body: 'after idle', shardingKey: 'idle' });
 
       expect(producer.remoting.staleReplaced).toBeGreaterThan(0);
       expect((await viewByOffsetId(reader, after.offsetMsgId)).body.toString()).toBe('after idle');
@@ -188,40 +191,56 @@ describe('TLS enforcing: a server certificate signed by our CA, plaintext refuse
   });
 });
 
-describe('TLS mutual: the servers require a client certificate signed by our CA', () => {
-  const cluster = useCluster({ version: '5.3.3', offset: 870, tls: 'mutual' });
-  let c: Cluster;
-  let reader: RemotingClient;
-  beforeAll(() => {
-    c = cluster();
-    const { ca, clientCert, clientKey } = c.certificates!;
-    reader = new RemotingClient({ tls: { ca, cert: clientCert, key: clientKey } });
-  });
-  afterAll(() => reader.shutdown());
+// Mutual TLS is the strictest mode (enforcing, and a verified client certificate): it runs on every
+// version of the matrix.
+const MUTUAL: [RocketMqVersion, number][] = [
+  ['5.3.3', 870],
+  ['4.9.7', 900],
+  ['5.5.1', 910],
+];
 
-  it('answers only a client that presents its certificate (servers)', async () => {
-    const { ca, clientCert, clientKey } = c.certificates!;
-    expect(await answers(c.brokers['broker-a'], { ca })).toMatch(/failed/);
-    expect(await answers(c.brokers['broker-a'], { ca, cert: clientCert, key: clientKey })).toBe(0);
-  });
+for (const [version, offset] of MUTUAL) {
+  describe(`TLS mutual on RocketMQ ${version}: the servers require a client certificate signed by our CA`, () => {
+    const cluster = useCluster({ version, offset, tls: 'mutual' });
+    let c: Cluster;
+    let reader: RemotingClient;
+    beforeAll(() => {
+      c = cluster();
+      const { ca, clientCert, clientKey } = c.certificates!;
+      reader = new RemotingClient({ tls: { ca, cert: clientCert, key: clientKey } });
+    });
+    afterAll(() => reader.shutdown());
 
-  it('takes sends from a producer with the client certificate', async () => {
-    const { ca, clientCert, clientKey } = c.certificates!;
-    const producer = createProducer({ nameServers: c.endpoint, producerGroup: 'tls-mutual', tls: { ca, cert: clientCert, key: clientKey }, ...quiet });
-    await producer.start();
-    try {
-      await expectStoredAndReadBack(producer, reader, 'mutual');
-    } finally {
-      await producer.shutdown();
-    }
-  });
+    it('answers only a TLS client that presents its certificate (servers)', async () => {
+      const { ca, clientCert, clientKey } = c.certificates!;
+      expect(await answers(c.brokers['broker-a'])).toMatch(/failed/);
+      expect(await answers(c.brokers['broker-a'], { ca })).toMatch(/failed/);
+      expect(await answers(c.brokers['broker-a'], { ca, cert: clientCert, key: clientKey })).toBe(0);
+    });
 
-  it('refuses a producer without a client certificate: TLS_HANDSHAKE_FAILED, one attempt, no broker isolated', async () => {
-    const producer = await brokerFirstProducer(c, 'tls-no-client-cert', { ca: c.certificates!.ca });
-    try {
-      await expectRefusedOnce(producer, c, producer.send({ topic: 'TopicTest', body: 'never stored' }), 'TLS_HANDSHAKE_FAILED');
-    } finally {
-      await producer.shutdown();
-    }
+    it('takes sends from a producer with the client certificate', async () => {
+      const { ca, clientCert, clientKey } = c.certificates!;
+      const producer = createProducer({
+        nameServers: c.endpoint,
+        producerGroup: `tls-mutual-${offset}`,
+        tls: { ca, cert: clientCert, key: clientKey },
+        ...quiet,
+      });
+      await producer.start();
+      try {
+        await expectStoredAndReadBack(producer, reader, 'mutual');
+      } finally {
+        await producer.shutdown();
+      }
+    });
+
+    it('refuses a producer without a client certificate: TLS_HANDSHAKE_FAILED, one attempt, no broker isolated', async () => {
+      const producer = await brokerFirstProducer(c, 'tls-no-client-cert', { ca: c.certificates!.ca });
+      try {
+        await expectRefusedOnce(producer, c, producer.send({ topic: 'TopicTest', body: 'never stored' }), 'TLS_HANDSHAKE_FAILED');
+      } finally {
+        await producer.shutdown();
+      }
+    });
   });
-});
+}

@@ -153,6 +153,22 @@ export function describeSendPath(title: string, spec: ClusterSpec, expected: Sha
         }
         expect(route?.queueDatas.map((q) => q.writeQueueNums)).toContain(4);
       });
+
+      it('wraps topics in its namespace: stored as namespace%topic, reported without it', async () => {
+        const namespaced = createProducer({ nameServers: c.endpoint, producerGroup: `${group}-ns`, namespace: 'tenant1', logger: () => undefined });
+        await namespaced.start();
+        try {
+          const topic = `Orders${spec.offset}x${Date.now()}`;
+          const result = await namespaced.send({ topic, body: 'namespaced' });
+
+          const stored = await viewByOffsetId(reader, result.offsetMsgId);
+          expect(result.queue.topic).toBe(topic);
+          expect(stored.topic).toBe(`tenant1%${topic}`);
+          expect(stored.properties.get('INSTANCE_ID')).toBe('tenant1');
+        } finally {
+          await namespaced.shutdown();
+        }
+      });
     } else {
       it('refuses a send to an unknown topic at the proxy (no message type known for it): MESSAGE_ILLEGAL, one attempt', async () => {
         const topic = `AutoCreated${spec.offset}x${Date.now()}`;
