@@ -35,6 +35,8 @@ export const OUTSIDER_TOPICS = ['TopicBatch'];
 export interface AclSetup {
   generation: '1.0' | '2.0';
   brokerConfig: string[];
+  /** rmq-proxy.json keys of a 5.x Proxy in front (ACL 2.0). */
+  proxyConfig: Record<string, unknown>;
   homeFiles: (role: Role) => Record<string, string>;
   /** Work once the brokers run (ACL 2.0: the users and their policies). */
   afterStart: (site: RocketMqSite, admin: (args: string[]) => Promise<string>, nameServer: string) => Promise<void>;
@@ -77,6 +79,27 @@ const acl2BrokerConfig = [
   `innerClientAuthenticationCredentials={"accessKey":"${admin.accessKey}","secretKey":"${admin.secretKey}"}`,
 ];
 
+/**
+ * The proxy checks signatures itself, with users and policies it reads from the brokers
+ * (ProxyAuthenticationMetadataProvider); its own calls to the brokers, which check them again,
+ * are signed with the inner credentials only when enableAclRpcHookForClusterMode is on.
+ */
+const acl2ProxyConfig: Record<string, unknown> = {
+  ...Object.fromEntries(
+    acl2BrokerConfig
+      // The users live in the brokers; the proxy only reads them.
+      .filter((line) => !line.includes('MetadataProvider') && !line.startsWith('initAuthenticationUser'))
+      .map((line) => {
+        const at = line.indexOf('=');
+        const value = line.slice(at + 1);
+        return [line.slice(0, at), value === 'true' ? true : value];
+      }),
+  ),
+  authenticationMetadataProvider: 'org.apache.rocketmq.proxy.auth.ProxyAuthenticationMetadataProvider',
+  authorizationMetadataProvider: 'org.apache.rocketmq.proxy.auth.ProxyAuthorizationMetadataProvider',
+  enableAclRpcHookForClusterMode: true,
+};
+
 /** The admin tool exits 0 whatever happened; success is read from what it printed per broker. */
 async function expectSuccess(run: Promise<string>, what: string, brokers: number): Promise<void> {
   const output = await run;
@@ -89,6 +112,7 @@ export function aclSetup(generation: '1.0' | '2.0', brokers: number): AclSetup {
     return {
       generation,
       brokerConfig: ['aclEnable=true'],
+      proxyConfig: {},
       homeFiles: (role): Record<string, string> =>
         role === 'broker' ? { 'conf/plain_acl.yml': plainAclYml() } : role === 'admin' ? { 'conf/tools.yml': toolsYml } : {},
       afterStart: async () => undefined,
@@ -97,6 +121,7 @@ export function aclSetup(generation: '1.0' | '2.0', brokers: number): AclSetup {
   return {
     generation,
     brokerConfig: acl2BrokerConfig,
+    proxyConfig: acl2ProxyConfig,
     homeFiles: (role): Record<string, string> => (role === 'admin' ? { 'conf/tools.yml': toolsYml } : {}),
     afterStart: async (site, run, nameServer) => {
       const target = ['-n', nameServer, '-c', site.cluster];

@@ -29,7 +29,7 @@ export interface ClusterSpec {
   tls?: TlsMode;
   /** ACL 1.0 on 4.9.x, ACL 2.0 on 5.x, with the accounts of CLUSTER_CREDENTIALS. */
   acl?: boolean;
-  /** A rocketmq-proxy 5.3.3 in cluster mode in front (5.3.3 clusters only). */
+  /** A rocketmq-proxy 5.3.3 in cluster mode in front (5.3.3 clusters only; with ACL 2.0 when `acl`). */
   proxy?: boolean;
   /** Topics created at start; the default stack's when absent. */
   topics?: TopicSpec[];
@@ -79,7 +79,7 @@ function checkSpec(spec: ClusterSpec): void {
   parsePortOffset(String(spec.offset));
   if (spec.tls && !TLS_MODES.includes(spec.tls)) throw new StackError(`tls ${spec.tls} is not one of ${TLS_MODES.join(', ')}`);
   if (spec.proxy && spec.version !== '5.3.3') throw new StackError('the proxy is rocketmq-proxy 5.3.3: use it with version 5.3.3');
-  if (spec.proxy && (spec.tls || spec.acl)) throw new StackError('a proxy cluster runs without TLS and ACL here');
+  if (spec.proxy && spec.tls) throw new StackError('a proxy cluster runs without TLS here');
 }
 
 /**
@@ -179,7 +179,7 @@ export async function startCluster(spec: ClusterSpec): Promise<Cluster> {
     const topics = spec.topics ?? DEFAULT_TOPICS;
     await timed(startup, 'topics', () => createTopics(site, topics, addresses));
     if (proxyLib) {
-      proxy = await timed(startup, 'proxy', () => startProxy(site, proxyLib, topics[0]?.name ?? 'TBW102'));
+      proxy = await timed(startup, 'proxy', () => startProxy(site, proxyLib, topics[0]?.name ?? 'TBW102', acl?.proxyConfig));
       recordPids();
     }
   } catch (err) {

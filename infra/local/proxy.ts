@@ -8,14 +8,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BOOT_TIMEOUT_MS, HOST } from './config.ts';
 import { StackError } from './errors.ts';
 import { spawnDetached, waitForLogLine, type SpawnedService } from './processes.ts';
-import { topicRoute } from './probe.ts';
+import { topicRoute, type ProbeVia } from './probe.ts';
 import { nameServerAddress, type RocketMqSite } from './rocketmq.ts';
 
 export interface ProxyRecord extends SpawnedService {
   address: string;
 }
 
-export async function startProxy(site: RocketMqSite, proxyLib: string, readyTopic: string): Promise<ProxyRecord> {
+/** `extraConfig` joins rmq-proxy.json (ACL 2.0 keys, for one). */
+export async function startProxy(site: RocketMqSite, proxyLib: string, readyTopic: string, extraConfig: Record<string, unknown> = {}): Promise<ProxyRecord> {
   const home = join(site.dir, 'proxy');
   mkdirSync(home, { recursive: true });
   const configFile = join(home, 'rmq-proxy.json');
@@ -28,6 +29,7 @@ export async function startProxy(site: RocketMqSite, proxyLib: string, readyTopi
     // Both default to the first non-loopback address; the routes it hands out carry the first.
     remotingAccessAddr: HOST,
     localServeAddr: HOST,
+    ...extraConfig,
   };
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
   const args = [
@@ -47,17 +49,17 @@ export async function startProxy(site: RocketMqSite, proxyLib: string, readyTopi
   const service = spawnDetached('java', args, { logFile: join(home, 'stdout.log'), cwd: home, env: { ...process.env, ROCKETMQ_HOME: home } });
   await waitForLogLine(service, /rocketmq-proxy startup successfully/, 'the proxy', BOOT_TIMEOUT_MS, join(home, 'logs', 'rocketmqlogs', 'proxy.log'));
   const address = `${HOST}:${site.ports.proxy.remoting}`;
-  await waitForProxyRoute(address, readyTopic);
+  await waitForProxyRoute(address, readyTopic, site.via);
   return { ...service, address };
 }
 
 /** Up means it answers a route from the cluster behind it, with itself as every broker's address. */
-async function waitForProxyRoute(address: string, topic: string): Promise<void> {
+async function waitForProxyRoute(address: string, topic: string, via: ProbeVia = {}): Promise<void> {
   const deadline = Date.now() + BOOT_TIMEOUT_MS;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
     try {
-      const route = await topicRoute(address, topic);
+      const route = await topicRoute(address, topic, 3000, via);
       if (route && route.brokerDatas.length > 0 && route.brokerDatas.every((b) => b.brokerAddrs['0'] === address)) return;
       last = JSON.stringify(route);
     } catch (err) {

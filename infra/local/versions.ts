@@ -52,7 +52,7 @@ export const PROXY_JARS: JarSet = { id: 'proxy-5.3.3', artifacts: { 'rocketmq-pr
 export function jarVersions(lib: string): Record<string, string> {
   const found: Record<string, string> = {};
   for (const name of readdirSync(lib)) {
-    const match = /^(rocketmq-[a-z-]+?)-(\d+\.\d+\.\d+)\.jar$/.exec(name);
+    const match = /^(rocketmq-[a-z0-9-]+?)-(\d+\.\d+\.\d+)\.jar$/.exec(name);
     if (match) found[match[1]!] = match[2]!;
   }
   return found;

@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../infra/local/cluster.ts';
 import type { RocketMqVersion } from '../../infra/local/versions.ts';
 import { probe } from '../../infra/local/probe.ts';
-import { createProducer, type AclCredentials } from '../../lib/index.ts';
+import { createProducer, type AclCredentials, type SendError } from '../../lib/index.ts';
 import { createInternalProducer, parseLenientJson, RemotingClient } from '../../lib/internal.ts';
 import { viewByOffsetId } from '../support/read-back.ts';
+import { sharedStateWithRoutes } from './support/preloaded-routes.ts';
 import { expectRefusedOnce, expectStoredAndReadBack } from './support/secured.ts';
 import { useCluster } from './support/use-cluster.ts';
 
@@ -178,3 +179,80 @@ for (const shape of SHAPES) {
     }
   });
 }
+
+// The 5.3.3 Proxy with ACL 2.0 in front of ACL 2.0 brokers: the proxy authenticates and
+// authorizes every request itself, route lookups included, and answers a refusal with
+// SYSTEM_ERROR (1) and the exception's text (AbstractRemotingActivity.writeErrResponse), not 16.
+describe('ACL 2.0 on a RocketMQ 5.3.3 Proxy', () => {
+  const cluster = useCluster({ version: '5.3.3', offset: 930, acl: true, proxy: true });
+  let c: Cluster;
+  let reader: RemotingClient;
+  beforeAll(() => {
+    c = cluster();
+    reader = new RemotingClient({ credentials: c.credentials!.admin });
+  });
+  afterAll(() => reader.shutdown());
+
+  it('refuses an unsigned route lookup with code 1 (the proxy)', async () => {
+    const unsigned = await probe(c.endpoint, 105, { topic: 'TopicTest' });
+    const signed = await probe(c.endpoint, 105, { topic: 'TopicTest' }, 3000, 479, { credentials: c.credentials!.producer });
+
+    expect([unsigned.code, unsigned.remark]).toEqual([1, 'username cannot be null.']);
+    expect(signed.code).toBe(0);
+  });
+
+  it('takes a send and a batch signed with the right credentials, and reads them back', async () => {
+    const producer = createProducer({ nameServers: c.endpoint, producerGroup: 'acl-proxy', credentials: c.credentials!.producer, ...quiet });
+    await producer.start();
+    try {
+      const single = await producer.send({ topic: 'TopicTest', body: 'through the proxy' });
+      const batch = await producer.sendBatch([{ topic: 'TopicBatch', body: 'batch through the proxy' }]);
+      const stored = await Promise.all([single, ...batch].map((r) => viewByOffsetId(reader, r.offsetMsgId)));
+      expect(stored.map((m) => m.body.toString())).toEqual(['through the proxy', 'batch through the proxy']);
+    } finally {
+      await producer.shutdown();
+    }
+  });
+
+  it('refuses a wrong secret at the route lookup: ACCESS_DENIED before any send, no broker isolated', async () => {
+    const producer = createInternalProducer({
+      nameServers: c.endpoint,
+      producerGroup: 'acl-proxy-route',
+      credentials: { ...c.credentials!.producer, secretKey: 'not-the-secret' },
+      ...quiet,
+    });
+    await producer.start();
+    try {
+      const error = (await producer.send({ topic: 'TopicTest', body: 'never stored' }).catch((err: unknown) => err)) as SendError;
+      expect([error.codeName, error.attempts, error.context.responseCode]).toEqual(['ACCESS_DENIED', 0, 1]);
+      for (const name of Object.keys(c.brokers)) expect(producer.faults!.isAvailable(name)).toBe(true);
+    } finally {
+      await producer.shutdown();
+    }
+  });
+
+  const refusals: [string, (c: Cluster) => AclCredentials | undefined][] = [
+    ['a wrong secret', (c) => ({ ...c.credentials!.producer, secretKey: 'not-the-secret' })],
+    ['an unknown user', () => ({ accessKey: 'nobodyknown', secretKey: 'nobodyknown-secret' })],
+    ['no credentials', () => undefined],
+    ['a user without permission on the topic', (c) => c.credentials!.outsider],
+  ];
+  for (const [what, credentials] of refusals) {
+    it(`refuses a send with ${what} (routes known already): ACCESS_DENIED after one attempt, code 1 kept, no broker isolated`, async () => {
+      const producer = createInternalProducer({
+        nameServers: c.endpoint,
+        producerGroup: `acl-proxy-${what.replaceAll(' ', '-')}`,
+        ...(credentials(c) ? { credentials: credentials(c) } : {}),
+        sharedState: await sharedStateWithRoutes(c, ['TopicTest']),
+        ...quiet,
+      });
+      await producer.start();
+      try {
+        const error = await expectRefusedOnce(producer, c, producer.send({ topic: 'TopicTest', body: 'never stored' }), 'ACCESS_DENIED');
+        expect(error.context.responseCode).toBe(1);
+      } finally {
+        await producer.shutdown();
+      }
+    });
+  }
+});
