@@ -8,7 +8,7 @@ import type { Cluster } from '../../infra/local/cluster.ts';
 import type { RocketMqVersion } from '../../infra/local/versions.ts';
 import { probe } from '../../infra/local/probe.ts';
 import { createProducer, type AclCredentials, type SendError } from '../../lib/index.ts';
-import { createInternalProducer, parseLenientJson, RemotingClient } from '../../lib/internal.ts';
+import { createInternalProducer, MemorySharedState, parseLenientJson, RemotingClient } from '../../lib/internal.ts';
 import { viewByOffsetId } from '../support/read-back.ts';
 import { sharedStateWithRoutes } from './support/preloaded-routes.ts';
 import { expectRefusedOnce, expectStoredAndReadBack } from './support/secured.ts';
@@ -64,7 +64,13 @@ for (const shape of SHAPES) {
     let c: Cluster;
     let reader: RemotingClient;
     const producerOf = async (group: string, credentials: AclCredentials | undefined) => {
-      const producer = createInternalProducer({ nameServers: c.endpoint, producerGroup: group, ...(credentials ? { credentials } : {}), ...quiet });
+      const producer = createInternalProducer({
+        nameServers: c.endpoint,
+        producerGroup: group,
+        ...(credentials ? { credentials } : {}),
+        sharedState: new MemorySharedState(),
+        ...quiet,
+      });
       await producer.start();
       return producer;
     };

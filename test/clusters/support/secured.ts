@@ -22,7 +22,10 @@ export async function expectStoredAndReadBack(producer: Producer, reader: Remoti
   expect(stored[4]!.properties.get('REAL_TOPIC')).toBe('TopicTest');
 }
 
-/** The send fails with `codeName` after one attempt, and no broker of the cluster is isolated. */
+/**
+ * The send fails with `codeName` after one attempt, and no broker of the cluster is isolated: not
+ * in the producer, and not in its shared state (what DynamoDB would hold for the fleet).
+ */
 export async function expectRefusedOnce(producer: ProducerImpl, cluster: Cluster, send: Promise<unknown>, codeName: string): Promise<SendError> {
   const error = (await send.then(
     () => undefined,
@@ -32,5 +35,8 @@ export async function expectRefusedOnce(producer: ProducerImpl, cluster: Cluster
   expect(error, 'the send should have failed').toBeDefined();
   expect({ codeName: error!.codeName, retriable: error!.retriable, attempts: error!.attempts }).toEqual({ codeName, retriable: false, attempts: 1 });
   for (const brokerName of Object.keys(cluster.brokers)) expect(producer.faults!.isAvailable(brokerName), `${brokerName} isolated`).toBe(true);
+  await producer.flush();
+  const shared = producer.options.sharedState;
+  if (shared) expect(await shared.loadFaults(), 'fault records in the shared state').toEqual([]);
   return error!;
 }
