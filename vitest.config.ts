@@ -12,7 +12,8 @@ export default defineConfig({
           name: 'services',
           globalSetup: ['test/setup/global.ts'],
           include: ['test/**/*.test.ts'],
-          exclude: ['test/faults/**', 'test/infra/**', 'test/design/**', 'test/standalone/**'],
+          // test/clusters/ is its own tier: vitest.clusters.config.ts, `npm run test:clusters`.
+          exclude: ['test/faults/**', 'test/infra/**', 'test/design/**', 'test/standalone/**', 'test/clusters/**'],
         },
       },
       {

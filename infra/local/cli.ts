@@ -1,4 +1,4 @@
-// npm run stack:up | stack:status | stack:down, and by hand:
+// npm run stack:up | stack:status | stack:down | clusters:down, and by hand:
 //   tsx infra/local/cli.ts broker <stop|kill|freeze|thaw|restart> <broker-a|broker-b>
 //   tsx infra/local/cli.ts nameserver <kill|freeze|thaw|restart>
 import type { BrokerName } from './config.ts';
@@ -40,6 +40,15 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(stopped ? 'The local stack is stopped.\n' : 'No local stack was running.\n');
       return 0;
     }
+    case 'clusters-down': {
+      // Test clusters (cluster.ts) stop themselves; this is for a run that was killed.
+      const { stopLeftoverClusters } = await import('./cluster.ts');
+      const cleaned = await stopLeftoverClusters();
+      process.stderr.write(
+        cleaned.length ? `Stopped what test clusters at offsets ${cleaned.join(', ')} left behind.\n` : 'No test cluster was left behind.\n',
+      );
+      return 0;
+    }
     case 'broker': {
       const [action, name] = rest as [BrokerAction, BrokerName];
       if (!BROKER_ACTIONS.includes(action) || !BROKER_NAMES.includes(name)) {
@@ -57,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      throw new StackError('usage: cli.ts <up|status|down|broker|nameserver>');
+      throw new StackError('usage: cli.ts <up|status|down|clusters-down|broker|nameserver>');
   }
 }
 

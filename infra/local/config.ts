@@ -31,6 +31,8 @@ export interface TopicSpec {
   queues: number;
   /** Brokers that hold the topic; all of the cluster when absent. */
   brokers?: BrokerName[];
+  /** 5.x topic attributes (`updateTopic -a`), e.g. `+message.type=FIFO` for a 5.x Proxy's type check. */
+  attributes?: string[];
 }
 
 /**

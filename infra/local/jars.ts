@@ -1,18 +1,21 @@
-// Apache RocketMQ name server, broker and admin tool, fetched from Maven Central with plain Maven:
-// a throwaway pom in the cache folder and `dependency:copy-dependencies`. Reused once complete.
+// Apache RocketMQ jars, fetched from Maven Central with plain Maven: a throwaway pom in the cache
+// folder and `dependency:copy-dependencies`. Each set is fetched once and reused once complete.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE_DIR, ROCKETMQ_VERSION } from './config.ts';
 import { StackError } from './errors.ts';
 import { requireCommand } from './processes.ts';
+import { JAR_SETS, type JarSet, type RocketMqVersion } from './versions.ts';
 
-const ARTIFACTS = ['rocketmq-namesrv', 'rocketmq-broker', 'rocketmq-tools'];
+const dependency = (artifact: string, version: string) =>
+  `    <dependency><groupId>org.apache.rocketmq</groupId><artifactId>${artifact}</artifactId><version>${version}</version></dependency>`;
 
-function pom(version: string): string {
-  const deps = ARTIFACTS.map(
-    (a) => `    <dependency><groupId>org.apache.rocketmq</groupId><artifactId>${a}</artifactId>` + `<version>${version}</version></dependency>`,
-  ).join('\n');
+function pom(set: JarSet): string {
+  const deps = Object.entries(set.artifacts).map(([a, v]) => dependency(a, v));
+  const managed = Object.entries(set.managed ?? {}).map(([a, v]) => dependency(a, v));
+  const management =
+    managed.length > 0 ? `  <dependencyManagement>\n  <dependencies>\n${managed.join('\n')}\n  </dependencies>\n  </dependencyManagement>\n` : '';
   return `<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
@@ -20,8 +23,8 @@ function pom(version: string): string {
   <artifactId>rocketmq-jars</artifactId>
   <version>1</version>
   <packaging>pom</packaging>
-  <dependencies>
-${deps}
+${management}  <dependencies>
+${deps.join('\n')}
   </dependencies>
   <build>
     <plugins>
@@ -36,9 +39,9 @@ ${deps}
 `;
 }
 
-/** Returns the folder holding every jar the services need; the JVM classpath is `<dir>/*`. */
-export function ensureRocketMqJars(version = ROCKETMQ_VERSION): string {
-  const home = join(CACHE_DIR, `rocketmq-${version}`);
+/** Returns the folder holding every jar of the set; the JVM classpath is `<dir>/*`. */
+export function ensureJars(set: JarSet): string {
+  const home = join(CACHE_DIR, `rocketmq-${set.id}`);
   const lib = join(home, 'lib');
   const marker = join(home, '.complete');
   if (existsSync(marker)) return lib;
@@ -46,21 +49,26 @@ export function ensureRocketMqJars(version = ROCKETMQ_VERSION): string {
   requireCommand('mvn', 'Apache Maven is needed to fetch the RocketMQ jars from Maven Central');
   rmSync(lib, { recursive: true, force: true });
   mkdirSync(home, { recursive: true });
-  writeFileSync(join(home, 'pom.xml'), pom(version));
+  writeFileSync(join(home, 'pom.xml'), pom(set));
   const run = spawnSync('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`, '-DincludeScope=runtime'], {
     cwd: home,
     encoding: 'utf8',
   });
   if (run.status !== 0) {
     const output = `${run.stdout ?? ''}${run.stderr ?? ''}`.split('\n').slice(-30).join('\n');
-    throw new StackError(`Maven could not fetch Apache RocketMQ ${version}:\n${output}`);
+    throw new StackError(`Maven could not fetch Apache RocketMQ ${set.id}:\n${output}`);
   }
   const jars = readdirSync(lib);
-  for (const artifact of ARTIFACTS) {
+  for (const [artifact, version] of Object.entries(set.artifacts)) {
     if (!jars.includes(`${artifact}-${version}.jar`)) {
       throw new StackError(`Maven finished but ${artifact}-${version}.jar is missing from ${lib}`);
     }
   }
   writeFileSync(marker, `${new Date().toISOString()}\n`);
   return lib;
+}
+
+/** The name server, broker and admin tool of one RocketMQ version (the default stack's unless given). */
+export function ensureRocketMqJars(version: RocketMqVersion = ROCKETMQ_VERSION): string {
+  return ensureJars(JAR_SETS[version]);
 }

@@ -1,11 +1,12 @@
 // Every port of one local stack, from STACK_PORT_OFFSET. Offset 0 is the documented layout; an
 // offset shifts every port by that many.
 //
-// The nine ports sit in four groups at most four ports wide (DynamoDB Local and dynalite; the name
-// server; each broker with its VIP and HA ports), and the two closest groups (the brokers) are 997
-// ports apart. Offsets that differ by 4 to 996 therefore never make two stacks share a port, while
+// The eleven ports sit in four groups at most four ports wide (DynamoDB Local, dynalite and a 5.x
+// Proxy's remoting and gRPC ports; the name server; each broker with its VIP and HA ports), and the
+// two closest groups (the brokers) are 997 ports apart. Offsets that differ by 4 to 996 therefore never make two stacks share a port, while
 // 1 to 3 would overlap inside a group and 1000 puts broker-b where broker-a was. Accepting only
 // multiples of 10 from 0 to 990 keeps every pair of stacks in that safe band and every port valid.
+import { createServer } from 'node:net';
 import type { BrokerName } from './config.ts';
 import { StackError } from './errors.ts';
 
@@ -25,6 +26,8 @@ export interface StackPorts {
   /** dynalite, embedded in `npm start`. */
   dynalite: number;
   brokers: Record<BrokerName, BrokerPorts>;
+  /** A RocketMQ 5 Proxy in front of the cluster (test clusters only): remoting and gRPC. */
+  proxy: { remoting: number; grpc: number };
 }
 
 function brokerPorts(listen: number): BrokerPorts {
@@ -37,12 +40,13 @@ export function stackPorts(offset: number): StackPorts {
     dynamodbLocal: 18000 + offset,
     dynalite: 18001 + offset,
     brokers: { 'broker-a': brokerPorts(20911 + offset), 'broker-b': brokerPorts(21911 + offset) },
+    proxy: { remoting: 18002 + offset, grpc: 18003 + offset },
   };
 }
 
 export function allPorts(ports: StackPorts): number[] {
   const brokers = Object.values(ports.brokers).flatMap((b) => [b.vip, b.listen, b.ha]);
-  return [ports.dynamodbLocal, ports.dynalite, ports.nameServer, ...brokers];
+  return [ports.dynamodbLocal, ports.dynalite, ports.proxy.remoting, ports.proxy.grpc, ports.nameServer, ...brokers];
 }
 
 /** Reads STACK_PORT_OFFSET (unset or empty is 0); a value that could collide throws a StackError. */
@@ -60,4 +64,20 @@ export function parsePortOffset(raw: string | undefined): number {
     );
   }
   return offset;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    // The broker's HA service binds every interface, so check the wildcard address.
+    server.listen(port, () => server.close(() => resolve(true)));
+  });
+}
+
+/** The ports of `ports` something is already listening on. */
+export async function portsInUse(ports: number[]): Promise<number[]> {
+  const taken: number[] = [];
+  for (const port of ports) if (!(await portFree(port))) taken.push(port);
+  return taken;
 }

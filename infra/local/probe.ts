@@ -4,7 +4,11 @@
 //
 // Frame: int32 length (of everything after it) | byte serializeType (0 = JSON) | int24 headerLength
 //        | header | body
-import { connect } from 'node:net';
+// Clusters with TLS or ACL are reached the same way: over node:tls, and with the request signed as
+// the Java AclClientRPCHook signs it (written again here, not imported from lib/).
+import { createHmac } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'node:tls';
 
 export interface ProbeResponse {
   code: number;
@@ -21,18 +25,48 @@ export function buildJsonFrame(header: object, body: Buffer = Buffer.alloc(0)): 
   return Buffer.concat([prefix, headerBytes, body]);
 }
 
+/** How a probe reaches a server: plain TCP unless `tls` is given; unsigned unless `credentials` are. */
+export interface ProbeVia {
+  tls?: Pick<TlsOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized'>;
+  credentials?: { accessKey: string; secretKey: string };
+}
+
+/**
+ * ACL signature (AclClientRPCHook): AccessKey joins the ext fields; the values, sorted by key in
+ * Java String order, are concatenated with the body after them; HmacSHA1 with the secret, Base64.
+ */
+export function signFields(extFields: Record<string, string>, credentials: { accessKey: string; secretKey: string }, body?: Buffer): Record<string, string> {
+  const fields: Record<string, string> = { ...extFields, AccessKey: credentials.accessKey };
+  const hmac = createHmac('sha1', credentials.secretKey);
+  for (const key of Object.keys(fields).sort()) hmac.update(fields[key]!, 'utf8');
+  if (body) hmac.update(body);
+  return { ...fields, Signature: hmac.digest('base64') };
+}
+
 /** Sends one request and resolves with the first whole frame that comes back. */
-export function probe(address: string, code: number, extFields: Record<string, string> = {}, timeoutMs = 3000, version = 479): Promise<ProbeResponse> {
+export function probe(
+  address: string,
+  code: number,
+  extFields: Record<string, string> = {},
+  timeoutMs = 3000,
+  version = 479,
+  via: ProbeVia = {},
+): Promise<ProbeResponse> {
   const [host, port] = splitAddress(address);
-  const frame = buildJsonFrame({ code, language: 'JAVA', version, opaque: 1, flag: 0, extFields });
+  const fields = via.credentials ? signFields(extFields, via.credentials) : extFields;
+  const frame = buildJsonFrame({ code, language: 'JAVA', version, opaque: 1, flag: 0, extFields: fields });
   return new Promise((resolve, reject) => {
     let received = Buffer.alloc(0);
-    const socket = connect({ host, port });
+    const socket: Socket = via.tls ? tlsConnect({ host, port, ...via.tls }) : connect({ host, port });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`no answer from ${address} within ${timeoutMs} ms`));
     }, timeoutMs);
-    socket.on('connect', () => socket.write(frame));
+    socket.on(via.tls ? 'secureConnect' : 'connect', () => socket.write(frame));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      reject(new Error(`${address} closed the connection without answering`));
+    });
     socket.on('error', (err) => {
       clearTimeout(timer);
       reject(err);
@@ -78,8 +112,8 @@ export interface ClusterView {
 }
 
 /** GET_BROKER_CLUSTER_INFO (106): which brokers have registered with the name server. */
-export async function clusterInfo(nameServer: string, timeoutMs = 3000): Promise<ClusterView> {
-  const response = await probe(nameServer, 106, {}, timeoutMs);
+export async function clusterInfo(nameServer: string, timeoutMs = 3000, via: ProbeVia = {}): Promise<ClusterView> {
+  const response = await probe(nameServer, 106, {}, timeoutMs, 479, via);
   if (response.code !== 0) throw new Error(`cluster info: code ${response.code} ${response.remark ?? ''}`);
   const parsed = JSON.parse(quoteNumericKeys(response.body.toString('utf8')));
   const brokers: ClusterView['brokers'] = {};
@@ -95,8 +129,8 @@ export interface ProbeRoute {
 }
 
 /** GET_ROUTEINFO_BY_TOPIC (105) in standard JSON; null when the name server has no such topic. */
-export async function topicRoute(nameServer: string, topic: string, timeoutMs = 3000): Promise<ProbeRoute | null> {
-  const response = await probe(nameServer, 105, { topic, acceptStandardJsonOnly: 'true' }, timeoutMs);
+export async function topicRoute(nameServer: string, topic: string, timeoutMs = 3000, via: ProbeVia = {}): Promise<ProbeRoute | null> {
+  const response = await probe(nameServer, 105, { topic, acceptStandardJsonOnly: 'true' }, timeoutMs, 479, via);
   if (response.code === 17) return null;
   if (response.code !== 0) throw new Error(`route of ${topic}: code ${response.code} ${response.remark ?? ''}`);
   return JSON.parse(response.body.toString('utf8')) as ProbeRoute;

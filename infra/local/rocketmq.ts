@@ -1,13 +1,44 @@
-// The real Apache RocketMQ: one name server and two brokers of one cluster on 127.0.0.1, with small
-// heaps and small mapped files, each under its own folder of the stack directory.
+// The real Apache RocketMQ: one name server and brokers of one cluster on 127.0.0.1, with small
+// heaps and small mapped files, each under its own folder of a site's directory. A site is where
+// and how one cluster runs: the default stack's (config.ts), or a test cluster's (cluster.ts) with
+// its own version, ports, TLS switches and ACL files.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BOOT_TIMEOUT_MS, CLUSTER_NAME, HOST, NAMESRV_PORT, PORTS, STACK_DIR, type BrokerName, type TopicSpec } from './config.ts';
+import { BOOT_TIMEOUT_MS, CLUSTER_NAME, HOST, PORTS, ROCKETMQ_VERSION, STACK_DIR, type BrokerName, type TopicSpec } from './config.ts';
 import { StackError } from './errors.ts';
+import type { StackPorts } from './ports.ts';
 import { spawnDetached, waitForLogLine, type SpawnedService } from './processes.ts';
-import { clusterInfo, probe, topicRoute } from './probe.ts';
+import { clusterInfo, probe, topicRoute, type ProbeVia } from './probe.ts';
+import { needsLogbackFiles, type RocketMqVersion } from './versions.ts';
+
+export type Role = 'namesrv' | 'broker' | 'admin';
+
+export interface RocketMqSite {
+  /** Each service runs in `<dir>/<service>`, its ROCKETMQ_HOME. */
+  dir: string;
+  /** Folder of the jars (the classpath is `<lib>/*`). */
+  lib: string;
+  version: RocketMqVersion;
+  cluster: string;
+  ports: StackPorts;
+  /** JVM system properties of the name server and brokers (the TLS switches exist only there). */
+  serverProps?: string[];
+  /** JVM system properties of the admin tool (its client's TLS). */
+  adminProps?: string[];
+  /** broker.conf lines added to every broker (ACL switches). */
+  brokerConfig?: string[];
+  /** Files (path relative to the service's home -> text) written before a service starts. */
+  homeFiles?: (role: Role) => Record<string, string>;
+  /** How the site's own readiness checks reach its servers (TLS, signing). */
+  via?: ProbeVia;
+}
+
+/** The default stack's site: config.ts's folder, ports and version. */
+export function defaultSite(lib: string): RocketMqSite {
+  return { dir: STACK_DIR, lib, version: ROCKETMQ_VERSION, cluster: CLUSTER_NAME, ports: PORTS };
+}
 
 export interface BrokerRecord extends SpawnedService {
   name: BrokerName;
@@ -22,9 +53,10 @@ const MAIN = {
   admin: 'org.apache.rocketmq.tools.command.MQAdminStartup',
 } as const;
 
-function javaArgs(lib: string, home: string, heap: string[], main: string, rest: string[]): string[] {
+function javaArgs(lib: string, home: string, heap: string[], main: string, rest: string[], props: string[] = []): string[] {
   return [
     ...heap,
+    ...props,
     // The stock start scripts ask for 8 GB heaps and G1 tuning; a test cluster needs a fraction.
     '-XX:+UseSerialGC',
     `-Duser.home=${home}`, // RocketMQ's logback writes to ${user.home}/logs/rocketmqlogs
@@ -42,12 +74,49 @@ function serviceEnv(home: string): NodeJS.ProcessEnv {
   return { ...process.env, ROCKETMQ_HOME: home };
 }
 
-export async function startNameServer(lib: string): Promise<SpawnedService> {
-  const home = join(STACK_DIR, 'namesrv');
+/** A minimal logback file for 4.9.x, which aborts without one: everything at INFO into one file. */
+function logbackXml(logName: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<configuration>
+  <appender name="FILE" class="ch.qos.logback.core.FileAppender">
+    <file>\${user.home}/logs/rocketmqlogs/${logName}.log</file>
+    <encoder><pattern>%d{yyyy-MM-dd HH:mm:ss.SSS} %-5p [%t] %c{1} - %m%n</pattern></encoder>
+  </appender>
+  <root level="INFO"><appender-ref ref="FILE"/></root>
+</configuration>
+`;
+}
+
+const LOGBACK_FILES: Record<Role, [file: string, log: string]> = {
+  namesrv: ['conf/logback_namesrv.xml', 'namesrv'],
+  broker: ['conf/logback_broker.xml', 'broker'],
+  admin: ['conf/logback_tools.xml', 'tools'],
+};
+
+/** Creates a service's home with the files its version and the site need. */
+function prepareHome(site: RocketMqSite, home: string, role: Role): void {
   mkdirSync(home, { recursive: true });
+  const files: Record<string, string> = { ...site.homeFiles?.(role) };
+  if (needsLogbackFiles(site.version)) {
+    const [file, log] = LOGBACK_FILES[role];
+    files[file] = logbackXml(log);
+  }
+  for (const [relative, text] of Object.entries(files)) {
+    const path = join(home, relative);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  }
+}
+
+export const nameServerAddress = (site: RocketMqSite): string => `${HOST}:${site.ports.nameServer}`;
+
+export async function startNameServer(site: RocketMqSite): Promise<SpawnedService> {
+  const home = join(site.dir, 'namesrv');
+  prepareHome(site, home, 'namesrv');
   const configFile = join(home, 'namesrv.properties');
-  writeFileSync(configFile, `listenPort=${NAMESRV_PORT}\nbindAddress=${HOST}\n`);
-  const service = spawnDetached('java', javaArgs(lib, home, ['-Xms64m', '-Xmx192m'], MAIN.namesrv, ['-c', configFile]), {
+  writeFileSync(configFile, `listenPort=${site.ports.nameServer}\nbindAddress=${HOST}\n`);
+  const args = javaArgs(site.lib, home, ['-Xms64m', '-Xmx192m'], MAIN.namesrv, ['-c', configFile], site.serverProps);
+  const service = spawnDetached('java', args, {
     logFile: join(home, 'stdout.log'),
     cwd: home,
     env: serviceEnv(home),
@@ -56,14 +125,14 @@ export async function startNameServer(lib: string): Promise<SpawnedService> {
   return service;
 }
 
-export function brokerConfig(name: BrokerName): string {
-  const ports = PORTS.brokers[name];
-  const store = join(STACK_DIR, name, 'store');
+export function brokerConfig(site: RocketMqSite, name: BrokerName): string {
+  const ports = site.ports.brokers[name];
+  const store = join(site.dir, name, 'store');
   return [
-    `brokerClusterName=${CLUSTER_NAME}`,
+    `brokerClusterName=${site.cluster}`,
     `brokerName=${name}`,
     'brokerId=0',
-    `namesrvAddr=${HOST}:${NAMESRV_PORT}`,
+    `namesrvAddr=${nameServerAddress(site)}`,
     `brokerIP1=${HOST}`,
     `bindAddress=${HOST}`,
     `listenPort=${ports.listen}`,
@@ -77,26 +146,28 @@ export function brokerConfig(name: BrokerName): string {
     // Keeps TBW102 on every broker, so a send to an unknown topic can auto-create it.
     'autoCreateTopicEnable=true',
     'diskMaxUsedSpaceRatio=99',
+    ...(site.brokerConfig ?? []),
     '',
   ].join('\n');
 }
 
 /** Spawns a broker and waits until it is up and registered with the name server. */
-export async function startBroker(lib: string, name: BrokerName): Promise<BrokerRecord> {
-  const home = join(STACK_DIR, name);
+export async function startBroker(site: RocketMqSite, name: BrokerName): Promise<BrokerRecord> {
+  const home = join(site.dir, name);
+  prepareHome(site, home, 'broker');
   mkdirSync(join(home, 'store'), { recursive: true });
   const configFile = join(home, 'broker.properties');
-  writeFileSync(configFile, brokerConfig(name));
+  writeFileSync(configFile, brokerConfig(site, name));
   const heap = ['-Xms256m', '-Xmx256m', '-XX:MaxDirectMemorySize=256m'];
-  const service = spawnDetached('java', javaArgs(lib, home, heap, MAIN.broker, ['-c', configFile]), {
+  const service = spawnDetached('java', javaArgs(site.lib, home, heap, MAIN.broker, ['-c', configFile], site.serverProps), {
     logFile: join(home, 'stdout.log'),
     cwd: home,
     env: serviceEnv(home),
   });
-  const address = `${HOST}:${PORTS.brokers[name].listen}`;
+  const address = `${HOST}:${site.ports.brokers[name].listen}`;
   await waitForLogLine(service, /The broker\[.*\] boot success/, name, BOOT_TIMEOUT_MS, join(home, 'logs', 'rocketmqlogs', 'broker.log'));
-  await waitForAnswer(name, address);
-  await waitForRegistration(name, address);
+  await waitForAnswer(site, name, address);
+  await waitForRegistration(site, name, address);
   return { ...service, name, address, configFile, home };
 }
 
@@ -107,12 +178,12 @@ const GET_BROKER_RUNTIME_INFO = 28;
  * store that was not shut down cleanly, runtime-info requests can still fail with SYSTEM_ERROR.
  * Up means it answers one.
  */
-async function waitForAnswer(name: BrokerName, address: string): Promise<void> {
+async function waitForAnswer(site: RocketMqSite, name: BrokerName, address: string): Promise<void> {
   const deadline = Date.now() + BOOT_TIMEOUT_MS;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
     try {
-      const response = await probe(address, GET_BROKER_RUNTIME_INFO);
+      const response = await probe(address, GET_BROKER_RUNTIME_INFO, {}, 3000, 479, site.via);
       if (response.code === 0) return;
       last = `code ${response.code} ${response.remark ?? ''}`;
     } catch (err) {
@@ -123,13 +194,13 @@ async function waitForAnswer(name: BrokerName, address: string): Promise<void> {
   throw new StackError(`${name} printed boot success but never answered a request (${last})`);
 }
 
-async function waitForRegistration(name: BrokerName, address: string): Promise<void> {
-  const nameServer = `${HOST}:${NAMESRV_PORT}`;
+async function waitForRegistration(site: RocketMqSite, name: BrokerName, address: string): Promise<void> {
+  const nameServer = nameServerAddress(site);
   const deadline = Date.now() + BOOT_TIMEOUT_MS;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
     try {
-      const view = await clusterInfo(nameServer);
+      const view = await clusterInfo(nameServer, 3000, site.via);
       if (view.brokers[name]?.['0'] === address) return;
       last = JSON.stringify(view);
     } catch (err) {
@@ -140,12 +211,13 @@ async function waitForRegistration(name: BrokerName, address: string): Promise<v
   throw new StackError(`${name} booted but never registered with the name server (${last})`);
 }
 
-function runAdmin(lib: string, args: string[]): Promise<string> {
-  const home = join(STACK_DIR, 'admin');
-  mkdirSync(home, { recursive: true });
+/** Runs the admin tool (mqadmin) once and resolves with everything it printed. */
+export function runAdmin(site: RocketMqSite, args: string[]): Promise<string> {
+  const home = join(site.dir, 'admin');
+  prepareHome(site, home, 'admin');
   const heap = ['-Xmx128m', '-XX:TieredStopAtLevel=1'];
   return new Promise((resolve, reject) => {
-    const child = spawn('java', javaArgs(lib, home, heap, MAIN.admin, args), { cwd: home, env: serviceEnv(home) });
+    const child = spawn('java', javaArgs(site.lib, home, heap, MAIN.admin, args, site.adminProps), { cwd: home, env: serviceEnv(home) });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -159,18 +231,19 @@ function runAdmin(lib: string, args: string[]): Promise<string> {
  * success is read from its output ("create topic to <addr> success.") and then from the route the
  * name server hands out.
  */
-export async function createTopics(lib: string, topics: TopicSpec[], brokers: Record<string, string>): Promise<void> {
-  const nameServer = `${HOST}:${NAMESRV_PORT}`;
+export async function createTopics(site: RocketMqSite, topics: TopicSpec[], brokers: Record<string, string>): Promise<void> {
+  const nameServer = nameServerAddress(site);
   await Promise.all(
     topics.map(async (topic) => {
       const names = topic.brokers ?? (Object.keys(brokers) as BrokerName[]);
       // `-c` creates the topic on every master of the cluster in one call; `-b` takes one address.
       const calls = topic.brokers
         ? names.map((b) => ({ target: ['-b', brokers[b] as string], expect: [brokers[b] as string] }))
-        : [{ target: ['-c', CLUSTER_NAME], expect: names.map((b) => brokers[b] as string) }];
+        : [{ target: ['-c', site.cluster], expect: names.map((b) => brokers[b] as string) }];
       const queues = String(topic.queues);
+      const attributes = topic.attributes?.length ? ['-a', topic.attributes.join(',')] : [];
       for (const { target, expect } of calls) {
-        const output = await runAdmin(lib, ['updateTopic', '-n', nameServer, ...target, '-t', topic.name, '-r', queues, '-w', queues]);
+        const output = await runAdmin(site, ['updateTopic', '-n', nameServer, ...target, '-t', topic.name, '-r', queues, '-w', queues, ...attributes]);
         for (const address of expect) {
           if (!output.includes(`create topic to ${address} success`)) {
             const last = output.split('\n').slice(-15).join('\n');
@@ -178,15 +251,15 @@ export async function createTopics(lib: string, topics: TopicSpec[], brokers: Re
           }
         }
       }
-      await waitForRoute(nameServer, topic.name, names, topic.queues);
+      await waitForRoute(nameServer, topic.name, names, topic.queues, site.via);
     }),
   );
 }
 
-async function waitForRoute(nameServer: string, topic: string, brokers: string[], queues: number): Promise<void> {
+export async function waitForRoute(nameServer: string, topic: string, brokers: string[], queues: number, via: ProbeVia = {}): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const route = await topicRoute(nameServer, topic).catch(() => null);
+    const route = await topicRoute(nameServer, topic, 3000, via).catch(() => null);
     const ready = brokers.every((b) => route?.queueDatas.some((q) => q.brokerName === b && q.writeQueueNums === queues));
     if (ready) return;
     if (Date.now() > deadline) {

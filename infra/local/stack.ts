@@ -2,7 +2,7 @@
 // in the stack directory is the single source of truth, so any process (the CLI, a vitest worker)
 // can read it and act on the services by pid.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import {
   BROKER_NAMES,
   CLUSTER_NAME,
@@ -21,8 +21,9 @@ import { startDynamoDbLocal } from './dynamodb.ts';
 import { StackError } from './errors.ts';
 import { ensureRocketMqJars } from './jars.ts';
 import { isAlive, killHard, requireCommand, signal, spawnedPids, terminate, type SpawnedService } from './processes.ts';
+import { portsInUse } from './ports.ts';
 import { splitAddress } from './probe.ts';
-import { createTopics, startBroker, startNameServer, type BrokerRecord } from './rocketmq.ts';
+import { createTopics, defaultSite, startBroker, startNameServer, type BrokerRecord } from './rocketmq.ts';
 
 export interface StackState {
   rocketmqVersion: string;
@@ -113,20 +114,10 @@ export function forgetDynalite(): void {
   writeState(state);
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    // The broker's HA service binds every interface, so check the wildcard address.
-    server.listen(port, () => server.close(() => resolve(true)));
-  });
-}
-
 async function checkPorts(withDynamoDb: boolean): Promise<void> {
   const ports = [NAMESRV_PORT, ...Object.values(PORTS.brokers).flatMap((b) => [b.vip, b.listen, b.ha])];
   if (withDynamoDb) ports.push(DYNAMODB_LOCAL_PORT);
-  const taken: number[] = [];
-  for (const port of ports) if (!(await portFree(port))) taken.push(port);
+  const taken = await portsInUse(ports);
   if (taken.length > 0) {
     throw new StackError(`ports ${taken.join(', ')} are already in use by something that is not this stack; stop it or set STACK_PORT_OFFSET`);
   }
@@ -194,12 +185,13 @@ async function start(options: UpOptions): Promise<StackState> {
     // Settle both sides before judging either, so a failure leaves no untracked process behind.
     const [rocket, dynamo] = await Promise.allSettled([
       (async () => {
-        const nameServer = await timed(startup, 'nameServer', () => startNameServer(lib));
-        const brokerList = await timed(startup, 'brokers', () => Promise.all(BROKER_NAMES.map((n) => startBroker(lib, n))));
+        const site = defaultSite(lib);
+        const nameServer = await timed(startup, 'nameServer', () => startNameServer(site));
+        const brokerList = await timed(startup, 'brokers', () => Promise.all(BROKER_NAMES.map((n) => startBroker(site, n))));
         const brokers = Object.fromEntries(brokerList.map((b) => [b.name, b])) as Record<BrokerName, BrokerRecord>;
         const topics = options.topics ?? DEFAULT_TOPICS;
         const addresses = Object.fromEntries(brokerList.map((b) => [b.name, b.address]));
-        await timed(startup, 'topics', () => createTopics(lib, topics, addresses));
+        await timed(startup, 'topics', () => createTopics(site, topics, addresses));
         return { lib, nameServer: { ...nameServer, address: `${HOST}:${NAMESRV_PORT}` }, brokers, topics };
       })(),
       dynamodb,
@@ -293,7 +285,7 @@ export const brokerControl = {
   async restart(name: BrokerName): Promise<void> {
     const state = requireState();
     await terminate(brokerOf(state, name).pid, 3000);
-    const broker = await startBroker(state.lib, name);
+    const broker = await startBroker(defaultSite(state.lib), name);
     const latest = requireState();
     latest.brokers[name] = broker;
     writeState(latest);
@@ -326,7 +318,7 @@ export const serviceControl = {
   async restart(service: 'nameServer'): Promise<void> {
     const state = requireState();
     await terminate(servicePid(service), 3000);
-    const started = await startNameServer(state.lib);
+    const started = await startNameServer(defaultSite(state.lib));
     const latest = requireState();
     latest.nameServer = { ...started, address: latest.nameServer.address };
     writeState(latest);

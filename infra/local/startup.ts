@@ -6,7 +6,9 @@ const PARTS: [key: string, label: string][] = [
   ['jars', 'jars'],
   ['nameServer', 'name server'],
   ['brokers', 'brokers'],
+  ['acl', 'ACL users'],
   ['topics', 'topics'],
+  ['proxy', 'proxy'],
   ['dynamodb', 'DynamoDB Local'],
   ['dynalite', 'dynalite'],
 ];

@@ -37,7 +37,7 @@ describe('STACK_PORT_OFFSET', () => {
     const ports = stackPorts(parsePortOffset(undefined));
 
     expect(ports).toEqual(stackPorts(0));
-    expect(allPorts(ports)).toEqual([18000, 18001, 19876, 20909, 20911, 20912, 21909, 21911, 21912]);
+    expect(allPorts(ports)).toEqual([18000, 18001, 18002, 18003, 19876, 20909, 20911, 20912, 21909, 21911, 21912]);
   });
 
   it('gives no two stacks with different accepted offsets a common port, and every port a valid one', () => {

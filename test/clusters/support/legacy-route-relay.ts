@@ -1,0 +1,90 @@
+// A relay in front of a real name server (or proxy) that turns every route request into the one an
+// old client sends: version 100 and no `acceptStandardJsonOnly`. The real server then answers in
+// fastjson's default form (`"brokerAddrs":{0:"127.0.0.1:10911"}`, not JSON), which our producer
+// never asks for itself; this is how a test makes a real server write it to the producer. Every
+// other frame passes unchanged. Frames are cut with the naive logic of infra/local/probe.ts.
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { buildJsonFrame, splitAddress } from '../../../infra/local/probe.ts';
+
+const GET_ROUTEINFO_BY_TOPIC = 105;
+
+export interface LegacyRouteRelay {
+  address: string;
+  /** Bodies of the route answers that passed through, as text. */
+  routeBodies: string[];
+  close(): Promise<void>;
+}
+
+/** Calls `onFrame` with every whole frame in `chunk` plus what was left over before. */
+function frames(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
+  let buffered = Buffer.alloc(0);
+  return (chunk) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    while (buffered.length >= 4 && buffered.length >= 4 + buffered.readInt32BE(0)) {
+      const length = buffered.readInt32BE(0);
+      onFrame(buffered.subarray(0, 4 + length));
+      buffered = buffered.subarray(4 + length);
+    }
+  };
+}
+
+function jsonHeader(frame: Buffer): Record<string, unknown> | undefined {
+  const word = frame.readUInt32BE(4);
+  if (word >>> 24 !== 0) return undefined;
+  return JSON.parse(frame.subarray(8, 8 + (word & 0xffffff)).toString('utf8'));
+}
+
+export async function startLegacyRouteRelay(target: string): Promise<LegacyRouteRelay> {
+  const [host, port] = splitAddress(target);
+  const sockets = new Set<Socket>();
+  const relay: LegacyRouteRelay = {
+    address: '',
+    routeBodies: [],
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  const server = createServer((client) => {
+    const upstream = connect({ host, port });
+    sockets.add(client).add(upstream);
+    const routeOpaques = new Set<number>();
+    client.on(
+      'data',
+      frames((frame) => {
+        const header = jsonHeader(frame);
+        if (header?.code !== GET_ROUTEINFO_BY_TOPIC) {
+          upstream.write(frame);
+          return;
+        }
+        const word = frame.readUInt32BE(4);
+        const body = frame.subarray(8 + (word & 0xffffff));
+        const { acceptStandardJsonOnly: _dropped, ...extFields } = (header.extFields ?? {}) as Record<string, string>;
+        routeOpaques.add(header.opaque as number);
+        upstream.write(buildJsonFrame({ ...header, version: 100, extFields }, body));
+      }),
+    );
+    upstream.on(
+      'data',
+      frames((frame) => {
+        const header = jsonHeader(frame);
+        if (header && routeOpaques.delete(header.opaque as number)) {
+          relay.routeBodies.push(frame.subarray(8 + (frame.readUInt32BE(4) & 0xffffff)).toString('utf8'));
+        }
+        client.write(frame);
+      }),
+    );
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const s of [client, upstream]) {
+      s.on('close', end);
+      s.on('error', end);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  relay.address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return relay;
+}
