@@ -85,12 +85,43 @@ export class Connection {
   /** Between the TCP connect and the end of the TLS handshake, a failure is the handshake's. */
   private handshaking = false;
 
+  /** True once a byte came from the peer. */
+  private received = false;
+
   private transportFailed(detail: string, cause?: unknown): void {
+    if (!this.options.tls && this.established && !this.received && this.inFlight.size > 0 && !this.closedWith && isPeerClose(cause)) {
+      this.plaintextRefused(detail, cause);
+      return;
+    }
     // TLS 1.3 sends the server's verdict on a client certificate after the client thinks the
     // handshake is done: an alert then is still the handshake's failure.
     const tls = this.handshaking || isTlsAlert(cause);
     const name = tls ? 'TLS_HANDSHAKE_FAILED' : 'CONNECT_BROKER_EXCEPTION';
     this.fail(rocketError(name, tls ? `TLS handshake: ${detail}` : detail, { address: this.address }, cause));
+  }
+
+  /**
+   * The peer closed a plaintext connection after our first request, without a byte: a RocketMQ
+   * server in TLS `enforcing` mode does exactly that, and so does a broker going away. The same
+   * address is asked for a TLS handshake (nothing is sent over it): if one completes, the server
+   * wants TLS, which is configuration (TLS_HANDSHAKE_FAILED: not retried, no broker isolated).
+   * The requests wait for the answer; new ones fail at once meanwhile.
+   */
+  private plaintextRefused(detail: string, cause: unknown): void {
+    const closed = rocketError('CONNECT_BROKER_EXCEPTION', detail, { address: this.address }, cause);
+    this.closedWith = closed;
+    this.socket.destroy();
+    void speaksTls(this.address, Math.min(PLAINTEXT_PROBE_MS, this.options.connectTimeoutMs)).then((tls) => {
+      const error = tls
+        ? rocketError(
+            'TLS_HANDSHAKE_FAILED',
+            'the server requires TLS: it closed a plaintext connection without answering, and completes a TLS handshake (set tls)',
+            { address: this.address },
+          )
+        : closed;
+      this.closedWith = error;
+      this.rejectAll(error);
+    });
   }
 
   get closed(): boolean {
@@ -219,6 +250,7 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     this.lastIoAt = Date.now();
+    this.received = true;
     try {
       this.accumulator.push(chunk, (frame) => this.onFrame(decodeFrame(frame)));
     } catch (err) {
@@ -261,6 +293,10 @@ export class Connection {
     if (this.closedWith) return;
     this.closedWith = error;
     this.socket.destroy();
+    this.rejectAll(error);
+  }
+
+  private rejectAll(error: RocketMQError): void {
     // A TLS failure stays one for the requests it ends: it is configuration, not a broker fault.
     const name = error.codeName === 'TLS_HANDSHAKE_FAILED' ? 'TLS_HANDSHAKE_FAILED' : 'CONNECT_BROKER_EXCEPTION';
     for (const [opaque, pending] of this.inFlight) {
@@ -269,6 +305,33 @@ export class Connection {
     }
     this.inFlight.clear();
   }
+}
+
+/** How long a closed plaintext connection waits to learn whether its server wants TLS. */
+const PLAINTEXT_PROBE_MS = 1000;
+
+/** A close the peer made (a FIN, or a reset of what we had written), not a local failure. */
+function isPeerClose(cause: unknown): boolean {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return cause === undefined || code === 'ECONNRESET' || code === 'EPIPE';
+}
+
+/** Whether a TLS handshake with `address` completes; any certificate is taken, nothing is sent. */
+function speaksTls(address: string, timeoutMs: number): Promise<boolean> {
+  const at = address.lastIndexOf(':');
+  const host = address.slice(0, at);
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host, port: Number(address.slice(at + 1)), rejectUnauthorized: false, ...(isIP(host) ? {} : { servername: host }) });
+    const done = (answer: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(answer);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once('secureConnect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('close', () => done(false));
+  });
 }
 
 /** OpenSSL's verdicts on certificates and protocol (ERR_SSL_*, certificate verification codes). */

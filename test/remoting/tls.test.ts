@@ -1,6 +1,8 @@
 // TLS on the wire, against scripted TLS peers with certificates made for the test: a broker that
 // verifies, a wrong CA, mutual TLS with and without a client certificate. A scripted peer because
 // the failure cases need servers configured wrong on purpose; test/clusters runs the real brokers.
+import { createServer, type Server, type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInternalProducer, RemotingClient, RequestCode, type RocketMQError, type SendError } from '../../lib/internal.ts';
 import { respond, startFakePeer, type FakePeer } from '../support/fake-peer.ts';
@@ -96,5 +98,50 @@ describe('a producer with a TLS misconfiguration', () => {
     expect(() => createInternalProducer({ nameServers: 'a:1', producerGroup: 'g', tls: { ca: 'not a certificate' } })).toThrow(/options\.tls/);
     expect(() => createInternalProducer({ nameServers: 'a:1', producerGroup: 'g', tls: { key: certs.clientKey } })).toThrow(/options\.tls\.cert/);
     expect(() => createInternalProducer({ nameServers: 'a:1', producerGroup: 'g', tls: { verify: false } as never })).toThrow(/options\.tls\.verify/);
+  });
+});
+
+/**
+ * A server that closes a plaintext connection at its first byte without a word, as RocketMQ's
+ * TLS `enforcing` mode does (TlsModeHandler); with `tls`, a connection that opens with a TLS
+ * record (0x16) gets a handshake. Scripted: the real enforcing brokers run in test/clusters.
+ */
+async function closingServer(tls: boolean): Promise<{ address: string; server: Server }> {
+  const server = createServer((socket: Socket) => {
+    socket.once('data', (chunk) => {
+      if (!tls || chunk[0] !== 0x16) return socket.destroy();
+      socket.pause();
+      socket.unshift(chunk);
+      const secure = new TLSSocket(socket, { isServer: true, key: certs.serverKey, cert: certs.serverCert });
+      secure.on('error', () => secure.destroy());
+      secure.resume();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { address: `127.0.0.1:${(server.address() as { port: number }).port}`, server };
+}
+
+describe('a plaintext client at a server that closes it without a word', () => {
+  it('learns the server wants TLS when a TLS handshake with it completes: TLS_HANDSHAKE_FAILED, not retriable', async () => {
+    const { address, server } = await closingServer(true);
+    const client = new RemotingClient();
+
+    const error = (await client.invoke(address, heartbeat, 5000).catch((e: RocketMQError) => e)) as RocketMQError;
+    client.shutdown();
+    server.close();
+
+    expect([error.codeName, error.retriable]).toEqual(['TLS_HANDSHAKE_FAILED', false]);
+    expect(error.message).toMatch(/requires TLS/);
+  });
+
+  it('takes a server that closes and speaks no TLS for a broker going away: CONNECT_BROKER_EXCEPTION, retriable', async () => {
+    const { address, server } = await closingServer(false);
+    const client = new RemotingClient();
+
+    const error = (await client.invoke(address, heartbeat, 5000).catch((e: RocketMQError) => e)) as RocketMQError;
+    client.shutdown();
+    server.close();
+
+    expect([error.codeName, error.retriable]).toEqual(['CONNECT_BROKER_EXCEPTION', true]);
   });
 });
