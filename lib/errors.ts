@@ -66,6 +66,7 @@ export const ERROR_TABLE = {
   // Configuration, not a sick broker: neither retried nor isolating, whatever code the server used.
   ACCESS_DENIED: spec(19008, 'ACCESS_DENIED', 'client', false, false, 'the cluster refused these credentials or this permission'),
   TLS_HANDSHAKE_FAILED: spec(19009, 'TLS_HANDSHAKE_FAILED', 'client', false, false, 'the TLS handshake failed'),
+  TRANSACTIONS_UNSUPPORTED: spec(19010, 'TRANSACTIONS_UNSUPPORTED', 'client', false, false, 'transactional messages cannot be ended on this path'),
 } as const;
 
 export type ErrorName = keyof typeof ERROR_TABLE;
@@ -183,6 +184,7 @@ export function rocketError(name: ErrorName, detail?: string, context: ErrorCont
     case 'CLIENT_CLOSED':
     case 'NOT_STARTED':
     case 'TOPIC_RESERVED':
+    case 'TRANSACTIONS_UNSUPPORTED':
       return new ClientError(s, message, context, options);
     default:
       return new RocketMQError(s, message, context, options);

@@ -65,6 +65,8 @@ export function statusFor(err: RocketMQError): number {
       return 404;
     case ERROR_TABLE.ACCESS_BROKER_TIMEOUT.code:
       return 504;
+    case ERROR_TABLE.TRANSACTIONS_UNSUPPORTED.code:
+      return 501; // the deployment's cluster cannot do it, whatever the caller sends
     case ERROR_TABLE.TOO_MANY_REQUESTS.code:
     case ERROR_TABLE.CLIENT_CLOSED.code:
     case ERROR_TABLE.NOT_STARTED.code:

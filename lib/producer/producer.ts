@@ -218,8 +218,27 @@ export class ProducerImpl implements Producer {
         [Prop.PGROUP, group],
       ]),
     );
+    await this.refuseProxyTransactions(prepared.wireTopic, options.deadline);
     const result = (await this.sendPrepared(prepared, message, 'sync', options))!;
     return halfMessageOf(result, prepared.wireTopic, group);
+  }
+
+  /**
+   * A 5.x Proxy answers routes with itself as every broker, and acknowledges a remoting client's
+   * END_TRANSACTION without acting on it (apache/rocketmq#8313, seen on rocketmq-proxy 5.3.3): the
+   * broker would commit only when one of its checks, relayed by the proxy, is answered. A half
+   * message sent there could be committed by nobody, so none is sent.
+   */
+  private async refuseProxyTransactions(wireTopic: string, deadline: number | undefined): Promise<void> {
+    const info = await this.routes.publishInfo(wireTopic, deadline === undefined ? {} : { deadline });
+    const proxy = [...info.masters.values()].find((address) => this.options.nameServers.includes(address));
+    if (proxy) {
+      throw rocketError(
+        'TRANSACTIONS_UNSUPPORTED',
+        'the cluster is reached through a RocketMQ Proxy, which drops END_TRANSACTION from remoting clients (apache/rocketmq#8313); a half message sent there might never be committed',
+        { address: proxy, topic: wireTopic },
+      );
+    }
   }
 
   endTransaction(half: HalfMessage, decision: TransactionDecision, options: { fromCheck?: boolean; deadline?: number } = {}): Promise<void> {

@@ -21,6 +21,7 @@ describe('HTTP status by code', () => {
     ['a retriable broker failure', send('SYSTEM_BUSY'), 503],
     ['refused credentials', new BrokerError(16, 'check signature failed.'), 502],
     ['a TLS misconfiguration', rocketError('TLS_HANDSHAKE_FAILED'), 502],
+    ['transactions the cluster path cannot end (a 5.x Proxy)', rocketError('TRANSACTIONS_UNSUPPORTED'), 501],
     ['a broker error that no retry fixes', new BrokerError(9999, 'odd'), 502],
   ];
   for (const [what, error, status] of cases) {
