@@ -24,6 +24,7 @@ export type { SendResult } from './producer/send-result.ts';
 export type { SendContext, SendMessageHook, CheckForbiddenHook, SendMode } from './producer/hooks.ts';
 export { checkTopic, type Message } from './message/message.ts';
 export type { MessageQueue } from './route/publish-info.ts';
+export { sameRoute, type BrokerData, type QueueData, type TopicRouteData } from './protocol/topic-route.ts';
 export { SendStatus } from './protocol/send.ts';
 export { FAULT_TABLES_4X, FAULT_TABLES_5X, type FaultTables } from './producer/fault-tolerance.ts';
 export { MemoryFaultStore, type FaultItem, type FaultStore } from './state/fault-store.ts';

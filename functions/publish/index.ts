@@ -13,6 +13,7 @@ import {
   withProducer,
   withTraceContext,
   type Invocation,
+  type ProducerHandler,
   type TraceContext,
   type TraceProperties,
 } from '../../lib/lambda/index.ts';
@@ -47,7 +48,8 @@ function withTrace(request: PublishRequest, context: TraceContext, names: TraceP
   return { ...request, messages: request.messages.map((m) => withTraceContext(m, context, names)) };
 }
 
-export const handler = withProducer<APIGatewayProxyEventV2 | APIGatewayProxyEvent, APIGatewayProxyResult>(async (event, _context, rocketmq) => {
+/** The function's work, for any engine (tests run it against clusters configured otherwise). */
+export const publish: ProducerHandler<APIGatewayProxyEventV2 | APIGatewayProxyEvent, APIGatewayProxyResult> = async (event, _context, rocketmq) => {
   let request: PublishRequest | undefined;
   try {
     const http = toHttpRequest(event);
@@ -80,4 +82,6 @@ export const handler = withProducer<APIGatewayProxyEventV2 | APIGatewayProxyEven
     if (response.statusCode >= 500) rocketmq.logger.error('publish failed', err as Error);
     return response;
   }
-});
+};
+
+export const handler = withProducer(publish);

@@ -5,6 +5,7 @@ import type { Message } from '../message/message.ts';
 import type { MessageQueue } from '../route/publish-info.ts';
 import type { SendResult } from './send-result.ts';
 import type { HalfMessage, TransactionDecision } from './transaction.ts';
+import type { TopicRouteData } from '../protocol/topic-route.ts';
 
 export type { HalfMessage, TransactionDecision } from './transaction.ts';
 
@@ -153,6 +154,8 @@ export interface Producer {
   isDelivered(half: HalfMessage, deadline?: number): Promise<boolean>;
   /** Replaces sockets idle too long and re-reads shared state when due (before an invocation). */
   freshen(deadline?: number): Promise<void>;
+  /** Maintenance: the route of `topic` as the name servers give it now (not the cache); null if none. */
+  lookupRoute(topic: string, deadline?: number): Promise<TopicRouteData | null>;
   /** Maintenance: fetch again the routes of `topics` and of every topic the shared state holds. */
   refreshRoutes(topics: string[], deadline?: number): Promise<RefreshOutcome>;
   /** Maintenance: probe every isolated broker of the cached routes now; re-admit those that answer. */

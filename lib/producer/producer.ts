@@ -7,6 +7,7 @@ import { Prop } from '../message/properties.ts';
 import { checkMessage, type Message } from '../message/message.ts';
 import { UniqIdGenerator } from '../message/uniq-id.ts';
 import { RemotingClient } from '../remoting/remoting-client.ts';
+import type { TopicRouteData } from '../protocol/topic-route.ts';
 import { NameServerClient } from '../route/name-server.ts';
 import { RouteCache } from '../route/route-cache.ts';
 import { MemoryFaultStore } from '../state/fault-store.ts';
@@ -47,6 +48,7 @@ export class ProducerImpl implements Producer {
   readonly clientId: string;
   readonly remoting: RemotingClient;
   readonly routes: RouteCache;
+  private readonly nameServer: NameServerClient;
   /** Null when sendLatencyFaultEnable is off. */
   readonly faults: LatencyFaultTolerance | null;
   /** Null without shared state. */
@@ -78,7 +80,8 @@ export class ProducerImpl implements Producer {
       ? new StateSync(o.sharedState, localFaults, { refreshIntervalMs: o.sharedStateRefreshInterval, routeMaxAgeMs: o.sharedRouteMaxAge, log: o.logger, track })
       : null;
     const sync = this.sync;
-    this.routes = new RouteCache(new NameServerClient(this.remoting, o.nameServers, o.mqClientApiTimeout), {
+    this.nameServer = new NameServerClient(this.remoting, o.nameServers, o.mqClientApiTimeout);
+    this.routes = new RouteCache(this.nameServer, {
       defaultTopic: o.createTopicKey,
       defaultTopicQueueNums: o.defaultTopicQueueNums,
       refreshIntervalMs: o.pollNameServerInterval,
@@ -244,6 +247,11 @@ export class ProducerImpl implements Producer {
   endTransaction(half: HalfMessage, decision: TransactionDecision, options: { fromCheck?: boolean; deadline?: number } = {}): Promise<void> {
     this.ensureRunning();
     return endTransaction({ remoting: this.remoting, routes: this.routes, timeoutMs: this.options.mqClientApiTimeout }, half, decision, options);
+  }
+
+  lookupRoute(topic: string, deadline?: number): Promise<TopicRouteData | null> {
+    this.ensureRunning();
+    return this.nameServer.getRoute(wrapNamespace(this.options.namespace, topic), deadline);
   }
 
   isDelivered(half: HalfMessage, deadline?: number): Promise<boolean> {

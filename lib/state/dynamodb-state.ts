@@ -1,6 +1,6 @@
 // SharedState in one DynamoDB table (infra/state-table.json): one partition per deployment scope,
 // so a cold start reads every fault and route it needs with one Query.
-//   pk = SCOPE#<scope>   sk = BROKER#<brokerName>   brokerName isolatedUntil latencyMs updatedAt expiresAt probeAt
+//   pk = SCOPE#<scope>   sk = BROKER#<brokerName>   brokerName isolatedUntil latencyMs updatedAt expiresAt probeAt writtenBy
 //   pk = SCOPE#<scope>   sk = ROUTE#<topic>         topic route(JSON) fetchedAt expiresAt
 // expiresAt is epoch seconds for DynamoDB TTL; TTL deletion lags, so readers skip expired items.
 // Writes are conditional ("newest wins"); a lost race returns the winner (ALL_OLD), no second read.
@@ -14,6 +14,7 @@ import {
   type DynamoDBClientConfig,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { hostname } from 'node:os';
 import { parseTopicRouteData } from '../protocol/topic-route.ts';
 import type { FaultRecord, LoadedState, RouteRecord, SharedState, WriteOutcome } from './shared-state.ts';
 
@@ -31,6 +32,16 @@ export interface DynamoDbStateOptions {
   /** How long a fault item outlives its isolation, for TTL. Default one hour. */
   faultTtlSeconds?: number;
   now?: () => number;
+  /**
+   * Who this process is, in the records it writes (the operator's "who isolated this broker").
+   * Default: the Lambda function's name and log stream, else host and pid.
+   */
+  writer?: string;
+}
+
+function defaultWriter(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.AWS_LAMBDA_FUNCTION_NAME) return [env.AWS_LAMBDA_FUNCTION_NAME, env.AWS_LAMBDA_LOG_STREAM_NAME].filter(Boolean).join(' ');
+  return `${hostname()} pid ${process.pid}`;
 }
 
 /**
@@ -56,9 +67,11 @@ export class DynamoDbSharedState implements SharedState {
   private readonly routeTtl: number;
   private readonly faultTtl: number;
   private readonly now: () => number;
+  private readonly writer: string;
   readonly calls = { reads: 0, writes: 0 };
 
   constructor(options: DynamoDbStateOptions) {
+    this.writer = options.writer ?? defaultWriter();
     this.client = options.client ?? createStateClient(options.clientConfig);
     this.table = options.tableName;
     this.pk = `SCOPE#${options.scope ?? 'default'}`;
@@ -97,7 +110,7 @@ export class DynamoDbSharedState implements SharedState {
       new UpdateItemCommand({
         TableName: this.table,
         Key: { pk: { S: this.pk }, sk: { S: `BROKER#${record.brokerName}` } },
-        UpdateExpression: 'SET brokerName = :b, isolatedUntil = :u, latencyMs = :l, updatedAt = :t, expiresAt = :e',
+        UpdateExpression: 'SET brokerName = :b, isolatedUntil = :u, latencyMs = :l, updatedAt = :t, expiresAt = :e, writtenBy = :w',
         ConditionExpression: 'attribute_not_exists(isolatedUntil) OR isolatedUntil < :u',
         ExpressionAttributeValues: {
           ':b': { S: record.brokerName },
@@ -105,6 +118,7 @@ export class DynamoDbSharedState implements SharedState {
           ':l': n(record.latencyMs),
           ':t': n(record.updatedAt),
           ':e': n(record.isolatedUntil / 1000 + this.faultTtl),
+          ':w': { S: this.writer },
         },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
@@ -118,9 +132,9 @@ export class DynamoDbSharedState implements SharedState {
       new UpdateItemCommand({
         TableName: this.table,
         Key: { pk: { S: this.pk }, sk: { S: `BROKER#${brokerName}` } },
-        UpdateExpression: 'SET isolatedUntil = :now, updatedAt = :now',
+        UpdateExpression: 'SET isolatedUntil = :now, updatedAt = :now, writtenBy = :w',
         ConditionExpression: 'isolatedUntil <= :seen AND isolatedUntil > :now',
-        ExpressionAttributeValues: { ':now': n(now), ':seen': n(seenUntil) },
+        ExpressionAttributeValues: { ':now': n(now), ':seen': n(seenUntil), ':w': { S: this.writer } },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
       toFault,
@@ -206,6 +220,7 @@ function toFault(item: Item): FaultRecord {
     latencyMs: num(item, 'latencyMs'),
     updatedAt: num(item, 'updatedAt'),
     ...(item.probeAt?.N ? { probeAt: num(item, 'probeAt') } : {}),
+    ...(item.writtenBy?.S ? { writtenBy: item.writtenBy.S } : {}),
   };
 }
 

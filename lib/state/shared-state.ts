@@ -10,6 +10,8 @@ export interface FaultRecord {
   updatedAt: number;
   /** Epoch ms of the last claimed probe, if any. */
   probeAt?: number;
+  /** Who wrote the record last (an isolation or its lifting), when the store keeps it. */
+  writtenBy?: string;
 }
 
 export interface RouteRecord {

@@ -126,6 +126,17 @@ describe('the packed package', () => {
     }
   });
 
+  it('installs the operator CLI as a bin that answers --help and reads a route from the local name server', async () => {
+    const bin = join(app, 'node_modules', '.bin', 'rocketmq-lambda');
+
+    const help = await run(bin, ['--help'], { cwd: app, timeout: 30_000 });
+    const route = await run(bin, ['routes', 'TopicTest', '--namesrv', stack.nameServer, '--json'], { cwd: app, timeout: 60_000 });
+
+    expect(help.stdout).toContain('usage: rocketmq-lambda <command>');
+    const brokers = (JSON.parse(route.stdout) as { nameServer: { brokerDatas: { brokerName: string }[] } }).nameServer.brokerDatas.map((b) => b.brokerName);
+    expect(brokers.sort()).toEqual(['broker-a', 'broker-b']);
+  });
+
   it("compiles README's TypeScript samples against the package", async () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const samples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);

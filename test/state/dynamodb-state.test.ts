@@ -9,7 +9,7 @@ import type { TopicRouteData } from '../../lib/internal.ts';
 const client = localClient(inject('dynamodbEndpoint'));
 const tableName = `state-${process.pid}-${Date.now()}`;
 let scopeCounter = 0;
-const state = () => new DynamoDbSharedState({ tableName, client, scope: `s${++scopeCounter}` });
+const state = (writer = 'writer-1') => new DynamoDbSharedState({ tableName, client, scope: `s${++scopeCounter}`, writer });
 const route: TopicRouteData = {
   queueDatas: [{ brokerName: 'broker-a', readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 }],
   brokerDatas: [{ cluster: 'c', brokerName: 'broker-a', brokerAddrs: { '0': '127.0.0.1:20911' } }],
@@ -61,7 +61,8 @@ describe('DynamoDB shared state', () => {
 
     const shorter = await s.recordFault({ brokerName: 'b', isolatedUntil: now + 5_000, latencyMs: 2, updatedAt: now });
 
-    expect(shorter).toEqual({ written: false, winner: { brokerName: 'b', isolatedUntil: now + 60_000, latencyMs: 1, updatedAt: now } });
+    // The winner says who wrote it: the operator's "who isolated this broker".
+    expect(shorter).toEqual({ written: false, winner: { brokerName: 'b', isolatedUntil: now + 60_000, latencyMs: 1, updatedAt: now, writtenBy: 'writer-1' } });
   });
 
   it('never replaces a route with one fetched earlier', async () => {
