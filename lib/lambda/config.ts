@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { ProducerOptions } from '../producer/options.ts';
-import { groupProblem, hostPortsProblem, integerProblem, namespaceProblem, splitHostPorts } from '../rules.ts';
+import { TOPIC_MAX_LENGTH } from '../message/message.ts';
+import { groupProblem, hostPortsProblem, integerProblem, nameProblem, namespaceProblem, splitHostPorts } from '../rules.ts';
+import { DEFAULT_TRACE_TOPIC } from '../trace/trace-data.ts';
 import { resolveSecret, secretReferenceProblem } from './secrets.ts';
 import { allowlistProblem, parseAllowlist } from './topic-policy.ts';
 import { DEFAULT_TRACE_PROPERTIES, type TraceProperties, tracePropertyProblem } from './trace.ts';
@@ -42,6 +44,8 @@ export interface AdapterConfig {
   transactionOnTimeout: 'COMMIT' | 'ROLLBACK';
   /** TRACE_PROPERTY_*: the message properties trace context goes into (undefined: not carried). */
   traceProperties: TraceProperties;
+  /** MESSAGE_TRACE / MESSAGE_TRACE_TOPIC: RocketMQ message trace records, undefined when off. */
+  messageTrace: { topic: string } | undefined;
 }
 
 /** Every variable the adapter reads, with what it means; README lists the same. */
@@ -73,6 +77,8 @@ export const VARIABLES = {
   TRACE_PROPERTY_TRACEPARENT: 'message property for the W3C traceparent (default "traceparent"; "off": not carried)',
   TRACE_PROPERTY_TRACESTATE: 'message property for the W3C tracestate (default "tracestate"; "off": not carried)',
   TRACE_PROPERTY_XRAY: 'message property for the X-Ray trace header (default "AWSTraceHeader"; "off": not carried)',
+  MESSAGE_TRACE: '"on" writes a RocketMQ message trace record per send, read by the RocketMQ Dashboard; "off" (default)',
+  MESSAGE_TRACE_TOPIC: 'the trace topic (default RMQ_SYS_TRACE_TOPIC; implies MESSAGE_TRACE=on unless it is "off")',
 } as const;
 
 function integer(env: NodeJS.ProcessEnv, name: keyof typeof VARIABLES, fallback: number, min: number): number {
@@ -133,7 +139,22 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AdapterConfig 
     allowedTopics,
     transactionOnTimeout,
     traceProperties: readTraceProperties(env),
+    messageTrace: readMessageTrace(env),
   };
+}
+
+function readMessageTrace(env: NodeJS.ProcessEnv): AdapterConfig['messageTrace'] {
+  const flag = env.MESSAGE_TRACE || undefined;
+  if (flag !== undefined && flag !== 'on' && flag !== 'off') throw new ConfigError('MESSAGE_TRACE', `"${flag}" is not "on" or "off"`);
+  const topic = env.MESSAGE_TRACE_TOPIC || undefined;
+  if (flag === 'off') {
+    if (topic) throw new ConfigError('MESSAGE_TRACE_TOPIC', 'is set but MESSAGE_TRACE is "off"');
+    return undefined;
+  }
+  if (flag === undefined && topic === undefined) return undefined;
+  const problem = topic === undefined ? undefined : nameProblem(topic, TOPIC_MAX_LENGTH);
+  if (problem) throw new ConfigError('MESSAGE_TRACE_TOPIC', problem);
+  return { topic: topic ?? DEFAULT_TRACE_TOPIC };
 }
 
 function readTraceProperties(env: NodeJS.ProcessEnv): TraceProperties {
@@ -202,6 +223,7 @@ export function producerOptions(config: AdapterConfig): Omit<ProducerOptions, 's
       ? { credentials: { accessKey: config.accessKey, secretKey: config.secretKey, ...(config.securityToken ? { securityToken: config.securityToken } : {}) } }
       : {}),
     ...(config.tls ? { tls: config.tls } : {}),
+    ...(config.messageTrace ? { messageTrace: { topic: config.messageTrace.topic } } : {}),
   };
 }
 

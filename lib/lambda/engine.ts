@@ -174,6 +174,7 @@ function counters(stats: ProducerStats): Record<string, number> {
     StaleReconnects: stats.staleReconnects,
     IsolationProbes: stats.isolationProbes,
     IsolationsLifted: stats.isolationsLifted,
+    ...(stats.trace ? { TraceRecordsSent: stats.trace.recordsSent, TraceRecordsFailed: stats.trace.recordsFailed + stats.trace.recordsDropped } : {}),
     ...(shared
       ? {
           StateReads: shared.reads,

@@ -95,6 +95,8 @@ export interface ProducerStats {
   isolationsLifted: number;
   /** Async sends, lookups, heartbeats and shared-state writes not settled yet. */
   pending: number;
+  /** Present with message trace on: records sent, failed (their trace message was not confirmed), dropped, waiting. */
+  trace?: { recordsSent: number; recordsFailed: number; recordsDropped: number; buffered: number };
   /** Present with shared state. */
   sharedState?: {
     degraded: boolean;

@@ -3,7 +3,9 @@
 import { rocketError } from '../errors.ts';
 import type { Message } from '../message/message.ts';
 import { decodeSendResponse, parseSendResponse, sendRequest } from '../protocol/send.ts';
+import type { RequestCommand } from '../remoting/command.ts';
 import type { RemotingClient } from '../remoting/remoting-client.ts';
+import type { MessageTracer } from '../trace/tracer.ts';
 import type { MessageQueue, TopicPublishInfo } from '../route/publish-info.ts';
 import type { RouteCache } from '../route/route-cache.ts';
 import type { PreparedBatch } from './batch-send.ts';
@@ -20,6 +22,8 @@ export interface AttemptDeps {
   remoting: RemotingClient;
   routes: RouteCache;
   heartbeats: HeartbeatScheduler;
+  /** Message trace, when on: told of every send a broker answered. */
+  tracer?: MessageTracer | null;
 }
 
 export interface AttemptTarget {
@@ -36,6 +40,30 @@ export interface AttemptTarget {
 export function vipChannel(address: string): string {
   const at = address.lastIndexOf(':');
   return `${address.slice(0, at)}:${Number(address.slice(at + 1)) - 2}`;
+}
+
+/** The SEND_MESSAGE request of a prepared message to one queue, on behalf of `producerGroup`. */
+export function sendRequestFor(o: ResolvedOptions, prepared: Prepared, queue: MessageQueue, producerGroup: string): RequestCommand {
+  return sendRequest(
+    {
+      producerGroup,
+      topic: prepared.wireTopic,
+      defaultTopic: o.createTopicKey,
+      defaultTopicQueueNums: o.defaultTopicQueueNums,
+      queueId: queue.queueId,
+      sysFlag: prepared.sysFlag,
+      bornTimestamp: Date.now(),
+      flag: prepared.flag,
+      properties: prepared.propertiesText,
+      reconsumeTimes: prepared.reconsumeTimes,
+      unitMode: false,
+      ...(prepared.maxReconsumeTimes !== undefined ? { maxReconsumeTimes: prepared.maxReconsumeTimes } : {}),
+      batch: 'batch' in prepared && prepared.batch,
+      brokerName: queue.brokerName,
+    },
+    prepared.body,
+    o.sendMessageHeader,
+  );
 }
 
 /** Resolves to the SendResult, or undefined for oneway (only written, never answered). */
@@ -62,26 +90,8 @@ export async function attemptSend(deps: AttemptDeps, prepared: Prepared, message
   };
   for (const hook of o.checkForbiddenHooks) hook(context);
   for (const hook of o.sendMessageHooks) hook.before?.(context);
-  const request = sendRequest(
-    {
-      producerGroup: o.producerGroup,
-      topic: prepared.wireTopic,
-      defaultTopic: o.createTopicKey,
-      defaultTopicQueueNums: o.defaultTopicQueueNums,
-      queueId: queue.queueId,
-      sysFlag: prepared.sysFlag,
-      bornTimestamp: Date.now(),
-      flag: prepared.flag,
-      properties: prepared.propertiesText,
-      reconsumeTimes: prepared.reconsumeTimes,
-      unitMode: false,
-      ...(prepared.maxReconsumeTimes !== undefined ? { maxReconsumeTimes: prepared.maxReconsumeTimes } : {}),
-      batch: 'batch' in prepared && prepared.batch,
-      brokerName: queue.brokerName,
-    },
-    prepared.body,
-    o.sendMessageHeader,
-  );
+  const request = sendRequestFor(o, prepared, queue, o.producerGroup);
+  const startedAt = Date.now();
   try {
     if (mode === 'oneway') {
       await remoting.invokeOneway(address, request);
@@ -102,6 +112,7 @@ export async function attemptSend(deps: AttemptDeps, prepared: Prepared, message
       ...(stored.transactionId ? { transactionId: stored.transactionId } : {}),
     };
     context.result = result;
+    deps.tracer?.sent(prepared, address, startedAt, result);
     for (const hook of o.sendMessageHooks) hook.after?.(context);
     return result;
   } catch (err) {

@@ -8,17 +8,22 @@ import { encodeBatch, batchEntrySize, type BatchEntry } from '../message/batch.t
 import { checkMessage, tooLarge, type Message } from '../message/message.ts';
 import { encodeProperties, Prop } from '../message/properties.ts';
 import { checkPropertiesSize, messageProperties, RETRY_PREFIX, wrapNamespace, type PreparedMessage, type PrepareSettings } from './prepare.ts';
+import type { TracedMember } from '../trace/tracer.ts';
 import type { SendResult } from './send-result.ts';
 
 export interface PreparedBatch extends PreparedMessage {
   batch: true;
   msgIds: string[];
+  /** Per message, what its trace record names. */
+  members: TracedMember[];
 }
 
 /** One message of a batch, encoded and checked. */
 export interface BatchItem {
   entry: BatchEntry;
   msgId: string;
+  tags: string | undefined;
+  keys: string | undefined;
 }
 
 /** The same error, naming the message of the batch it is about. */
@@ -50,7 +55,7 @@ export function prepareBatchItem(message: Message, index: number, first: Message
     const entry = { flag: message.flag ?? 0, body, properties: text };
     const size = batchEntrySize(entry);
     if (size > settings.maxMessageSize) tooLarge('body', size, settings.maxMessageSize, message.topic);
-    return { entry, msgId };
+    return { entry, msgId, tags: properties.get(Prop.TAGS), keys: properties.get(Prop.KEYS) };
   } catch (err) {
     throw atIndex(err, index);
   }
@@ -91,6 +96,7 @@ export function groupBatches(items: BatchItem[], first: Message, settings: Prepa
       maxReconsumeTimes: undefined,
       batch: true,
       msgIds: members.map((i) => i.msgId),
+      members: members.map((i) => ({ msgId: i.msgId, tags: i.tags, keys: i.keys, bodyLength: i.entry.body.length })),
     };
   });
 }

@@ -1,8 +1,9 @@
 // Producer options, checked strictly: a misspelled option is an error, not a silent default.
 // Defaults are DefaultMQProducer's (5.3.3) except where a line says otherwise.
 import { DEFAULT_RETRY_RESPONSE_CODES, invalidArgument } from '../errors.ts';
-import { DEFAULT_TIMER_MAX_DELAY_MS } from '../message/message.ts';
-import { groupProblem, hostPortsProblem, integerProblem, namespaceProblem, splitHostPorts } from '../rules.ts';
+import { DEFAULT_TIMER_MAX_DELAY_MS, TOPIC_MAX_LENGTH } from '../message/message.ts';
+import { DEFAULT_TRACE_TOPIC } from '../trace/trace-data.ts';
+import { groupProblem, hostPortsProblem, integerProblem, nameProblem, namespaceProblem, splitHostPorts } from '../rules.ts';
 import type { FaultStore } from '../state/fault-store.ts';
 import { FAULT_TABLES_4X, FAULT_TABLES_5X, type FaultTables } from './fault-tolerance.ts';
 import type { CheckForbiddenHook, SendMessageHook } from './hooks.ts';
@@ -68,13 +69,30 @@ export interface ProducerOptions {
    * server's self-signed certificate.
    */
   tls?: boolean | TlsSettings;
+  /**
+   * Message trace in RocketMQ's format (the Java client's enableMsgTrace), read by the RocketMQ
+   * Dashboard: true writes to RMQ_SYS_TRACE_TOPIC. Records go out at flush() (the end of every
+   * Lambda invocation), never from a timer. Off by default, as in Java.
+   */
+  messageTrace?: boolean | MessageTraceOptions;
   /** Where the producer's rare log lines go (shared state episodes); JSON lines on stderr by default. */
   logger?: (entry: Record<string, unknown>) => void;
 }
 
+export interface MessageTraceOptions {
+  /** The trace topic; default RMQ_SYS_TRACE_TOPIC (Java's customizedTraceTopic). */
+  topic?: string;
+  /** One trace message's budget, never past the flush deadline; default 1000 ms. */
+  timeoutMs?: number;
+}
+
 export type ResolvedOptions = Required<
-  Omit<ProducerOptions, 'nameServers' | 'namespace' | 'instanceName' | 'unitName' | 'faultTables' | 'faultStore' | 'sharedState' | 'credentials' | 'tls'>
+  Omit<
+    ProducerOptions,
+    'nameServers' | 'namespace' | 'instanceName' | 'unitName' | 'faultTables' | 'faultStore' | 'sharedState' | 'credentials' | 'tls' | 'messageTrace'
+  >
 > & {
+  messageTrace: Required<MessageTraceOptions> | undefined;
   sharedState: SharedState | undefined;
   credentials: AclCredentials | undefined;
   tls: TlsSettings | undefined;
@@ -128,7 +146,9 @@ const KNOWN = new Set([
   'sharedState',
   'credentials',
   'tls',
+  'messageTrace',
 ]);
+const TRACE_KEYS = new Set(['topic', 'timeoutMs']);
 const TLS_KEYS = new Set(['ca', 'cert', 'key', 'passphrase', 'servername', 'rejectUnauthorized']);
 
 function invalid(field: string, detail: string): never {
@@ -205,7 +225,20 @@ export function resolveOptions(options: ProducerOptions): ResolvedOptions {
     sharedState: options.sharedState,
     credentials: resolveCredentials(options.credentials),
     tls: resolveTls(options.tls),
+    messageTrace: resolveMessageTrace(options.messageTrace),
   } as ResolvedOptions;
+}
+
+function resolveMessageTrace(trace: ProducerOptions['messageTrace']): Required<MessageTraceOptions> | undefined {
+  if (trace === undefined || trace === false) return undefined;
+  if (trace === true) return { topic: DEFAULT_TRACE_TOPIC, timeoutMs: 1000 };
+  if (typeof trace !== 'object' || trace === null) invalid('messageTrace', 'must be true, false or trace settings');
+  for (const key of Object.keys(trace)) if (!TRACE_KEYS.has(key)) invalid(`messageTrace.${key}`, 'is not a message trace setting');
+  const badTopic = trace.topic === undefined ? undefined : nameProblem(trace.topic, TOPIC_MAX_LENGTH);
+  if (badTopic) invalid('messageTrace.topic', badTopic);
+  const badTimeout = trace.timeoutMs === undefined ? undefined : integerProblem(trace.timeoutMs, 1);
+  if (badTimeout) invalid('messageTrace.timeoutMs', badTimeout);
+  return { topic: trace.topic ?? DEFAULT_TRACE_TOPIC, timeoutMs: trace.timeoutMs ?? 1000 };
 }
 
 /** TLS settings checked before any connection: unknown keys, a key without its certificate, PEM Node cannot read. */

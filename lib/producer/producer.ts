@@ -37,6 +37,8 @@ import { IsolationProbe } from './isolation-probe.ts';
 import { probeIsolated, refreshRoutes, type MaintenanceDeps } from './maintenance.ts';
 import { resolveOptions, type ProducerOptions, type ResolvedOptions } from './options.ts';
 import { PendingWork } from './pending.ts';
+import { sendTraceMessage } from './trace-send.ts';
+import { MessageTracer } from '../trace/tracer.ts';
 import { prepareMessage, wrapNamespace, type PrepareSettings } from './prepare.ts';
 import { QueueSelector } from './queue-selector.ts';
 import { sendWithRetries, type SendCounters, type SendLoopDeps } from './send-loop.ts';
@@ -56,6 +58,8 @@ export class ProducerImpl implements Producer {
   /** Null without fault tolerance or with probing off. */
   readonly probe: IsolationProbe | null;
   private readonly heartbeats: HeartbeatScheduler;
+  /** Null with message trace off. */
+  readonly tracer: MessageTracer | null;
   private readonly pending = new PendingWork();
   private readonly counters: SendCounters = { sends: 0, attempts: 0, retries: 0, failures: 0 };
   private readonly uniqIds = new UniqIdGenerator();
@@ -113,12 +117,19 @@ export class ProducerImpl implements Producer {
       timerMaxDelayMs: o.timerMaxDelayMs,
       uniqIds: this.uniqIds,
     };
+    this.tracer = o.messageTrace
+      ? new MessageTracer(
+          { topic: o.messageTrace.topic, group: o.producerGroup, timeoutMs: o.messageTrace.timeoutMs, maxBuffered: 20_000, flushAfterMs: 5000 },
+          o.logger,
+        )
+      : null;
     const common = { routes: this.routes, faults: this.faults, probe: this.probe, sync };
     this.loop = {
       ...common,
       options: o,
       remoting: this.remoting,
       heartbeats: this.heartbeats,
+      tracer: this.tracer,
       selector: new QueueSelector(this.faults),
       counters: this.counters,
       track,
@@ -166,9 +177,18 @@ export class ProducerImpl implements Producer {
   async flush(deadline = Number.POSITIVE_INFINITY): Promise<void> {
     try {
       await this.pending.settle(deadline, this.sync ? () => this.sync!.abortInFlight() : undefined);
+      // Trace records last: the async sends just settled leave theirs.
+      await this.sendTraces(deadline);
     } finally {
       this.sync?.resume();
     }
+  }
+
+  /** The trace records gathered so far, sent within their budget and never past `deadline`; never throws. */
+  private sendTraces(deadline?: number): Promise<void> {
+    if (!this.tracer) return Promise.resolve();
+    const deps = { options: this.options, remoting: this.remoting, routes: this.routes, faults: this.faults, settings: this.settings };
+    return this.tracer.dispatch((message, timeoutMs) => sendTraceMessage(deps, message, timeoutMs), deadline);
   }
 
   async freshen(deadline?: number): Promise<void> {
@@ -244,9 +264,10 @@ export class ProducerImpl implements Producer {
     }
   }
 
-  endTransaction(half: HalfMessage, decision: TransactionDecision, options: { fromCheck?: boolean; deadline?: number } = {}): Promise<void> {
+  async endTransaction(half: HalfMessage, decision: TransactionDecision, options: { fromCheck?: boolean; deadline?: number } = {}): Promise<void> {
     this.ensureRunning();
-    return endTransaction({ remoting: this.remoting, routes: this.routes, timeoutMs: this.options.mqClientApiTimeout }, half, decision, options);
+    const address = await endTransaction({ remoting: this.remoting, routes: this.routes, timeoutMs: this.options.mqClientApiTimeout }, half, decision, options);
+    this.tracer?.ended(half, decision, options.fromCheck ?? false, address);
   }
 
   lookupRoute(topic: string, deadline?: number): Promise<TopicRouteData | null> {
@@ -297,6 +318,7 @@ export class ProducerImpl implements Producer {
       isolationProbes: this.probe?.counters.probes ?? 0,
       isolationsLifted: this.probe?.counters.lifted ?? 0,
       pending: this.pending.size,
+      ...(this.tracer ? { trace: { ...this.tracer.counters, buffered: this.tracer.buffered } } : {}),
       ...(sync ? { sharedState: { degraded: sync.degraded, ...sync.counters } } : {}),
     };
   }
@@ -312,8 +334,13 @@ export class ProducerImpl implements Producer {
     return this.sendPrepared(prepareMessage(message, body, this.settings), message, mode, options);
   }
 
-  private sendPrepared(prepared: Prepared, message: Message, mode: SendMode, options: SendOptions): Promise<SendResult | undefined> {
-    return sendWithRetries(this.loop, prepared, message, mode, options);
+  private async sendPrepared(prepared: Prepared, message: Message, mode: SendMode, options: SendOptions): Promise<SendResult | undefined> {
+    try {
+      return await sendWithRetries(this.loop, prepared, message, mode, options);
+    } finally {
+      // A full trace message, or records waiting past flushAfterMs, go out beside the next send.
+      if (this.tracer?.due) this.pending.track(this.sendTraces(options.deadline));
+    }
   }
 }
 

@@ -42,14 +42,15 @@ export interface EndDeps {
 
 /**
  * Commits or rolls back a half message at the current master of its broker (the one the store
- * address names when the route no longer knows the broker), and waits for the broker's answer.
+ * address names when the route no longer knows the broker), and waits for the broker's answer;
+ * resolves to the address that answered.
  */
 export async function endTransaction(
   deps: EndDeps,
   half: HalfMessage,
   decision: TransactionDecision,
   options: { fromCheck?: boolean; deadline?: number } = {},
-): Promise<void> {
+): Promise<string> {
   if (decision !== 'COMMIT' && decision !== 'ROLLBACK') {
     throw rocketError('INVALID_ARGUMENT', `decision: must be COMMIT or ROLLBACK, not ${String(decision)}`, { field: 'decision' });
   }
@@ -70,6 +71,7 @@ export async function endTransaction(
   });
   const response = await deps.remoting.invoke(address, request, Math.max(1, timeoutMs - 0));
   parseEndTransactionResponse(response, address, half.topic);
+  return address;
 }
 
 /**
