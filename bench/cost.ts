@@ -1,6 +1,7 @@
 // What a million messages cost: DynamoDB calls per 10,000 messages (steady, and with one broker
-// fault injected), and Lambda-billed milliseconds per message for the HTTP function and for the
-// SQS bridge with batches of 10 (batch sends against one send per record).
+// fault injected), Lambda-billed milliseconds per message for the HTTP function, and the SQS bridge
+// at the batch sizes Lambda delivers (10 to 10,000 records): batch sends against one send per
+// record (sequential and concurrent), in records per second, billed ms and CPU per record.
 import type { APIGatewayProxyEventV2, Context, SQSRecord } from 'aws-lambda';
 import { LOCAL_CREDENTIALS, localClient } from '../infra/local/dynamodb.ts';
 import { brokerControl } from '../infra/local/stack.ts';
@@ -11,12 +12,28 @@ import { Engine } from '../lib/lambda/engine.ts';
 import { withProducer } from '../lib/lambda/with-producer.ts';
 import { DynamoDbSharedState } from '../lib/state/dynamodb-state.ts';
 import { bridgeRecords, readBridgeConfig } from '../functions/sqs-bridge/bridge.ts';
+import { profile, type ProfileShare } from './profile.ts';
 
 export interface CostResult {
   dynamodbCallsPer10k: { steady: number; steadySeconds: number; withFault: number; faultSeconds: number };
-  billedMsPerMessage: { http: number; bridgeBatch: number; bridgePerRecordSequential: number; bridgePerRecordConcurrent: number };
-  bridgeRecordsPerSecond: { batch: number; perRecordSequential: number; perRecordConcurrent: number };
+  billedMsPerMessage: { http: number };
+  bridge: BridgeRow[];
+  /** Where an invocation of the bridge with 10 records spends its time. */
+  bridgeProfileAt10: ProfileShare[];
 }
+
+export type BridgeStrategy = 'batch' | 'sequential' | 'concurrent';
+
+export interface BridgeRow {
+  batchSize: number;
+  strategy: BridgeStrategy;
+  records: number;
+  recordsPerSecond: number;
+  billedMsPerRecord: number;
+  cpuUsPerRecord: number;
+}
+
+export const BRIDGE_BATCH_SIZES = [10, 100, 1000, 10_000];
 
 async function countCalls(endpoint: string, nameServer: string, faultAtMessage: number | undefined): Promise<{ calls: number; seconds: number }> {
   const client = localClient(endpoint);
@@ -67,8 +84,9 @@ function billed(ms: number): number {
   return Math.max(1, Math.ceil(ms)); // Lambda bills whole milliseconds
 }
 
-async function measureInvocations(count: number, invoke: () => Promise<unknown>): Promise<{ billedMs: number; elapsedMs: number }> {
+async function measureInvocations(count: number, invoke: () => Promise<unknown>, afterWarmup?: () => void): Promise<{ billedMs: number; elapsedMs: number }> {
   await invoke(); // warm
+  afterWarmup?.();
   let billedMs = 0;
   const started = performance.now();
   for (let i = 0; i < count; i++) {
@@ -120,33 +138,54 @@ export async function runCost(nameServer: string, dynamodbEndpoint: string | und
 
   const engine = new Engine({ env });
   const config = { ...readBridgeConfig({}), targetTopic: 'TopicTest' };
-  const batch = withProducer<SQSRecord[], unknown>((recs, _c, rocketmq) => bridgeRecords(recs, rocketmq, config), engine);
-  const sequential = withProducer<SQSRecord[], unknown>(async (recs, _c, rocketmq) => {
-    for (const r of recs) await rocketmq.send({ topic: 'TopicTest', body: r.body, keys: [r.messageId] });
-  }, engine);
-  const concurrent = withProducer<SQSRecord[], unknown>(
-    (recs, _c, rocketmq) => Promise.all(recs.map((r) => rocketmq.send({ topic: 'TopicTest', body: r.body, keys: [r.messageId] }))),
-    engine,
-  );
-  const invocations = 100;
-  const run = (handler: (e: SQSRecord[], c: Context) => Promise<unknown>) => measureInvocations(invocations, () => handler(records(10), lambdaContext()));
-  const b = await run(batch);
-  const s = await run(sequential);
-  const c = await run(concurrent);
+  const handlers: Record<BridgeStrategy, (e: SQSRecord[], c: Context) => Promise<unknown>> = {
+    batch: withProducer<SQSRecord[], unknown>((recs, _c, rocketmq) => bridgeRecords(recs, rocketmq, config), engine),
+    sequential: withProducer<SQSRecord[], unknown>(async (recs, _c, rocketmq) => {
+      for (const r of recs) await rocketmq.send({ topic: 'TopicTest', body: r.body, keys: [r.messageId] });
+    }, engine),
+    concurrent: withProducer<SQSRecord[], unknown>(
+      (recs, _c, rocketmq) => Promise.all(recs.map((r) => rocketmq.send({ topic: 'TopicTest', body: r.body, keys: [r.messageId] }))),
+      engine,
+    ),
+  };
+  const bridge: BridgeRow[] = [];
+  for (const batchSize of BRIDGE_BATCH_SIZES) {
+    for (const strategy of ['batch', 'sequential', 'concurrent'] as const) {
+      // About 10,000 records per row (5,000 one at a time: that rate does not depend on the batch).
+      const total = strategy === 'sequential' ? 5000 : 10_000;
+      const invocations = Math.max(2, Math.round(total / batchSize));
+      const batches = Array.from({ length: invocations + 1 }, () => records(batchSize));
+      let next = 0;
+      const cpu = { before: process.cpuUsage() };
+      const measured = await measureInvocations(
+        invocations,
+        () => handlers[strategy](batches[next++]!, lambdaContext()),
+        () => {
+          cpu.before = process.cpuUsage();
+        },
+      );
+      const used = process.cpuUsage(cpu.before);
+      const n = invocations * batchSize;
+      bridge.push({
+        batchSize,
+        strategy,
+        records: n,
+        recordsPerSecond: n / (measured.elapsedMs / 1000),
+        billedMsPerRecord: measured.billedMs / n,
+        cpuUsPerRecord: (used.user + used.system) / n,
+      });
+    }
+  }
+  // The batch-of-10 row is the one a fixed per-invocation cost decides: where does that time go?
+  const profiled = Array.from({ length: 1000 }, () => records(10));
+  const bridgeProfileAt10 = await profile(async () => {
+    for (const batch of profiled) await handlers.batch(batch, lambdaContext());
+  });
   await engine.close();
-  const messages = invocations * 10;
   return {
+    bridgeProfileAt10,
     dynamodbCallsPer10k: { steady: steady.calls, steadySeconds: steady.seconds, withFault: withFault.calls, faultSeconds: withFault.seconds },
-    billedMsPerMessage: {
-      http: http.billedMs / 200,
-      bridgeBatch: b.billedMs / messages,
-      bridgePerRecordSequential: s.billedMs / messages,
-      bridgePerRecordConcurrent: c.billedMs / messages,
-    },
-    bridgeRecordsPerSecond: {
-      batch: messages / (b.elapsedMs / 1000),
-      perRecordSequential: messages / (s.elapsedMs / 1000),
-      perRecordConcurrent: messages / (c.elapsedMs / 1000),
-    },
+    billedMsPerMessage: { http: http.billedMs / 200 },
+    bridge,
   };
 }

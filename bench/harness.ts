@@ -1,5 +1,7 @@
-// The load shape shared by the Node clients under test: `inflight` concurrent loops, a warm-up,
-// then `count` timed sends. Prints one JSON line (LoadResult) and exits.
+// The load shape shared by the Node clients under test: `inflight` concurrent loops sending for a
+// fixed time, a warm-up first (not measured), then the measured window. A send counts when it
+// started inside the window; throughput is those sends over the window. Prints one JSON line
+// (LoadResult) and exits.
 import type { LoadResult } from './util.ts';
 
 export function body(size: number): Buffer {
@@ -8,48 +10,50 @@ export function body(size: number): Buffer {
   return bytes;
 }
 
-async function run(send: () => Promise<unknown>, inflight: number, count: number, latencies: Float64Array): Promise<number> {
-  let next = 0;
+/** Sends until `until` (ms since the epoch); returns the latencies (ms) and failures of sends started before it. */
+async function run(send: () => Promise<unknown>, inflight: number, until: number): Promise<{ latencies: number[]; failed: number }> {
+  const latencies: number[] = [];
   let failed = 0;
   const worker = async () => {
-    for (let i = next++; i < count; i = next++) {
+    while (Date.now() < until) {
       const t0 = process.hrtime.bigint();
       try {
         await send();
       } catch {
         failed += 1;
       }
-      latencies[i] = Number(process.hrtime.bigint() - t0) / 1e6;
+      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
   };
   await Promise.all(Array.from({ length: inflight }, worker));
-  return failed;
+  return { latencies, failed };
 }
 
 export async function measureLoad(
   send: () => Promise<unknown>,
   inflight: number,
-  warmup: number,
-  count: number,
+  warmupMs: number,
+  measureMs: number,
   close: () => Promise<unknown>,
 ): Promise<never> {
-  await run(send, inflight, warmup, new Float64Array(warmup));
-  const latencies = new Float64Array(count);
+  await run(send, inflight, Date.now() + warmupMs);
   const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
-  const failed = await run(send, inflight, count, latencies);
+  const { latencies, failed } = await run(send, inflight, Date.now() + measureMs);
+  // The window ends when the last send started inside it is answered.
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
   const used = process.cpuUsage(cpu);
   const rssKb = Math.round(process.memoryUsage().rss / 1024);
   await close();
-  latencies.sort();
+  latencies.sort((a, b) => a - b);
+  const count = latencies.length;
   const result: LoadResult = {
     sent: count - failed,
     failed,
     elapsedMs,
-    p50: latencies[Math.floor(count / 2)]!,
-    p99: latencies[Math.floor(count * 0.99)]!,
-    max: latencies[count - 1]!,
+    p50: latencies[Math.floor(count / 2)] ?? 0,
+    p99: latencies[Math.floor(count * 0.99)] ?? 0,
+    max: latencies[count - 1] ?? 0,
     cpuMs: Math.round((used.user + used.system) / 1000),
     rssKb,
   };

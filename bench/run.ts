@@ -2,54 +2,100 @@
 // (started by the project's own scripts, or reused when running). Ratios are taken within this
 // run; absolute numbers stand only next to them. Writes BENCHMARKS.md, bench/plots/*.svg and the
 // raw numbers to bench/results/latest.json.
+//   npm run bench [-- --quick | --long]
+// BENCH_WARMUP_S, BENCH_MEASURE_S and BENCH_ROUNDS override the timing of either.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { describe, down, up } from '../infra/local/stack.ts';
 import { runCodec } from './codec.ts';
 import { runColdStart } from './cold-start.ts';
-import { runCost } from './cost.ts';
+import { BRIDGE_BATCH_SIZES, runCost } from './cost.ts';
 import { barChart } from './svg.ts';
-import { runThroughput } from './throughput.ts';
-import { report } from './report.ts';
+import { runThroughput, type Timing } from './throughput.ts';
+import { bridgeRow, report, summarize } from './report.ts';
 import { ROOT } from './util.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function timing(args: string[], env: NodeJS.ProcessEnv): Timing {
+  const preset = args.includes('--quick') ? [1, 2, 1] : args.includes('--long') ? [5, 10, 3] : [3, 7, 3];
+  const read = (name: string, fallback: number) => {
+    const value = env[name] === undefined ? fallback : Number(env[name]);
+    if (!(value > 0)) throw new Error(`${name}: "${env[name]}" is not a positive number`);
+    return value;
+  };
+  return {
+    warmupMs: read('BENCH_WARMUP_S', preset[0]!) * 1000,
+    measureMs: read('BENCH_MEASURE_S', preset[1]!) * 1000,
+    rounds: Math.round(read('BENCH_ROUNDS', preset[2]!)),
+  };
+}
+
+const plan = timing(process.argv.slice(2), process.env);
 const begun = Date.now();
 const { state, reused } = await up();
 const info = describe(state);
 try {
   log('codec...');
   const codec = runCodec();
-  log('throughput and latency against the Java reference producer and ali-ons...');
-  const throughput = await runThroughput(info.nameServer, state.lib, log);
+  log(
+    `throughput and latency against the Java reference producer and ali-ons (${plan.rounds} rounds of ${plan.warmupMs / 1000} + ${plan.measureMs / 1000} s)...`,
+  );
+  const throughput = await runThroughput(info.nameServer, state.lib, plan, log);
   log('cold start...');
   const coldStart = await runColdStart(info.nameServer, info.dynamodb?.endpoint);
-  log('cost...');
+  log('cost and the bridge at batch sizes 10 to 10,000...');
   const cost = await runCost(info.nameServer, info.dynamodb?.endpoint);
-  const results = { date: new Date().toISOString(), cpus: cpus().length, node: process.version, minutes: 0, codec, throughput, coldStart, cost };
+  const results = { date: new Date().toISOString(), cpus: cpus().length, node: process.version, minutes: 0, timing: plan, codec, throughput, coldStart, cost };
   results.minutes = (Date.now() - begun) / 60_000;
 
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  mkdirSync(join(ROOT, 'bench', 'plots'), { recursive: true });
-  for (const size of [128, 1024, 16384]) {
-    for (const mode of ['sync', 'async'] as const) {
-      const rows = throughput.filter((r) => r.size === size && r.mode === mode);
-      const svg = barChart(
-        `Send latency, ${size} B, ${mode} (log scale)`,
-        rows.map((r) => `${r.inflight} in flight`),
-        [
-          { name: 'ours p50', color: '#2b7bb9', values: rows.map((r) => r.ours.p50) },
-          { name: 'Java p50', color: '#e08a2c', values: rows.map((r) => r.java.p50) },
-          { name: 'ours p99', color: '#8cc0e8', values: rows.map((r) => r.ours.p99) },
-          { name: 'Java p99', color: '#f3c38c', values: rows.map((r) => r.java.p99) },
-        ],
-        'ms',
-      );
-      writeFileSync(join(ROOT, 'bench', 'plots', `latency-${size}-${mode}.svg`), `${svg}\n`);
-    }
-  }
+  const plots = join(ROOT, 'bench', 'plots');
+  mkdirSync(plots, { recursive: true });
+  const inflight = throughput.filter((t) => t.size === 1024 && t.mode === 'sync').map((t) => ({ t, s: summarize(t) }));
+  writeFileSync(
+    join(plots, 'throughput-inflight.svg'),
+    `${barChart(
+      'Throughput against sends in flight, 1 KiB sync (median of rounds, log scale)',
+      inflight.map(({ t }) => `${t.inflight} in flight`),
+      [
+        { name: 'ours', color: '#2b7bb9', values: inflight.map(({ s }) => s.ours) },
+        { name: 'Java', color: '#e08a2c', values: inflight.map(({ s }) => s.java) },
+        { name: 'ali-ons', color: '#7a9a3a', values: inflight.map(({ s }) => s.ons ?? 0) },
+      ],
+      'msg/s',
+    )}\n`,
+  );
+  const all = throughput.map((t) => ({ t, s: summarize(t) }));
+  writeFileSync(
+    join(plots, 'latency.svg'),
+    `${barChart(
+      'Send latency per shape (median of rounds, log scale)',
+      all.map(({ t }) => `${t.size} B ${t.inflight} ${t.mode}`),
+      [
+        { name: 'ours p50', color: '#2b7bb9', values: all.map(({ s }) => s.oursP50) },
+        { name: 'Java p50', color: '#e08a2c', values: all.map(({ s }) => s.javaP50) },
+        { name: 'ours p99', color: '#8cc0e8', values: all.map(({ s }) => s.oursP99) },
+        { name: 'Java p99', color: '#f3c38c', values: all.map(({ s }) => s.javaP99) },
+      ],
+      'ms',
+    )}\n`,
+  );
+  writeFileSync(
+    join(plots, 'bridge-batch-size.svg'),
+    `${barChart(
+      'SQS bridge records per second against records per invocation (log scale)',
+      BRIDGE_BATCH_SIZES.map((n) => n.toLocaleString('en-US')),
+      (['batch', 'sequential', 'concurrent'] as const).map((strategy, i) => ({
+        name: strategy === 'batch' ? 'bridge (batch sends)' : `one ${strategy} send per record`,
+        color: ['#2b7bb9', '#e08a2c', '#7a9a3a'][i]!,
+        values: BRIDGE_BATCH_SIZES.map((n) => bridgeRow(cost.bridge, n, strategy).recordsPerSecond),
+      })),
+      'records/s',
+    )}\n`,
+  );
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), report(results));
   log(`done in ${results.minutes.toFixed(1)} min: BENCHMARKS.md, bench/plots/, bench/results/latest.json`);
 } finally {

@@ -1,5 +1,7 @@
 // Throughput, latency, CPU and RSS of our producer against the Java reference producer (and
-// ali-ons for one shape), same topic, queues and brokers, runs alternating client by client.
+// ali-ons for two shapes), same topic, queues and brokers. Each client sends for a fixed time
+// after a warm-up; every shape runs in several rounds, and each round starts with a different
+// client, so no client always meets the warmer (or more tired) broker.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,22 +11,37 @@ export interface Shape {
   size: number;
   inflight: number;
   mode: 'sync' | 'async';
+  /** ali-ons runs this shape too. */
+  ons?: boolean;
 }
-export interface ShapeResult extends Shape {
-  count: number;
+
+export interface Round {
   ours: LoadResult;
   java: LoadResult;
-  onsResult?: LoadResult;
+  ons?: LoadResult;
+  /** Who went first in this round. */
+  order: string[];
 }
 
-export const SHAPES: Shape[] = [128, 1024, 16384].flatMap((size) =>
-  [1, 16, 64].flatMap((inflight) => (['sync', 'async'] as const).map((mode) => ({ size, inflight, mode }))),
-);
-
-function countFor(shape: Shape): number {
-  const base = shape.inflight === 1 ? 2000 : 10000;
-  return shape.size >= 16384 ? base / 2 : base;
+export interface ShapeResult extends Shape {
+  rounds: Round[];
 }
+
+export interface Timing {
+  warmupMs: number;
+  measureMs: number;
+  rounds: number;
+}
+
+/** 1 KiB sync at three concurrencies (the throughput-against-in-flight plot), and one shape each for the rest. */
+export const SHAPES: Shape[] = [
+  { size: 1024, inflight: 1, mode: 'sync' },
+  { size: 1024, inflight: 16, mode: 'sync', ons: true },
+  { size: 1024, inflight: 64, mode: 'sync', ons: true },
+  { size: 1024, inflight: 64, mode: 'async' },
+  { size: 128, inflight: 64, mode: 'sync' },
+  { size: 16384, inflight: 16, mode: 'sync' },
+];
 
 export function compileJava(lib: string): string {
   const classes = join(ROOT, '.cache', 'bench-classes');
@@ -33,35 +50,33 @@ export function compileJava(lib: string): string {
   return classes;
 }
 
-export async function runThroughput(nameServer: string, lib: string, log: (line: string) => void): Promise<ShapeResult[]> {
+export async function runThroughput(nameServer: string, lib: string, timing: Timing, log: (line: string) => void): Promise<ShapeResult[]> {
   const classes = compileJava(lib);
   const results: ShapeResult[] = [];
+  const timeoutMs = timing.warmupMs + timing.measureMs + 60_000;
+  let turn = 0;
   for (const shape of SHAPES) {
-    const count = countFor(shape);
-    const warmup = Math.min(1000, count / 2);
-    const args = [nameServer, 'TopicTest', String(shape.size), String(shape.inflight), shape.mode, String(warmup), String(count)];
-    // Alternate who goes first, so neither always meets a warmer broker.
-    const runJava = () => runJson<LoadResult>('java', ['-Xms256m', '-Xmx512m', '-cp', `${lib}/*:${classes}`, 'RefProducer', ...args]);
-    const runOurs = () => runJson<LoadResult>(process.execPath, [TSX, 'bench/load.ts', ...args]);
-    const odd = results.length % 2 === 1;
-    const first = await (odd ? runJava() : runOurs());
-    const second = await (odd ? runOurs() : runJava());
-    const result: ShapeResult = { ...shape, count, ours: odd ? second : first, java: odd ? first : second };
-    if (shape.size === 1024 && shape.mode === 'sync' && shape.inflight > 1) {
-      result.onsResult = await runJson<LoadResult>(process.execPath, [
-        TSX,
-        'bench/ons-load.ts',
-        nameServer,
-        'TopicTest',
-        String(shape.size),
-        String(shape.inflight),
-        String(warmup),
-        String(count),
-      ]);
+    const args = [nameServer, 'TopicTest', String(shape.size), String(shape.inflight), shape.mode, String(timing.warmupMs), String(timing.measureMs)];
+    // The JVM with no flags of ours: what `java` chooses on this machine (printed with the result).
+    const clients: Record<string, () => Promise<LoadResult>> = {
+      ours: () => runJson<LoadResult>(process.execPath, [TSX, 'bench/load.ts', ...args], { timeoutMs }),
+      java: () => runJson<LoadResult>('java', ['-cp', `${lib}/*:${classes}`, 'RefProducer', ...args], { timeoutMs }),
+      ...(shape.ons ? { ons: () => runJson<LoadResult>(process.execPath, [TSX, 'bench/ons-load.ts', ...args.filter((_, i) => i !== 4)], { timeoutMs }) } : {}),
+    };
+    const names = Object.keys(clients);
+    const rounds: Round[] = [];
+    for (let round = 0; round < timing.rounds; round++) {
+      const order = names.map((_, i) => names[(i + turn) % names.length]!);
+      turn += 1;
+      const got: Record<string, LoadResult> = {};
+      for (const name of order) got[name] = await clients[name]!();
+      rounds.push({ ours: got.ours!, java: got.java!, ...(got.ons ? { ons: got.ons } : {}), order });
     }
-    const tps = (r: LoadResult) => (r.sent / r.elapsedMs) * 1000;
-    log(`  ${shape.size} B, ${shape.inflight} in flight, ${shape.mode}: ours ${tps(result.ours).toFixed(0)}/s, java ${tps(result.java).toFixed(0)}/s`);
-    results.push(result);
+    const ratios = rounds.map((r) => tps(r.ours) / tps(r.java)).map((x) => x.toFixed(2));
+    log(`  ${shape.size} B, ${shape.inflight} in flight, ${shape.mode}: ours/Java ${ratios.join(', ')}`);
+    results.push({ ...shape, rounds });
   }
   return results;
 }
+
+export const tps = (r: LoadResult) => (r.sent / r.elapsedMs) * 1000;

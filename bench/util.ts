@@ -15,6 +15,8 @@ export interface LoadResult {
   max: number;
   cpuMs: number;
   rssKb: number;
+  /** The Java reference prints how its JVM ran. */
+  jvm?: { version: string; flags: string; gc: string; maxHeapMb: number; processors: number };
 }
 
 /** Runs a command and parses the last line of its output as JSON. */
