@@ -1,6 +1,8 @@
-// Cold start: artifact sizes with and without the AWS SDK bundled, time to import the bundled
-// handler in a fresh Node process, and time from process start to the first SendResult with routes
-// and fault state from DynamoDB versus from the name server.
+// Cold start: artifact sizes with and without the AWS SDK bundled (and what the loaded code is made
+// of), time to import the bundled handler in a fresh Node process, the init phase (import plus
+// prepareInInit: producer started, routes fetched, brokers connected), and the first invocation
+// after it against a warm one; also process start to the first SendResult with routes and fault
+// state from DynamoDB versus from the name server.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,12 +17,36 @@ export interface ColdStartResult {
   bundled: ArtifactReport[];
   externalSdk: ArtifactReport[];
   importMs: number;
+  /** Import with the init phase's work (AWS_LAMBDA_FUNCTION_NAME set). */
+  initMs: number;
+  /** The first invocation after that init, and a warm one (median of 20), in the same process. */
+  firstInvocationMs: number;
+  warmInvocationMs: number;
+  /** The first invocation when the init phase did nothing (outside Lambda, or before this version). */
+  firstInvocationWithoutInitMs: number;
   firstSendFromNameServerMs: number;
   firstSendFromDynamoDbMs: number;
   runs: number;
 }
 
 const RUNS = 5;
+
+function invocationScript(bundle: string): string {
+  return `
+    const t0 = performance.now();
+    const { handler } = await import(${JSON.stringify(bundle)});
+    const initMs = performance.now() - t0;
+    const event = { version: '2.0', rawPath: '/topics/TopicTest/messages', headers: { 'content-type': 'application/json' },
+      requestContext: { http: { method: 'POST', path: '/topics/TopicTest/messages' } }, body: '{"body":"cold"}', isBase64Encoded: false };
+    const context = { awsRequestId: 'cold', getRemainingTimeInMillis: () => 10000 };
+    const timed = async () => { const t = performance.now(); const r = await handler(event, context); if (r.statusCode !== 200) throw new Error(r.body); return performance.now() - t; };
+    const firstMs = await timed();
+    const warm = [];
+    for (let i = 0; i < 20; i++) warm.push(await timed());
+    warm.sort((a, b) => a - b);
+    console.log(JSON.stringify({ initMs, firstMs, warmMs: warm[10] }));
+    process.exit(0);`;
+}
 
 function firstSendScript(bundle: string): string {
   return `
@@ -51,6 +77,17 @@ export async function runColdStart(nameServer: string, dynamodbEndpoint: string 
     for (let i = 0; i < RUNS; i++) {
       const script = `const t = performance.now(); await import(${JSON.stringify(bundle)}); console.log(JSON.stringify({ ms: performance.now() - t })); process.exit(0);`;
       imports.push((await runJson<{ ms: number }>(process.execPath, ['--input-type=module', '-e', script], { env })).ms);
+    }
+
+    // In Lambda (the runtime sets AWS_LAMBDA_FUNCTION_NAME) the init phase prepares the producer.
+    const lambdaEnv = { ...env, ALLOWED_TOPICS: 'TopicTest', AWS_LAMBDA_FUNCTION_NAME: 'bench-publish' };
+    const withInit: { initMs: number; firstMs: number; warmMs: number }[] = [];
+    const withoutInit: { initMs: number; firstMs: number; warmMs: number }[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      withInit.push(await runJson(process.execPath, ['--input-type=module', '-e', invocationScript(bundle)], { env: lambdaEnv }));
+      withoutInit.push(
+        await runJson(process.execPath, ['--input-type=module', '-e', invocationScript(bundle)], { env: { ...env, ALLOWED_TOPICS: 'TopicTest' } }),
+      );
     }
 
     const fromNameServer: number[] = [];
@@ -90,6 +127,10 @@ export async function runColdStart(nameServer: string, dynamodbEndpoint: string 
       bundled,
       externalSdk,
       importMs: median(imports),
+      initMs: median(withInit.map((r) => r.initMs)),
+      firstInvocationMs: median(withInit.map((r) => r.firstMs)),
+      warmInvocationMs: median(withInit.map((r) => r.warmMs)),
+      firstInvocationWithoutInitMs: median(withoutInit.map((r) => r.firstMs)),
       firstSendFromNameServerMs: median(fromNameServer),
       firstSendFromDynamoDbMs: fromDynamoDb.length ? median(fromDynamoDb) : Number.NaN,
       runs: RUNS,

@@ -25,6 +25,16 @@ export interface ArtifactReport {
   bundleBytes: number;
   zipBytes: number;
   zip: string;
+  /** What the entry file a cold start loads is made of: bytes per package, largest first. */
+  entryModules: { module: string; bytes: number }[];
+}
+
+/** The package a bundled input belongs to (scoped packages by their scope), or our own folder. */
+function moduleOf(input: string): string {
+  const at = input.lastIndexOf('node_modules/');
+  if (at < 0) return input.split('/')[0] ?? input;
+  const [first, second] = input.slice(at + 'node_modules/'.length).split('/');
+  return first?.startsWith('@') ? (first === '@aws-sdk' || first === '@smithy' ? first : `${first}/${second}`) : (first ?? input);
 }
 
 // ESM output still meets CommonJS dependencies that call require() for Node built-ins.
@@ -46,7 +56,8 @@ export async function buildFunctions(options: BuildOptions): Promise<ArtifactRep
     const dir = join(options.out, name);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    await build({
+    const result = await build({
+      metafile: true,
       entryPoints: { index: join(options.src, name, 'index.ts') },
       outdir: dir,
       outExtension: { '.js': '.mjs' },
@@ -70,7 +81,23 @@ export async function buildFunctions(options: BuildOptions): Promise<ArtifactRep
     for (const file of readdirSync(dir)) files[file] = [readFileSync(join(dir, file)), { mtime: ZIP_MTIME }];
     const zip = join(options.out, `${name}.zip`);
     writeFileSync(zip, zipSync(files, { level: 9 }));
+    // The entry file and the chunks it imports statically: what a cold start loads before the handler runs.
+    const outputs = result.metafile!.outputs;
+    const loaded = new Set<string>();
+    const visit = (file: string) => {
+      if (loaded.has(file) || !outputs[file]) return;
+      loaded.add(file);
+      for (const imported of outputs[file].imports) if (imported.kind === 'import-statement') visit(imported.path);
+    };
+    visit(Object.keys(outputs).find((file) => file.endsWith('index.mjs'))!);
+    const byModule = new Map<string, number>();
+    for (const file of loaded) {
+      for (const [input, { bytesInOutput }] of Object.entries(outputs[file]!.inputs)) {
+        byModule.set(moduleOf(input), (byModule.get(moduleOf(input)) ?? 0) + bytesInOutput);
+      }
+    }
     reports.push({
+      entryModules: [...byModule].map(([module, bytes]) => ({ module, bytes })).sort((a, b) => b.bytes - a.bytes),
       name,
       bundleBytes: readdirSync(dir)
         .filter((file) => file.endsWith('.mjs'))

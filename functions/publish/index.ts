@@ -10,6 +10,7 @@ import {
   RequestError,
   toHttpRequest,
   topicPolicy,
+  prepareInInit,
   withProducer,
   withTraceContext,
   type Invocation,
@@ -85,3 +86,6 @@ export const publish: ProducerHandler<APIGatewayProxyEventV2 | APIGatewayProxyEv
 };
 
 export const handler = withProducer(publish);
+
+// Lambda's init phase: the producer started, routes fetched and brokers connected before the first request.
+await prepareInInit();

@@ -1,7 +1,7 @@
 // EventBridge schedule: keeps routes in the table current and lifts isolations of brokers that
 // answer again.
 import type { ScheduledEvent } from 'aws-lambda';
-import { withProducer } from '../../lib/lambda/index.ts';
+import { prepareInInit, withProducer } from '../../lib/lambda/index.ts';
 import { refreshRoutes, type RefreshSummary } from './refresh.ts';
 
 const topics = (process.env.REFRESH_TOPICS ?? '')
@@ -10,3 +10,6 @@ const topics = (process.env.REFRESH_TOPICS ?? '')
   .filter(Boolean);
 
 export const handler = withProducer<ScheduledEvent, RefreshSummary>((_event, _context, rocketmq) => refreshRoutes(rocketmq, topics));
+
+// Lambda's init phase: configuration read, producer started and shared state loaded before the first run.
+await prepareInInit();

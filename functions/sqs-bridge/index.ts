@@ -1,6 +1,6 @@
 // SQS -> RocketMQ bridge with partial batch responses (ReportBatchItemFailures).
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { MetricUnit, withProducer } from '../../lib/lambda/index.ts';
+import { MetricUnit, prepareInInit, withProducer } from '../../lib/lambda/index.ts';
 import { bridgeRecords, readBridgeConfig } from './bridge.ts';
 
 const config = readBridgeConfig();
@@ -17,3 +17,6 @@ export const handler = withProducer<SQSEvent, SQSBatchResponse>(async (event, _c
   }
   return response;
 });
+
+// Lambda's init phase: the producer started, TARGET_TOPIC's route fetched and its brokers connected.
+await prepareInInit(config.targetTopic ? [config.targetTopic] : []);

@@ -7,7 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { Message } from '../message/message.ts';
-import type { BatchOutcome, ProbeOutcome, Producer, ProducerStats, RefreshOutcome, SendOptions, SettledBatchOptions } from '../producer/api.ts';
+import type { BatchOutcome, ProbeOutcome, Producer, ProducerStats, RefreshOutcome, SendOptions, SettledBatchOptions, StartOptions } from '../producer/api.ts';
 import { createProducer } from '../producer/producer.ts';
 import type { SendResult } from '../producer/send-result.ts';
 import { DynamoDbSharedState } from '../state/dynamodb-state.ts';
@@ -76,7 +76,7 @@ export class Engine {
     return this.config;
   }
 
-  private async warmProducer(deadline: number): Promise<Producer> {
+  private async warmProducer(deadline: number, start: Omit<StartOptions, 'deadline'> = {}): Promise<Producer> {
     if (this.warm) return this.warm;
     this.starting ??= (async () => {
       // Secrets named by reference (SSM, Secrets Manager) are read here, once per container.
@@ -86,7 +86,7 @@ export class Engine {
         logger: (entry) => this.logger.warn(String(entry.message ?? 'producer'), entry),
         ...(config.stateTable ? { sharedState: new DynamoDbSharedState({ tableName: config.stateTable, scope: config.stateScope }) } : {}),
       });
-      await producer.start({ deadline });
+      await producer.start({ ...start, deadline });
       if (config.stateTable) {
         const ledger = new DynamoDbTransactionLedger({ tableName: config.stateTable, scope: config.stateScope });
         this.transactions = new Transactions(producer, ledger, { onTimeout: config.transactionOnTimeout });
@@ -155,6 +155,22 @@ export class Engine {
       }
     }
     if (added > 0) this.metrics.publishStoredMetrics();
+  }
+
+  /**
+   * Lambda's init phase (two full vCPUs, before the first event): read the configuration, start the
+   * producer (secrets, shared state), fetch the routes of `topics` and connect to their brokers, all
+   * within `budgetMs`. Never throws: what fails here is done again, and reported, by the first
+   * invocation.
+   */
+  async prepare(topics: string[], budgetMs = 3000): Promise<void> {
+    try {
+      this.configuration();
+      const deadline = Date.now() + budgetMs;
+      await this.warmProducer(deadline, { warmTopics: topics, connect: true });
+    } catch (err) {
+      this.logger.warn('init phase: producer not prepared, the first invocation will try again', err as Error);
+    }
   }
 
   /** For tests and local servers: close the producer so the process can exit. */

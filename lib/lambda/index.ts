@@ -3,7 +3,7 @@
 // and topic-policy pieces the shipped functions are built from.
 export { Engine, type EngineOptions, type Invocation } from './engine.ts';
 export { MetricUnit } from '@aws-lambda-powertools/metrics';
-export { sharedEngine, withProducer, type ProducerHandler } from './with-producer.ts';
+export { prepareInInit, sharedEngine, withProducer, type ProducerHandler } from './with-producer.ts';
 export { rocketmqProducer, type ContextWithProducer } from './middleware.ts';
 export { ConfigError, producerOptions, readConfig, VARIABLES, withSecrets, type AdapterConfig } from './config.ts';
 export { errorResponse, json, RequestError, statusFor, toHttpRequest, type HttpRequest } from './http.ts';

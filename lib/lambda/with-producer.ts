@@ -24,3 +24,20 @@ export function withProducer<E, R>(handler: ProducerHandler<E, R>, engine: Engin
     }
   };
 }
+
+/**
+ * Call at the top level of a function module (`await prepareInInit()`): in Lambda's init phase it
+ * starts the container's producer, fetches the routes of `topics` (and of every topic
+ * ALLOWED_TOPICS names exactly) and connects to their brokers, so the first event pays no more
+ * than a warm one. Outside Lambda (tests, tools importing the module) it does nothing.
+ */
+export async function prepareInInit(topics: string[] = [], engine: Engine = sharedEngine(), env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (!env.AWS_LAMBDA_FUNCTION_NAME) return;
+  let named: string[] = [];
+  try {
+    named = engine.configuration().allowedTopics.filter((t) => !t.includes('*'));
+  } catch {
+    // A bad variable: the first invocation reports it.
+  }
+  await engine.prepare([...new Set([...topics, ...named])]);
+}

@@ -66,6 +66,12 @@ export interface StartOptions {
   warmTopics?: string[];
   /** Shared-state work at start is given up at this epoch ms. */
   deadline?: number;
+  /**
+   * Also open a connection to, and heartbeat, every master of the warm topics' routes, so the
+   * first send finds its socket ready (a Lambda's init phase). A broker that does not answer is
+   * left for the first send; it does not fail the start.
+   */
+  connect?: boolean;
 }
 
 export interface RefreshOutcome {

@@ -38,6 +38,11 @@ export class HeartbeatScheduler {
     );
   }
 
+  /** A heartbeat ahead of any send (a warm start): on success the broker is not due again for an interval. */
+  async connect(address: string, timeoutMs: number): Promise<void> {
+    if (await this.beat(address, timeoutMs).catch(() => false)) this.sentAt.set(address, Date.now());
+  }
+
   /** One heartbeat now; true when the broker answered it. Also the isolation probe. */
   async beat(address: string, timeoutMs: number): Promise<boolean> {
     const [ack] = await sendHeartbeats(this.remoting, [address], this.settings.clientId, [this.settings.producerGroup], timeoutMs);

@@ -148,7 +148,12 @@ export class ProducerImpl implements Producer {
     try {
       // Shared state first: its routes spare the name server, its isolations apply from the first send.
       await this.sync?.load(this.routes, options.deadline);
-      await Promise.all((options.warmTopics ?? []).map((topic) => this.routes.publishInfo(wrapNamespace(this.options.namespace, topic))));
+      const infos = await Promise.all((options.warmTopics ?? []).map((topic) => this.routes.publishInfo(wrapNamespace(this.options.namespace, topic))));
+      if (options.connect) {
+        const masters = new Set(infos.flatMap((info) => [...info.masters.values()]));
+        const timeoutMs = Math.max(1, Math.min(this.options.mqClientApiTimeout, (options.deadline ?? Number.POSITIVE_INFINITY) - Date.now()));
+        await Promise.all([...masters].map((address) => this.heartbeats.connect(address, timeoutMs)));
+      }
     } catch (err) {
       this.stateValue = 'START_FAILED';
       this.remoting.shutdown();

@@ -6,7 +6,6 @@
 // counted and logged, never thrown: tracing cannot fail or delay a send beyond its budget.
 import { Prop } from '../message/properties.ts';
 import type { HalfMessage, TransactionDecision } from '../protocol/end-transaction.ts';
-import type { SendResult } from '../producer/send-result.ts';
 import {
   encodeTraceRecord,
   type EndTransactionRecord,
@@ -48,6 +47,14 @@ export interface TracedSend {
   members?: readonly TracedMember[];
 }
 
+/** What the tracer reads of a SendResult. */
+export interface TracedResult {
+  status: string;
+  offsetMsgId: string;
+  regionId: string;
+  traceOn: boolean;
+}
+
 export interface TraceCounters {
   /** Records a broker confirmed in a trace message. */
   recordsSent: number;
@@ -82,7 +89,7 @@ export class MessageTracer {
   }
 
   /** A send a broker answered: one Pub record per message (a batch gives one per member). */
-  sent(send: TracedSend, storeHost: string, startedAt: number, result: SendResult): void {
+  sent(send: TracedSend, storeHost: string, startedAt: number, result: TracedResult): void {
     if (!result.traceOn || send.wireTopic.startsWith(this.settings.topic)) return;
     const costMs = Date.now() - startedAt;
     const members = send.members ?? [

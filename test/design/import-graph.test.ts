@@ -17,6 +17,7 @@ const ORDER = [
   'lib/route',
   'lib/state',
   'lib/client',
+  'lib/trace',
   'lib/producer',
   'lib/transactions',
   'lib/lambda',

@@ -1,0 +1,59 @@
+// Lambda's init phase, against the real brokers: what prepareInInit does before the first event
+// (producer started, routes fetched, brokers connected and heartbeated) is what the first
+// invocation then does not do; outside Lambda it does nothing, and a bad setting never throws
+// from the module's top level.
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { describe, expect, inject, it } from 'vitest';
+import { publish } from '../../functions/publish/index.ts';
+import { Engine, type ProducerImpl, prepareInInit, withProducer } from '../../lib/internal.ts';
+import { httpApiEvent, lambdaContext } from '../support/events.ts';
+
+const stack = inject('stack');
+const quiet = { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'CRITICAL' };
+
+describe('the init phase', () => {
+  it('leaves the first invocation nothing to fetch or connect: one send, no route lookup, no new socket', async () => {
+    const env = {
+      ...quiet,
+      NAMESRV_ADDR: stack.nameServer,
+      PRODUCER_GROUP: 'init-phase',
+      ALLOWED_TOPICS: 'TopicTest,Orders*',
+      AWS_LAMBDA_FUNCTION_NAME: 'publish',
+    };
+    const engine = new Engine({ env });
+    try {
+      await prepareInInit([], engine, env);
+      const producer = engine.producer as ProducerImpl;
+      const prepared = { lookups: producer.stats().routeLookups, sockets: producer.remoting.addresses().sort() };
+
+      const event = httpApiEvent('POST', '/topics/TopicTest/messages', JSON.stringify({ body: 'first' }), { 'content-type': 'application/json' });
+      const response = (await withProducer(publish, engine)(event, lambdaContext())) as APIGatewayProxyResult;
+
+      expect(producer.state).toBe('RUNNING');
+      // TopicTest has queues on both brokers: both were connected at init, beside the name server.
+      expect(prepared.sockets).toEqual([stack.nameServer, stack.brokers['broker-a'].address, stack.brokers['broker-b'].address].sort());
+      expect(response.statusCode).toBe(200);
+      expect(producer.stats().routeLookups).toBe(prepared.lookups);
+      expect(producer.remoting.addresses().sort()).toEqual(prepared.sockets);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('does nothing outside Lambda', async () => {
+    const env = { ...quiet, NAMESRV_ADDR: stack.nameServer, PRODUCER_GROUP: 'init-phase', ALLOWED_TOPICS: 'TopicTest' };
+    const engine = new Engine({ env });
+
+    await prepareInInit(['TopicTest'], engine, env);
+
+    expect(engine.producer).toBeUndefined();
+  });
+
+  it('never throws from the top level: a bad setting is left for the first invocation to report', async () => {
+    const env = { ...quiet, PRODUCER_GROUP: 'init-phase', AWS_LAMBDA_FUNCTION_NAME: 'publish' };
+    const engine = new Engine({ env });
+
+    await expect(prepareInInit(['TopicTest'], engine, env)).resolves.toBeUndefined();
+    expect(engine.producer).toBeUndefined();
+  });
+});
