@@ -23,6 +23,7 @@ const PARTS: [string, (url: string, name: string) => boolean][] = [
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string };
+  children?: number[];
 }
 
 export async function profile(work: () => Promise<void>): Promise<ProfileShare[]> {
@@ -37,11 +38,24 @@ export async function profile(work: () => Promise<void>): Promise<ProfileShare[]
       profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
     };
     const nodes = new Map(p.nodes.map((n) => [n.id, n]));
+    const parents = new Map<number, number>();
+    for (const n of p.nodes) for (const child of n.children ?? []) parents.set(child, n.id);
+    const partOf = (id: number): string | undefined => {
+      // A builtin (JSON.parse, a Buffer copy: no URL) counts for the code that called it.
+      for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
+        const frame = nodes.get(at)!.callFrame;
+        const part = PARTS.find(([, match]) => match(frame.url, frame.functionName))?.[0];
+        if (part || frame.url) return part;
+      }
+      return undefined;
+    };
     const time = new Map<string, number>();
     let total = 0;
     p.samples.forEach((id, i) => {
-      const frame = nodes.get(id)!.callFrame;
-      const part = PARTS.find(([, match]) => match(frame.url, frame.functionName))?.[0] ?? 'other (microtasks, timers, Node internals)';
+      // The inspector's own work (stopping the profiler, building the profile) is not the code's.
+      const own = nodes.get(id)!.callFrame;
+      if (own.functionName === 'dispatch' && own.url === '') return;
+      const part = partOf(id) ?? 'other (microtasks, timers, Node internals)';
       const dt = p.timeDeltas[i] ?? 0;
       time.set(part, (time.get(part) ?? 0) + dt);
       total += dt;
