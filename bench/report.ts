@@ -1,7 +1,9 @@
 // Turns one bench run into BENCHMARKS.md.
 import type { CodecResult } from './codec.ts';
 import type { ColdStartResult } from './cold-start.ts';
+import type { CompressionRow } from './compression.ts';
 import type { BridgeRow, CostResult } from './cost.ts';
+import type { MemoryResult } from './memory.ts';
 import { type ShapeResult, type Timing, tps } from './throughput.ts';
 import { fmt, median, type LoadResult } from './util.ts';
 
@@ -15,6 +17,8 @@ export interface Results {
   throughput: ShapeResult[];
   coldStart: ColdStartResult;
   cost: CostResult;
+  compression: CompressionRow[];
+  memory: MemoryResult;
 }
 
 const cpuUs = (r: LoadResult) => (r.cpuMs * 1000) / Math.max(1, r.sent);
@@ -94,6 +98,16 @@ export function report(r: Results): string {
     return `| ${size.toLocaleString('en-US')} | ${fmt(b!.recordsPerSecond, 0)} / ${fmt(s!.recordsPerSecond, 0)} / ${fmt(k!.recordsPerSecond, 0)} | **${fmt(b!.recordsPerSecond / s!.recordsPerSecond, 1)}x** / ${fmt(b!.recordsPerSecond / k!.recordsPerSecond, 1)}x | ${fmt(b!.billedMsPerRecord, 3)} / ${fmt(s!.billedMsPerRecord, 3)} / ${fmt(k!.billedMsPerRecord, 3)} | ${fmt(b!.cpuUsPerRecord, 0)} / ${fmt(s!.cpuUsPerRecord, 0)} / ${fmt(k!.cpuUsPerRecord, 0)} |`;
   });
   const seconds = (ms: number) => fmt(ms / 1000, 0);
+  const mem = r.memory.checkpoints;
+  const afterFirstBurst = mem.find((m) => m.phase === 'burst')!;
+  const last = mem[mem.length - 1]!;
+  const heapGrowth = last.heapMiB - afterFirstBurst.heapMiB;
+  const memoryFlat = heapGrowth <= Math.max(2, afterFirstBurst.heapMiB * 0.1) && last.inFlight === 0 && last.pending === 0;
+  const memoryRows = mem.map(
+    (m) =>
+      `| ${m.phase} | ${m.sent.toLocaleString('en-US')} | ${fmt(m.seconds, 0)} | ${fmt(m.heapMiB, 1)} | ${fmt(m.rssMiB, 0)} | ${m.inFlight} | ${m.pending} |`,
+  );
+  const compressionRows = r.compression.map((c) => `| ${c.body}, ${fmt(c.kib, 0)} KiB | ${c.level} | ${fmt(c.usPerKiB, 1)} | ${fmt(100 * c.ratio, 1)}% |`);
   const modules = c.bundled.find((b) => b.name === 'publish')?.entryModules ?? [];
   const loadedBytes = modules.reduce((n, m) => n + m.bytes, 0);
   const moduleRows = modules
@@ -146,6 +160,7 @@ ${fmt(r.minutes, 1)} minutes, ${seconds(r.timing.warmupMs)} s warm-up and ${seco
 | zero DynamoDB calls per message when warm | ${met(per10kSteady <= Math.ceil(cost.dynamodbCallsPer10k.steadySeconds / 10) + 1)}: ${per10kSteady} calls for 10,000 messages sent in ${fmt(cost.dynamodbCallsPer10k.steadySeconds, 1)} s; the only warm calls are fault re-reads, one per 10 s whatever the traffic |
 | SQS bridge at batches of 10: at least 5x one sequential send per record | ${met(at10 >= 5)}: ${fmt(at10, 1)}x |
 | SQS bridge at batches of 1,000: at least 20x one sequential send per record | ${met(at1000 >= 20)}: ${fmt(at1000, 1)}x |
+| memory flat: heap after 100,000 sends${r.memory.soakSeconds ? ` and a ${r.memory.soakSeconds} s soak` : ''} within 10% (or 2 MiB) of the heap after the first 20,000, nothing left in flight | ${met(memoryFlat)}: ${fmt(afterFirstBurst.heapMiB, 1)} MiB after ${afterFirstBurst.sent.toLocaleString('en-US')} sends, ${fmt(last.heapMiB, 1)} MiB after ${last.sent.toLocaleString('en-US')}; RSS ${fmt(last.rssMiB, 0)} MiB |
 | SQS bridge CPU per record flat with the batch size | ${met(cpuGrowth <= 1.25)}: ${fmt(cpuBatch(100), 0)} µs per record at 100, ${fmt(cpuBatch(10_000), 0)} µs at 10,000 |
 
 ## Throughput and latency: ours against the Java reference producer
@@ -246,6 +261,29 @@ The bundled SDK is the default so a deployment runs the SDK it was tested with; 
 away, so the DynamoDB path (one Query to DynamoDB Local, plus the SDK's own start) is not faster
 here; in a VPC it saves the name-server round trip and, more to the point, knows the fleet's
 isolated brokers before the first send.
+
+## Memory of a warm container
+
+One producer in a process of its own (\`bench/memory-load.ts\`) sends 100,000 messages of 1 KiB with
+64 in flight${r.memory.soakSeconds ? `, then sends at ${r.memory.soakRate} messages a second for ${r.memory.soakSeconds} s` : ''}; at each checkpoint a full GC runs
+before the heap is read. "in flight" is the requests sent and not answered (the response table),
+"pending" the producer's work not settled (async sends, heartbeats, refreshes).${r.memory.soakSeconds ? '' : ' `npm run bench -- --soak` adds a 5-minute soak at a bounded rate.'}
+
+| checkpoint | sent | s | heap MiB | RSS MiB | in flight | pending |
+| --- | --- | --- | --- | --- | --- | --- |
+${memoryRows.join('\n')}
+
+## Compression
+
+What \`compressLevel\` (\`COMPRESS_LEVEL\`) costs: CPU per KiB of body (\`deflateSync\`, as the producer
+calls it for bodies over \`compressMsgBodyOverHowmuch\` / \`COMPRESS_OVER_BYTES\`, 4 KiB by default) and
+the size left. The size limit is checked after compression (a body that compresses under 4 MiB is
+sent, where Java refuses it by its size before compressing), and a body that compression would grow
+(random bytes) is sent as it is: its CPU is spent for nothing, which is what the threshold is for.
+
+| body | level | µs per KiB | size left |
+| --- | --- | --- | --- |
+${compressionRows.join('\n')}
 
 ## Cost per million messages
 

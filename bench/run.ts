@@ -2,13 +2,16 @@
 // (started by the project's own scripts, or reused when running). Ratios are taken within this
 // run; absolute numbers stand only next to them. Writes BENCHMARKS.md, bench/plots/*.svg and the
 // raw numbers to bench/results/latest.json.
-//   npm run bench [-- --quick | --long]
-// BENCH_WARMUP_S, BENCH_MEASURE_S and BENCH_ROUNDS override the timing of either.
+//   npm run bench [-- --quick | --long] [--soak]
+// BENCH_WARMUP_S, BENCH_MEASURE_S and BENCH_ROUNDS override the timing of either; --soak adds
+// BENCH_SOAK_S (300) seconds of sends at a bounded rate to the memory check.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { describe, down, up } from '../infra/local/stack.ts';
 import { runCodec } from './codec.ts';
+import { runCompression } from './compression.ts';
+import { runMemory } from './memory.ts';
 import { runColdStart } from './cold-start.ts';
 import { BRIDGE_BATCH_SIZES, runCost } from './cost.ts';
 import { barChart } from './svg.ts';
@@ -20,6 +23,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 function timing(args: string[], env: NodeJS.ProcessEnv): Timing {
   const preset = args.includes('--quick') ? [1, 2, 1] : args.includes('--long') ? [5, 10, 3] : [3, 7, 3];
+  const soakSeconds = args.includes('--soak') ? Number(env.BENCH_SOAK_S ?? 300) : 0;
   const read = (name: string, fallback: number) => {
     const value = env[name] === undefined ? fallback : Number(env[name]);
     if (!(value > 0)) throw new Error(`${name}: "${env[name]}" is not a positive number`);
@@ -29,6 +33,7 @@ function timing(args: string[], env: NodeJS.ProcessEnv): Timing {
     warmupMs: read('BENCH_WARMUP_S', preset[0]!) * 1000,
     measureMs: read('BENCH_MEASURE_S', preset[1]!) * 1000,
     rounds: Math.round(read('BENCH_ROUNDS', preset[2]!)),
+    soakSeconds,
   };
 }
 
@@ -47,7 +52,23 @@ try {
   const coldStart = await runColdStart(info.nameServer, info.dynamodb?.endpoint);
   log('cost and the bridge at batch sizes 10 to 10,000...');
   const cost = await runCost(info.nameServer, info.dynamodb?.endpoint);
-  const results = { date: new Date().toISOString(), cpus: cpus().length, node: process.version, minutes: 0, timing: plan, codec, throughput, coldStart, cost };
+  log('compression...');
+  const compression = runCompression();
+  log(`memory over 100,000 sends${plan.soakSeconds ? ` and a ${plan.soakSeconds} s soak` : ''}...`);
+  const memory = await runMemory(info.nameServer, plan.soakSeconds);
+  const results = {
+    date: new Date().toISOString(),
+    cpus: cpus().length,
+    node: process.version,
+    minutes: 0,
+    timing: plan,
+    codec,
+    throughput,
+    coldStart,
+    cost,
+    compression,
+    memory,
+  };
   results.minutes = (Date.now() - begun) / 60_000;
 
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });

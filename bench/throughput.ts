@@ -31,6 +31,8 @@ export interface Timing {
   warmupMs: number;
   measureMs: number;
   rounds: number;
+  /** The memory check's soak, 0 for none. */
+  soakSeconds: number;
 }
 
 /** 1 KiB sync at three concurrencies (the throughput-against-in-flight plot), and one shape each for the rest. */

@@ -44,6 +44,9 @@ export interface AdapterConfig {
   transactionOnTimeout: 'COMMIT' | 'ROLLBACK';
   /** TRACE_PROPERTY_*: the message properties trace context goes into (undefined: not carried). */
   traceProperties: TraceProperties;
+  /** COMPRESS_OVER_BYTES / COMPRESS_LEVEL: bodies larger than this are deflated at this zlib level. */
+  compressOverBytes: number;
+  compressLevel: number;
   /** MESSAGE_TRACE / MESSAGE_TRACE_TOPIC: RocketMQ message trace records, undefined when off. */
   messageTrace: { topic: string } | undefined;
 }
@@ -77,6 +80,8 @@ export const VARIABLES = {
   TRACE_PROPERTY_TRACEPARENT: 'message property for the W3C traceparent (default "traceparent"; "off": not carried)',
   TRACE_PROPERTY_TRACESTATE: 'message property for the W3C tracestate (default "tracestate"; "off": not carried)',
   TRACE_PROPERTY_XRAY: 'message property for the X-Ray trace header (default "AWSTraceHeader"; "off": not carried)',
+  COMPRESS_OVER_BYTES: 'bodies larger than this many bytes are compressed (default 4096, as Java)',
+  COMPRESS_LEVEL: 'zlib level 0-9 for compressed bodies (default 5, as Java; see BENCHMARKS.md for what each costs)',
   MESSAGE_TRACE: '"on" writes a RocketMQ message trace record per send, read by the RocketMQ Dashboard; "off" (default)',
   MESSAGE_TRACE_TOPIC: 'the trace topic (default RMQ_SYS_TRACE_TOPIC; implies MESSAGE_TRACE=on unless it is "off")',
 } as const;
@@ -139,8 +144,16 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AdapterConfig 
     allowedTopics,
     transactionOnTimeout,
     traceProperties: readTraceProperties(env),
+    compressOverBytes: integer(env, 'COMPRESS_OVER_BYTES', 4096, 0),
+    compressLevel: level(env),
     messageTrace: readMessageTrace(env),
   };
+}
+
+function level(env: NodeJS.ProcessEnv): number {
+  const value = integer(env, 'COMPRESS_LEVEL', 5, 0);
+  if (value > 9) throw new ConfigError('COMPRESS_LEVEL', `"${env.COMPRESS_LEVEL}" is not a zlib level (0 to 9)`);
+  return value;
 }
 
 function readMessageTrace(env: NodeJS.ProcessEnv): AdapterConfig['messageTrace'] {
@@ -216,6 +229,8 @@ export function producerOptions(config: AdapterConfig): Omit<ProducerOptions, 's
     producerGroup: config.producerGroup,
     ...(config.namespace ? { namespace: config.namespace } : {}),
     sendMsgTimeout: config.sendTimeoutMs,
+    compressMsgBodyOverHowmuch: config.compressOverBytes,
+    compressLevel: config.compressLevel,
     faultTables: config.faultTables,
     sharedStateRefreshInterval: config.stateRefreshMs,
     idleConnectionLimitMs: config.idleConnectionLimitMs,

@@ -113,6 +113,13 @@ export class RemotingClient {
     connection.close(`idle for more than ${this.idleLimitMs} ms`);
   }
 
+  /** Requests sent and not yet answered, over every connection (a leak check's number). */
+  get inFlight(): number {
+    let n = 0;
+    for (const connection of this.connections.values()) n += connection.pendingCount;
+    return n;
+  }
+
   addresses(): string[] {
     return [...this.connections.entries()].filter(([, c]) => !c.closed).map(([a]) => a);
   }

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { deflateSync } from 'node:zlib';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -12,7 +13,8 @@ import { buildFunctions } from '../../infra/build.ts';
 import { ConfigError, readConfig } from '../../lib/internal.ts';
 import { Engine } from '../../lib/internal.ts';
 import { rocketmqProducer, type ContextWithProducer } from '../../lib/internal.ts';
-import { withProducer } from '../../lib/internal.ts';
+import { RemotingClient, withProducer } from '../../lib/internal.ts';
+import { viewByOffsetId } from '../support/read-back.ts';
 import { httpApiEvent, lambdaContext } from '../support/events.ts';
 
 const stack = inject('stack');
@@ -35,6 +37,8 @@ describe('adapter configuration', () => {
     ['a CA file that is not there', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', ROCKETMQ_TLS_CA_FILE: '/nonexistent/ca.pem' }, 'ROCKETMQ_TLS_CA_FILE'],
     ['TLS off with TLS settings given', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', ROCKETMQ_TLS: 'false', ROCKETMQ_TLS_CA: 'pem' }, 'ROCKETMQ_TLS'],
     ['a security token without credentials', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', ROCKETMQ_SECURITY_TOKEN: 'token' }, 'ROCKETMQ_SECURITY_TOKEN'],
+    ['a compression threshold that is not a number', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', COMPRESS_OVER_BYTES: '4k' }, 'COMPRESS_OVER_BYTES'],
+    ['a compression level beyond zlib', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', COMPRESS_LEVEL: '10' }, 'COMPRESS_LEVEL'],
     ['an allowed topic that is no topic name', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', ALLOWED_TOPICS: 'orders, audit?' }, 'ALLOWED_TOPICS'],
   ];
   for (const [what, env, variable] of cases) {
@@ -51,6 +55,23 @@ describe('adapter configuration', () => {
       expect(error?.message.startsWith(`${variable}: `)).toBe(true);
     });
   }
+
+  it('compresses as COMPRESS_OVER_BYTES and COMPRESS_LEVEL say, as the broker stores it', async () => {
+    const env = { ...quiet, NAMESRV_ADDR: stack.nameServer, PRODUCER_GROUP: 'adapter-compress', COMPRESS_OVER_BYTES: '100', COMPRESS_LEVEL: '9' };
+    const engine = new Engine({ env });
+    const reader = new RemotingClient();
+    const body = Buffer.from('order 42 paid; '.repeat(20)); // 300 bytes: under Java's 4 KiB, over the 100 set here
+    try {
+      const result = await withProducer((_e: unknown, _c, rocketmq) => rocketmq.send({ topic: 'TopicTest', body }), engine)({}, lambdaContext());
+
+      const stored = await viewByOffsetId(reader, result.offsetMsgId);
+      expect(stored.sysFlag & 0x1).toBe(1);
+      expect(stored.body.equals(deflateSync(body, { level: 9 }))).toBe(true);
+    } finally {
+      reader.shutdown();
+      await engine.close();
+    }
+  });
 
   it('fails every invocation of a misconfigured container with that one error, sending nothing', async () => {
     const handler = withProducer(async () => 'unreachable', new Engine({ env: { PRODUCER_GROUP: 'g', ...quiet } }));
