@@ -22,6 +22,9 @@ export interface ColdStartResult {
   /** The first invocation after that init, and a warm one (median of 20), in the same process. */
   firstInvocationMs: number;
   warmInvocationMs: number;
+  /** The init phase and first invocation of a deployment with a state table (SDK, state and routes from DynamoDB). */
+  initWithStateMs: number;
+  firstInvocationWithStateMs: number;
   /** The first invocation when the init phase did nothing (outside Lambda, or before this version). */
   firstInvocationWithoutInitMs: number;
   firstSendFromNameServerMs: number;
@@ -96,6 +99,7 @@ export async function runColdStart(nameServer: string, dynamodbEndpoint: string 
     }
 
     const fromDynamoDb: number[] = [];
+    const withState: { initMs: number; firstMs: number; warmMs: number }[] = [];
     if (dynamodbEndpoint) {
       const table = `bench-cold-${Date.now()}`;
       const client = localClient(dynamodbEndpoint);
@@ -121,6 +125,11 @@ export async function runColdStart(nameServer: string, dynamodbEndpoint: string 
       };
       for (let i = 0; i < RUNS; i++) {
         fromDynamoDb.push((await runJson<{ ms: number }>(process.execPath, ['--input-type=module', '-e', firstSendScript(bundle)], { env: stateEnv })).ms);
+        withState.push(
+          await runJson(process.execPath, ['--input-type=module', '-e', invocationScript(bundle)], {
+            env: { ...stateEnv, ALLOWED_TOPICS: 'TopicTest', AWS_LAMBDA_FUNCTION_NAME: 'bench-publish' },
+          }),
+        );
       }
     }
     return {
@@ -131,6 +140,8 @@ export async function runColdStart(nameServer: string, dynamodbEndpoint: string 
       firstInvocationMs: median(withInit.map((r) => r.firstMs)),
       warmInvocationMs: median(withInit.map((r) => r.warmMs)),
       firstInvocationWithoutInitMs: median(withoutInit.map((r) => r.firstMs)),
+      initWithStateMs: withState.length ? median(withState.map((r) => r.initMs)) : Number.NaN,
+      firstInvocationWithStateMs: withState.length ? median(withState.map((r) => r.firstMs)) : Number.NaN,
       firstSendFromNameServerMs: median(fromNameServer),
       firstSendFromDynamoDbMs: fromDynamoDb.length ? median(fromDynamoDb) : Number.NaN,
       runs: RUNS,

@@ -10,9 +10,7 @@ import type { Message } from '../message/message.ts';
 import type { BatchOutcome, ProbeOutcome, Producer, ProducerStats, RefreshOutcome, SendOptions, SettledBatchOptions, StartOptions } from '../producer/api.ts';
 import { createProducer } from '../producer/producer.ts';
 import type { SendResult } from '../producer/send-result.ts';
-import { DynamoDbSharedState } from '../state/dynamodb-state.ts';
-import { DynamoDbTransactionLedger } from '../state/transaction-ledger.ts';
-import { Transactions } from '../transactions/transactions.ts';
+import type { Transactions } from '../transactions/transactions.ts';
 import { producerOptions, readConfig, withSecrets, type AdapterConfig } from './config.ts';
 
 /**
@@ -81,15 +79,18 @@ export class Engine {
     this.starting ??= (async () => {
       // Secrets named by reference (SSM, Secrets Manager) are read here, once per container.
       const config = await withSecrets(this.configuration());
+      // The AWS SDK's DynamoDB client is most of the code a cold start would load: only a
+      // deployment with a state table loads it, here, in the init phase when prepareInInit runs.
+      const dynamodb = config.stateTable ? await loadDynamoDb() : undefined;
       const producer = createProducer({
         ...producerOptions(config),
         logger: (entry) => this.logger.warn(String(entry.message ?? 'producer'), entry),
-        ...(config.stateTable ? { sharedState: new DynamoDbSharedState({ tableName: config.stateTable, scope: config.stateScope }) } : {}),
+        ...(dynamodb && config.stateTable ? { sharedState: new dynamodb.DynamoDbSharedState({ tableName: config.stateTable, scope: config.stateScope }) } : {}),
       });
       await producer.start({ ...start, deadline });
-      if (config.stateTable) {
-        const ledger = new DynamoDbTransactionLedger({ tableName: config.stateTable, scope: config.stateScope });
-        this.transactions = new Transactions(producer, ledger, { onTimeout: config.transactionOnTimeout });
+      if (dynamodb && config.stateTable) {
+        const ledger = new dynamodb.DynamoDbTransactionLedger({ tableName: config.stateTable, scope: config.stateScope });
+        this.transactions = new dynamodb.Transactions(producer, ledger, { onTimeout: config.transactionOnTimeout });
       }
       this.warm = producer;
       return producer;
@@ -178,6 +179,16 @@ export class Engine {
     await this.warm?.shutdown();
     this.warm = undefined;
   }
+}
+
+/** The shared state and the transaction ledger, with the AWS SDK they bring, loaded on first need. */
+async function loadDynamoDb() {
+  const [{ DynamoDbSharedState }, { DynamoDbTransactionLedger }, { Transactions }] = await Promise.all([
+    import('../state/dynamodb-state.ts'),
+    import('../state/transaction-ledger.ts'),
+    import('../transactions/transactions.ts'),
+  ]);
+  return { DynamoDbSharedState, DynamoDbTransactionLedger, Transactions };
 }
 
 function counters(stats: ProducerStats): Record<string, number> {

@@ -71,6 +71,21 @@ describe('function build', () => {
     expect(JSON.parse(run({ needSsm: true }))).toEqual({ loaded: true });
   });
 
+  it('keeps the AWS SDK out of what importing the real functions loads: the DynamoDB client comes with STATE_TABLE, in the init phase', async () => {
+    const reports = await buildFunctions({ src: join(import.meta.dirname, '..', '..', 'functions'), out: join(out, 'real') });
+
+    for (const report of reports) {
+      const loaded = report.entryModules.map((m) => m.module);
+      expect(loaded, report.name).toContain('lib');
+      expect(
+        loaded.filter((m) => m === '@aws-sdk' || m === '@smithy'),
+        report.name,
+      ).toEqual([]);
+    }
+    // ... and the SDK is in the artifact, in a chunk of its own.
+    expect(reports.every((r) => r.bundleBytes > 4 * r.entryModules.reduce((n, m) => n + m.bytes, 0))).toBe(true);
+  });
+
   it('leaves the AWS SDK to the runtime with externalSdk, making the bundle much smaller', async () => {
     const [bundled] = await buildFunctions({ src, out: join(out, 'with-sdk') });
     const [external] = await buildFunctions({ src, out: join(out, 'without-sdk'), externalSdk: true });
