@@ -49,6 +49,8 @@ export interface AdapterConfig {
   compressLevel: number;
   /** MESSAGE_TRACE / MESSAGE_TRACE_TOPIC: RocketMQ message trace records, undefined when off. */
   messageTrace: { topic: string } | undefined;
+  /** ROCKETMQ_SERIALIZE_TYPE: header format of our requests. */
+  serializeType: 'ROCKETMQ' | 'JSON';
 }
 
 /** Every variable the adapter reads, with what it means; README lists the same. */
@@ -84,6 +86,7 @@ export const VARIABLES = {
   COMPRESS_LEVEL: 'zlib level 0-9 for compressed bodies (default 5, as Java; see BENCHMARKS.md for what each costs)',
   MESSAGE_TRACE: '"on" writes a RocketMQ message trace record per send, read by the RocketMQ Dashboard; "off" (default)',
   MESSAGE_TRACE_TOPIC: 'the trace topic (default RMQ_SYS_TRACE_TOPIC; implies MESSAGE_TRACE=on unless it is "off")',
+  ROCKETMQ_SERIALIZE_TYPE: 'request header format: "ROCKETMQ" (binary, default) or "JSON" (the variable the Java client reads too)',
 } as const;
 
 function integer(env: NodeJS.ProcessEnv, name: keyof typeof VARIABLES, fallback: number, min: number): number {
@@ -123,6 +126,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AdapterConfig 
   const transactionOnTimeout = (env.TRANSACTION_ON_TIMEOUT || 'ROLLBACK') as AdapterConfig['transactionOnTimeout'];
   if (transactionOnTimeout !== 'ROLLBACK' && transactionOnTimeout !== 'COMMIT')
     throw new ConfigError('TRANSACTION_ON_TIMEOUT', 'must be "ROLLBACK" or "COMMIT"');
+  const serializeType = (env.ROCKETMQ_SERIALIZE_TYPE || 'ROCKETMQ').toUpperCase() as AdapterConfig['serializeType'];
+  if (serializeType !== 'ROCKETMQ' && serializeType !== 'JSON') throw new ConfigError('ROCKETMQ_SERIALIZE_TYPE', 'must be "ROCKETMQ" or "JSON"');
   const allowedTopics = parseAllowlist(env.ALLOWED_TOPICS);
   const badTopic = allowlistProblem(allowedTopics);
   if (badTopic) throw new ConfigError('ALLOWED_TOPICS', badTopic);
@@ -147,6 +152,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AdapterConfig 
     compressOverBytes: integer(env, 'COMPRESS_OVER_BYTES', 4096, 0),
     compressLevel: level(env),
     messageTrace: readMessageTrace(env),
+    serializeType,
   };
 }
 
@@ -234,6 +240,7 @@ export function producerOptions(config: AdapterConfig): Omit<ProducerOptions, 's
     faultTables: config.faultTables,
     sharedStateRefreshInterval: config.stateRefreshMs,
     idleConnectionLimitMs: config.idleConnectionLimitMs,
+    serializeType: config.serializeType,
     ...(config.accessKey && config.secretKey
       ? { credentials: { accessKey: config.accessKey, secretKey: config.secretKey, ...(config.securityToken ? { securityToken: config.securityToken } : {}) } }
       : {}),

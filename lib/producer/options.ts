@@ -50,6 +50,13 @@ export interface ProducerOptions {
   faultStore?: FaultStore;
   retryResponseCodes?: number[];
   sendMessageHeader?: 'V1' | 'V2';
+  /**
+   * Header format of every request (Java's rocketmq.serialize.type): ROCKETMQ, the binary format
+   * every name server, broker and proxy from 4.x on reads, or JSON. ROCKETMQ by default here (Java:
+   * JSON): it is smaller on the wire and costs us a third of JSON to write. Servers answer in the
+   * format they are configured for, and both are read.
+   */
+  serializeType?: 'ROCKETMQ' | 'JSON';
   connectTimeoutMs?: number;
   maxInFlightPerConnection?: number;
   idleConnectionLimitMs?: number;
@@ -124,6 +131,7 @@ const DEFAULTS = {
   isolationProbeTimeout: 1000,
   retryResponseCodes: [...DEFAULT_RETRY_RESPONSE_CODES],
   sendMessageHeader: 'V2' as const,
+  serializeType: 'ROCKETMQ' as const,
   connectTimeoutMs: 3000,
   maxInFlightPerConnection: 65535,
   idleConnectionLimitMs: 60_000,
@@ -200,6 +208,7 @@ export function resolveOptions(options: ProducerOptions): ResolvedOptions {
   const badNamespace = options.namespace === undefined ? undefined : namespaceProblem(options.namespace);
   if (badNamespace) invalid('namespace', badNamespace);
   if (options.sendMessageHeader !== undefined && !['V1', 'V2'].includes(options.sendMessageHeader)) invalid('sendMessageHeader', 'must be "V1" or "V2"');
+  if (options.serializeType !== undefined && !['ROCKETMQ', 'JSON'].includes(options.serializeType)) invalid('serializeType', 'must be "ROCKETMQ" or "JSON"');
 
   let faultTables: FaultTables = FAULT_TABLES_4X;
   if (options.faultTables === '5.x') faultTables = FAULT_TABLES_5X;

@@ -76,6 +76,7 @@ export class ProducerImpl implements Producer {
       connectTimeoutMs: o.connectTimeoutMs,
       maxInFlightPerConnection: o.maxInFlightPerConnection,
       idleLimitMs: o.idleConnectionLimitMs,
+      serializeType: o.serializeType,
       ...(o.credentials ? { credentials: o.credentials } : {}),
       ...(o.tls ? { tls: o.tls } : {}),
     });

@@ -2,6 +2,7 @@
 
 export const SerializeType = { JSON: 0, ROCKETMQ: 1 } as const;
 export type SerializeTypeCode = (typeof SerializeType)[keyof typeof SerializeType];
+export type SerializeTypeName = keyof typeof SerializeType;
 
 /** Header `flag` bits: bit 0 marks a response, bit 1 a oneway request (no response comes). */
 export const Flag = { RESPONSE: 1, ONEWAY: 2 } as const;
@@ -16,7 +17,7 @@ export interface RemotingCommand {
   remark?: string;
   extFields: Record<string, string>;
   body?: Buffer;
-  /** How the header of a decoded frame was serialized; encoding always writes JSON. */
+  /** How the header of a decoded frame was serialized. */
   serializeType?: SerializeTypeCode;
 }
 

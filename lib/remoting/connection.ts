@@ -8,9 +8,9 @@ import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions }
 import { rocketError, type RocketMQError } from '../errors.ts';
 import { FrameAccumulator } from './accumulator.ts';
 import { ResponseCode } from './codes.ts';
-import { CLIENT_LANGUAGE, CLIENT_VERSION, Flag, isOneway, isResponse, type RemotingCommand } from './command.ts';
+import { CLIENT_LANGUAGE, CLIENT_VERSION, Flag, isOneway, isResponse, SerializeType, type RemotingCommand, type SerializeTypeCode } from './command.ts';
 import { BufferWriter } from './buffer-writer.ts';
-import { decodeFrame, encodeFrame } from './frame.ts';
+import { decodeFrame, encodeFrameAs } from './frame.ts';
 
 /** Answers a request the peer sends us (e.g. CHECK_TRANSACTION_STATE); undefined sends nothing. */
 export type RequestHandler = (request: RemotingCommand, connection: Connection) => Promise<RemotingCommand | undefined>;
@@ -30,6 +30,8 @@ export interface ConnectionOptions {
   firstOpaque?: number;
   /** TLS on every connection (RocketMQ has one switch for name servers and brokers alike). */
   tls?: TlsSettings;
+  /** Header format of what we write; default ROCKETMQ (binary). */
+  serializeType?: SerializeTypeCode;
 }
 
 /** What a client needs for TLS: whom to trust, and its own certificate for mutual TLS. */
@@ -61,6 +63,7 @@ export class Connection {
   private readonly accumulator = new FrameAccumulator();
   private readonly writer = new BufferWriter();
   private readonly inFlight = new Map<number, Pending>();
+  private readonly serializeType: SerializeTypeCode;
   private nextOpaque: number;
   private connecting: Promise<void> | null = null;
   private closedWith: RocketMQError | null = null;
@@ -77,6 +80,7 @@ export class Connection {
     private readonly options: ConnectionOptions,
   ) {
     this.nextOpaque = options.firstOpaque ?? 0;
+    this.serializeType = options.serializeType ?? SerializeType.ROCKETMQ;
     this.tcp.setNoDelay(true);
     this.tcp.on('error', (err) => this.transportFailed(err.message, err));
     this.tcp.on('close', () => this.transportFailed('connection closed'));
@@ -189,7 +193,7 @@ export class Connection {
       throw rocketError('TOO_MANY_REQUESTS', `${this.inFlight.size} requests already in flight`, { address: this.address });
     }
     const opaque = this.takeOpaque();
-    const frame = encodeFrame({ ...command, opaque, language: CLIENT_LANGUAGE, version: CLIENT_VERSION, flag: 0 }, this.writer);
+    const frame = encodeFrameAs(this.serializeType, { ...command, opaque, language: CLIENT_LANGUAGE, version: CLIENT_VERSION, flag: 0 }, this.writer);
     return new Promise<RemotingCommand>((resolve, reject) => {
       const timer = setTimeout(() => this.onTimeout(opaque, timeoutMs), Math.max(0, timeoutMs));
       timer.unref();
@@ -202,7 +206,11 @@ export class Connection {
   async oneway(command: Omit<RemotingCommand, 'opaque' | 'language' | 'version' | 'flag'>): Promise<void> {
     await this.connect();
     if (this.closedWith) throw this.closedWith;
-    const frame = encodeFrame({ ...command, opaque: this.takeOpaque(), language: CLIENT_LANGUAGE, version: CLIENT_VERSION, flag: Flag.ONEWAY }, this.writer);
+    const frame = encodeFrameAs(
+      this.serializeType,
+      { ...command, opaque: this.takeOpaque(), language: CLIENT_LANGUAGE, version: CLIENT_VERSION, flag: Flag.ONEWAY },
+      this.writer,
+    );
     await new Promise<void>((resolve, reject) => {
       this.lastIoAt = Date.now();
       this.socket.write(frame, (err) => (err ? reject(rocketError('CONNECT_BROKER_EXCEPTION', err.message, { address: this.address }, err)) : resolve()));
@@ -286,7 +294,7 @@ export class Connection {
     } else {
       response = reply(request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, ` request type ${request.code} not supported`);
     }
-    if (response && !isOneway(request) && !this.closedWith) this.write(encodeFrame(response, this.writer));
+    if (response && !isOneway(request) && !this.closedWith) this.write(encodeFrameAs(this.serializeType, response, this.writer));
   }
 
   private fail(error: RocketMQError): void {

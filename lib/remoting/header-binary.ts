@@ -5,7 +5,6 @@
 // A zero length reads as absent. A broker answers in this format when it runs with
 // rocketmq.serialize.type=ROCKETMQ, whatever format the request used.
 import { BufferReader } from './buffer-reader.ts';
-import { BufferWriter } from './buffer-writer.ts';
 import { LanguageCode, languageName, type LanguageName } from './codes.ts';
 import type { RemotingCommand } from './command.ts';
 
@@ -31,28 +30,61 @@ export function decodeBinaryHeader(reader: BufferReader): RemotingCommand {
   return command;
 }
 
-/** Used by tests and fake brokers to speak as a ROCKETMQ-serializing broker does. */
-export function encodeBinaryHeader(command: RemotingCommand): Buffer {
-  const writer = new BufferWriter(256);
-  writer.int16(command.code);
-  writer.int8(LanguageCode[command.language as LanguageName] ?? LanguageCode.OTHER);
-  writer.int16(command.version);
-  writer.int32(command.opaque);
-  writer.int32(command.flag);
-  if (command.remark) {
-    const at = writer.reserve(4);
-    writer.patchInt32(at, writer.utf8(command.remark));
-  } else {
-    writer.int32(0);
+/** Bytes a header can take at most: every UTF-16 unit is at most 3 UTF-8 bytes. */
+export function binaryHeaderBound(command: RemotingCommand): number {
+  let bound = 21 + (command.remark ? command.remark.length * 3 : 0);
+  const ext = command.extFields;
+  for (const key in ext) bound += 6 + 3 * (key.length + (ext[key] as string).length);
+  return bound;
+}
+
+/**
+ * Writes the header at `start` (with `binaryHeaderBound` bytes free) and returns where it ends.
+ * Byte stores rather than Buffer write calls: a send header is two dozen short fields, and one
+ * native call per field cost more than the whole JSON header.
+ */
+export function writeBinaryHeader(buf: Buffer, start: number, command: RemotingCommand): number {
+  const { code, version } = command;
+  buf[start] = code >>> 8;
+  buf[start + 1] = code;
+  buf[start + 2] = LanguageCode[command.language as LanguageName] ?? LanguageCode.OTHER;
+  buf[start + 3] = version >>> 8;
+  buf[start + 4] = version;
+  put32(buf, start + 5, command.opaque);
+  put32(buf, start + 9, command.flag);
+  let at = start + 17;
+  at = command.remark ? putText(buf, at, command.remark) : at;
+  put32(buf, start + 13, at - start - 17);
+  const extAt = at;
+  at += 4;
+  const ext = command.extFields;
+  for (const key in ext) {
+    const keyAt = at + 2;
+    at = putText(buf, keyAt, key);
+    buf[keyAt - 2] = (at - keyAt) >>> 8;
+    buf[keyAt - 1] = at - keyAt;
+    const valueAt = at + 4;
+    at = putText(buf, valueAt, ext[key] as string);
+    put32(buf, valueAt - 4, at - valueAt);
   }
-  const extAt = writer.reserve(4);
-  const extStart = writer.length;
-  for (const [key, value] of Object.entries(command.extFields)) {
-    writer.int16(Buffer.byteLength(key));
-    writer.utf8(key);
-    writer.int32(Buffer.byteLength(value));
-    writer.utf8(value);
+  put32(buf, extAt, at - extAt - 4);
+  return at;
+}
+
+export function put32(buf: Buffer, at: number, value: number): void {
+  buf[at] = value >>> 24;
+  buf[at + 1] = value >>> 16;
+  buf[at + 2] = value >>> 8;
+  buf[at + 3] = value;
+}
+
+/** UTF-8 at `at`, returning where it ends: ASCII byte by byte, anything else by Buffer. */
+function putText(buf: Buffer, at: number, text: string): number {
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit > 0x7f) return at + buf.write(text, at, 'utf8');
+    buf[at + i] = unit;
   }
-  writer.patchInt32(extAt, writer.length - extStart);
-  return writer.flush();
+  return at + length;
 }

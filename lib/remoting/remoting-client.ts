@@ -6,7 +6,7 @@
 //   closed under us) was closed while nobody watched; it is replaced and the request sent again,
 //   once. That is staleness, not a fault of the peer, and callers never see it.
 import { ConnectionError, rocketError } from '../errors.ts';
-import type { RemotingCommand, RequestCommand } from './command.ts';
+import { SerializeType, type RemotingCommand, type RequestCommand, type SerializeTypeName } from './command.ts';
 import { signRequest, type AclCredentials } from './acl.ts';
 import { Connection, type ConnectionOptions, type RequestHandler, type TlsSettings } from './connection.ts';
 
@@ -21,6 +21,8 @@ export interface RemotingClientOptions {
   credentials?: AclCredentials;
   /** TLS on every connection when set. */
   tls?: TlsSettings;
+  /** Header format of every request: ROCKETMQ (binary, the default) or JSON. */
+  serializeType?: SerializeTypeName;
 }
 
 export const REMOTING_DEFAULTS = {
@@ -28,6 +30,7 @@ export const REMOTING_DEFAULTS = {
   maxInFlightPerConnection: 65535,
   idleLimitMs: 60_000,
   closeOnTimeoutAfterMs: 1000,
+  serializeType: 'ROCKETMQ',
 } as const;
 
 /** A connection idle at least this long before a request is suspected stale if that request fails. */
@@ -53,6 +56,7 @@ export class RemotingClient {
       closeOnTimeoutAfterMs: options.closeOnTimeoutAfterMs ?? REMOTING_DEFAULTS.closeOnTimeoutAfterMs,
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
       ...(options.tls ? { tls: options.tls } : {}),
+      serializeType: SerializeType[options.serializeType ?? REMOTING_DEFAULTS.serializeType],
     };
   }
 

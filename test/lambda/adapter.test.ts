@@ -10,7 +10,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { buildFunctions } from '../../infra/build.ts';
-import { ConfigError, readConfig } from '../../lib/internal.ts';
+import { ConfigError, producerOptions, readConfig } from '../../lib/internal.ts';
 import { Engine } from '../../lib/internal.ts';
 import { rocketmqProducer, type ContextWithProducer } from '../../lib/internal.ts';
 import { RemotingClient, withProducer } from '../../lib/internal.ts';
@@ -39,6 +39,7 @@ describe('adapter configuration', () => {
     ['a security token without credentials', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', ROCKETMQ_SECURITY_TOKEN: 'token' }, 'ROCKETMQ_SECURITY_TOKEN'],
     ['a compression threshold that is not a number', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', COMPRESS_OVER_BYTES: '4k' }, 'COMPRESS_OVER_BYTES'],
     ['a compression level beyond zlib', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', COMPRESS_LEVEL: '10' }, 'COMPRESS_LEVEL'],
+    ['an unknown header format', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', ROCKETMQ_SERIALIZE_TYPE: 'XML' }, 'ROCKETMQ_SERIALIZE_TYPE'],
     ['an allowed topic that is no topic name', { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g', ALLOWED_TOPICS: 'orders, audit?' }, 'ALLOWED_TOPICS'],
   ];
   for (const [what, env, variable] of cases) {
@@ -55,6 +56,13 @@ describe('adapter configuration', () => {
       expect(error?.message.startsWith(`${variable}: `)).toBe(true);
     });
   }
+
+  it('writes ROCKETMQ headers unless ROCKETMQ_SERIALIZE_TYPE asks for JSON', () => {
+    const base = { NAMESRV_ADDR: 'a:1', PRODUCER_GROUP: 'g' };
+
+    expect(producerOptions(readConfig(base)).serializeType).toBe('ROCKETMQ');
+    expect(producerOptions(readConfig({ ...base, ROCKETMQ_SERIALIZE_TYPE: 'json' })).serializeType).toBe('JSON');
+  });
 
   it('compresses as COMPRESS_OVER_BYTES and COMPRESS_LEVEL say, as the broker stores it', async () => {
     const env = { ...quiet, NAMESRV_ADDR: stack.nameServer, PRODUCER_GROUP: 'adapter-compress', COMPRESS_OVER_BYTES: '100', COMPRESS_LEVEL: '9' };

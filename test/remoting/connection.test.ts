@@ -2,7 +2,7 @@
 // peer is used instead of the real broker; real-broker behaviour is in test/route and test/faults.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RocketMQError } from '../../lib/internal.ts';
-import { Connection, reply, type ConnectionOptions } from '../../lib/internal.ts';
+import { Connection, reply, SerializeType, type ConnectionOptions } from '../../lib/internal.ts';
 import { respond, startFakePeer, type FakePeer } from '../support/fake-peer.ts';
 import { buildJsonFrame } from '../../infra/local/probe.ts';
 
@@ -177,12 +177,21 @@ describe('connection', () => {
     expect(error?.context.address).toBe(address);
   });
 
-  it('encodes requests with our announced language and version', async () => {
+  it('encodes requests with our announced language and version, in a ROCKETMQ header unless asked for JSON', async () => {
+    // Fake: a real server does not tell which header format a request came in.
     const p = await peer(({ header, socket }) => respond(socket, header.opaque));
-    const c = open(p.address);
+    const binary = open(p.address);
+    const json = open(p.address, { serializeType: SerializeType.JSON });
 
-    await c.request({ code: 105, extFields: { topic: 'T' } }, 1000);
+    await binary.request({ code: 105, extFields: { topic: 'T', key: 'é' } }, 1000);
+    await json.request({ code: 105, extFields: { topic: 'T', key: 'é' } }, 1000);
+    await binary.oneway({ code: 106, extFields: { topic: 'T' } });
+    await sleep(50);
 
-    expect(p.received[0]?.header).toMatchObject({ code: 105, language: 'JAVA', version: 479, flag: 0 });
+    expect(p.received.map((r) => r.serializeType)).toEqual([SerializeType.ROCKETMQ, SerializeType.JSON, SerializeType.ROCKETMQ]);
+    for (const { header } of p.received.slice(0, 2)) {
+      expect(header).toMatchObject({ code: 105, language: 'JAVA', version: 479, flag: 0, extFields: { topic: 'T', key: 'é' } });
+    }
+    expect(p.received[2]?.header).toMatchObject({ code: 106, flag: 2 });
   });
 });

@@ -1,5 +1,6 @@
 // Frame codec: golden frames captured from the real name server and the Java admin client, a
 // naive independent frame builder, every split point, one byte at a time, and hostile lengths.
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { buildJsonFrame } from '../../infra/local/probe.ts';
 import { RocketMQError } from '../../lib/internal.ts';
 import { FrameAccumulator } from '../../lib/internal.ts';
 import type { RemotingCommand } from '../../lib/internal.ts';
-import { decodeFrame, encodeBinaryFrame, encodeFrame, MAX_FRAME_LENGTH } from '../../lib/internal.ts';
+import { decodeFrame, encodeBinaryFrame, encodeFrame, encodeFrameAs, MAX_FRAME_LENGTH, SerializeType } from '../../lib/internal.ts';
 import { parseTopicRouteData } from '../../lib/internal.ts';
 
 const golden = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'frames.json'), 'utf8')) as {
@@ -82,6 +83,71 @@ describe('encode against an independent naive builder', () => {
     for (const bytes of [encodeFrame(sample), encodeBinaryFrame(sample)]) {
       const back = decodeFrame(afterPrefix(bytes));
       expect({ ...back, serializeType: undefined }).toEqual({ ...sample, serializeType: undefined });
+    }
+  });
+});
+
+/** RocketMQSerializable's layout written the slow, obvious way: one Buffer per field. */
+function naiveBinaryFrame(c: RemotingCommand): Buffer {
+  const int = (n: number, bytes: number) => {
+    const b = Buffer.alloc(bytes);
+    b.writeIntBE(n, 0, bytes);
+    return b;
+  };
+  const text = (s: string, lengthBytes: number) => Buffer.concat([int(Buffer.byteLength(s), lengthBytes), Buffer.from(s, 'utf8')]);
+  const ext = Buffer.concat(Object.entries(c.extFields).flatMap(([k, v]) => [text(k, 2), text(v, 4)]));
+  const header = Buffer.concat([
+    int(c.code, 2),
+    int(0, 1),
+    int(c.version, 2),
+    int(c.opaque, 4),
+    int(c.flag, 4),
+    text(c.remark ?? '', 4),
+    int(ext.length, 4),
+    ext,
+  ]);
+  const body = c.body ?? Buffer.alloc(0);
+  return Buffer.concat([int(4 + header.length + body.length, 4), int(header.length | (1 << 24), 4), header, body]);
+}
+
+describe('ROCKETMQ binary headers as we write them', () => {
+  it('match the naive builder byte for byte, any Unicode in keys, values and remark', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 24 });
+    fc.assert(
+      fc.property(
+        fc.record({
+          code: fc.integer({ min: 0, max: 32767 }),
+          opaque: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+          flag: fc.integer({ min: 0, max: 3 }),
+          remark: fc.option(text, { nil: undefined }),
+          extFields: fc.dictionary(fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }), text, { maxKeys: 14 }),
+          body: fc.option(
+            fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+            { nil: undefined },
+          ),
+        }),
+        (c) => {
+          const command = { ...c, language: 'JAVA', version: 479 };
+          expect(encodeBinaryFrame(command).equals(naiveBinaryFrame(command))).toBe(true);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('are what encodeFrameAs writes when asked, and JSON when asked for JSON', () => {
+    expect(encodeFrameAs(SerializeType.ROCKETMQ, sample).equals(encodeBinaryFrame(sample))).toBe(true);
+    expect(encodeFrameAs(SerializeType.JSON, sample).equals(encodeFrame(sample))).toBe(true);
+  });
+
+  it('give way to JSON for a header with an empty value, which binary would turn into null on the server', () => {
+    for (const command of [
+      { ...sample, extFields: { topic: '' } },
+      { ...sample, remark: '' },
+    ]) {
+      const bytes = encodeFrameAs(SerializeType.ROCKETMQ, command);
+      expect(bytes[4]).toBe(SerializeType.JSON);
+      expect(decodeFrame(afterPrefix(bytes)).extFields).toEqual(command.extFields);
     }
   });
 });

@@ -6,7 +6,9 @@ import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { buildJsonFrame } from '../../infra/local/probe.ts';
 
 export interface PeerRequest {
-  header: { code: number; opaque: number; flag: number; extFields?: Record<string, string>; remark?: string };
+  /** 0 for a JSON header, 1 for a ROCKETMQ binary one. */
+  serializeType: number;
+  header: { code: number; language?: string; version?: number; opaque: number; flag: number; extFields?: Record<string, string>; remark?: string };
   body: Buffer;
   socket: Socket;
 }
@@ -22,6 +24,30 @@ export function respond(socket: Socket, opaque: number, code = 0, extra: object 
   socket.write(buildJsonFrame({ code, flag: 1, opaque, language: 'JAVA', version: 479, ...extra }, body));
 }
 
+/** RocketMQSerializable's layout, read field by field. */
+function readBinaryHeader(bytes: Buffer): PeerRequest['header'] {
+  const remarkLength = bytes.readInt32BE(13);
+  const header: PeerRequest['header'] = {
+    code: bytes.readInt16BE(0),
+    language: bytes[2] === 0 ? 'JAVA' : `LANGUAGE_${bytes[2]}`,
+    version: bytes.readInt16BE(3),
+    opaque: bytes.readInt32BE(5),
+    flag: bytes.readInt32BE(9),
+    extFields: {},
+  };
+  if (remarkLength > 0) header.remark = bytes.toString('utf8', 17, 17 + remarkLength);
+  let at = 17 + remarkLength + 4;
+  while (at < bytes.length) {
+    const keyLength = bytes.readInt16BE(at);
+    const key = bytes.toString('utf8', at + 2, at + 2 + keyLength);
+    at += 2 + keyLength;
+    const valueLength = bytes.readInt32BE(at);
+    header.extFields![key] = bytes.toString('utf8', at + 4, at + 4 + valueLength);
+    at += 4 + valueLength;
+  }
+  return header;
+}
+
 /** `tls` makes it a TLS server (its certificate, and whom it asks for a client certificate). */
 export async function startFakePeer(onRequest: (request: PeerRequest) => void, options: { tls?: TlsOptions } = {}): Promise<FakePeer> {
   const received: PeerRequest[] = [];
@@ -35,9 +61,11 @@ export async function startFakePeer(onRequest: (request: PeerRequest) => void, o
       buffered = Buffer.concat([buffered, chunk]);
       while (buffered.length >= 4 && buffered.length >= 4 + buffered.readInt32BE(0)) {
         const length = buffered.readInt32BE(0);
+        const serializeType = buffered[4]!;
         const headerLength = buffered.readUInt32BE(4) & 0xffffff;
-        const header = JSON.parse(buffered.subarray(8, 8 + headerLength).toString('utf8'));
-        const request = { header, body: Buffer.from(buffered.subarray(8 + headerLength, 4 + length)), socket };
+        const headerBytes = buffered.subarray(8, 8 + headerLength);
+        const header = serializeType === 1 ? readBinaryHeader(headerBytes) : JSON.parse(headerBytes.toString('utf8'));
+        const request = { serializeType, header, body: Buffer.from(buffered.subarray(8 + headerLength, 4 + length)), socket };
         buffered = buffered.subarray(4 + length);
         received.push(request);
         onRequest(request);
