@@ -3,6 +3,7 @@
 // and store the same message whichever format carried it.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createInternalProducer, parseTopicRouteData, RemotingClient, type StoredMessage } from '../../lib/internal.ts';
+import { respond, startFakePeer } from '../support/fake-peer.ts';
 import { viewByOffsetId } from '../support/read-back.ts';
 
 const stack = inject('stack');
@@ -11,6 +12,26 @@ const reader = new RemotingClient();
 
 afterAll(() => {
   for (const client of [...Object.values(clients), reader]) client.shutdown();
+});
+
+describe("the producer's request header format", () => {
+  it('is ROCKETMQ unless the options ask for JSON', async () => {
+    // Fake name server: a real one does not tell which header format a request came in.
+    const peer = await startFakePeer(({ header, socket }) => respond(socket, header.opaque, 17, { remark: 'no route' }));
+    try {
+      for (const options of [{}, { serializeType: 'JSON' as const }]) {
+        const producer = createInternalProducer({ nameServers: [peer.address], producerGroup: 'format-default', ...options });
+        await producer.start();
+        await producer.send({ topic: 'TopicTest', body: 'x' }).catch(() => undefined);
+        await producer.shutdown();
+      }
+      const routeRequests = peer.received.filter((r) => r.header.code === 105);
+      expect(routeRequests[0]?.serializeType).toBe(1);
+      expect(routeRequests.at(-1)?.serializeType).toBe(0);
+    } finally {
+      await peer.close();
+    }
+  });
 });
 
 describe('request header formats on the real servers', () => {
