@@ -25,7 +25,7 @@ export function respond(socket: Socket, opaque: number, code = 0, extra: object 
 }
 
 /** RocketMQSerializable's layout, read field by field. */
-function readBinaryHeader(bytes: Buffer): PeerRequest['header'] {
+export function readBinaryHeader(bytes: Buffer): PeerRequest['header'] {
   const remarkLength = bytes.readInt32BE(13);
   const header: PeerRequest['header'] = {
     code: bytes.readInt16BE(0),

@@ -5,6 +5,7 @@
 // other frame passes unchanged. Frames are cut with the naive logic of infra/local/probe.ts.
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { buildJsonFrame, splitAddress } from '../../../infra/local/probe.ts';
+import { readBinaryHeader } from '../../support/fake-peer.ts';
 
 const GET_ROUTEINFO_BY_TOPIC = 105;
 
@@ -28,10 +29,11 @@ function frames(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
   };
 }
 
-function jsonHeader(frame: Buffer): Record<string, unknown> | undefined {
+/** The header of a frame in either format (our requests carry ROCKETMQ binary ones by default). */
+function header(frame: Buffer): Record<string, unknown> {
   const word = frame.readUInt32BE(4);
-  if (word >>> 24 !== 0) return undefined;
-  return JSON.parse(frame.subarray(8, 8 + (word & 0xffffff)).toString('utf8'));
+  const bytes = frame.subarray(8, 8 + (word & 0xffffff));
+  return word >>> 24 === 0 ? JSON.parse(bytes.toString('utf8')) : readBinaryHeader(bytes);
 }
 
 export async function startLegacyRouteRelay(target: string): Promise<LegacyRouteRelay> {
@@ -53,23 +55,23 @@ export async function startLegacyRouteRelay(target: string): Promise<LegacyRoute
     client.on(
       'data',
       frames((frame) => {
-        const header = jsonHeader(frame);
-        if (header?.code !== GET_ROUTEINFO_BY_TOPIC) {
+        const request = header(frame);
+        if (request.code !== GET_ROUTEINFO_BY_TOPIC) {
           upstream.write(frame);
           return;
         }
         const word = frame.readUInt32BE(4);
         const body = frame.subarray(8 + (word & 0xffffff));
-        const { acceptStandardJsonOnly: _dropped, ...extFields } = (header.extFields ?? {}) as Record<string, string>;
-        routeOpaques.add(header.opaque as number);
-        upstream.write(buildJsonFrame({ ...header, version: 100, extFields }, body));
+        const { acceptStandardJsonOnly: _dropped, ...extFields } = (request.extFields ?? {}) as Record<string, string>;
+        routeOpaques.add(request.opaque as number);
+        upstream.write(buildJsonFrame({ ...request, version: 100, extFields }, body));
       }),
     );
     upstream.on(
       'data',
       frames((frame) => {
-        const header = jsonHeader(frame);
-        if (header && routeOpaques.delete(header.opaque as number)) {
+        const response = header(frame);
+        if (routeOpaques.delete(response.opaque as number)) {
           relay.routeBodies.push(frame.subarray(8 + (frame.readUInt32BE(4) & 0xffffff)).toString('utf8'));
         }
         client.write(frame);
