@@ -13,6 +13,7 @@ import { withProducer } from '../lib/lambda/with-producer.ts';
 import { DynamoDbSharedState } from '../lib/state/dynamodb-state.ts';
 import { bridgeRecords, readBridgeConfig } from '../functions/sqs-bridge/bridge.ts';
 import { profile, type ProfileShare } from './profile.ts';
+import { median } from './util.ts';
 
 export interface CostResult {
   dynamodbCallsPer10k: { steady: number; steadySeconds: number; withFault: number; faultSeconds: number };
@@ -24,13 +25,17 @@ export interface CostResult {
 
 export type BridgeStrategy = 'batch' | 'sequential' | 'concurrent';
 
+/** One batch size and strategy: medians over rounds. */
 export interface BridgeRow {
   batchSize: number;
   strategy: BridgeStrategy;
+  /** Records sent in the measured invocations, all rounds. */
   records: number;
   recordsPerSecond: number;
   billedMsPerRecord: number;
   cpuUsPerRecord: number;
+  /** Per round, in round order. */
+  roundRecordsPerSecond: number[];
 }
 
 export const BRIDGE_BATCH_SIZES = [10, 100, 1000, 10_000];
@@ -84,8 +89,18 @@ function billed(ms: number): number {
   return Math.max(1, Math.ceil(ms)); // Lambda bills whole milliseconds
 }
 
-async function measureInvocations(count: number, invoke: () => Promise<unknown>, afterWarmup?: () => void): Promise<{ billedMs: number; elapsedMs: number }> {
-  await invoke(); // warm
+/** Long enough for V8 to optimize the path: the first row measured would otherwise pay for it. */
+const BRIDGE_WARMUP_MS = 500;
+
+async function measureInvocations(
+  count: number,
+  invoke: () => Promise<unknown>,
+  afterWarmup?: () => void,
+  warmupMs = 0,
+): Promise<{ billedMs: number; elapsedMs: number }> {
+  const warmUntil = performance.now() + warmupMs;
+  do await invoke();
+  while (performance.now() < warmUntil);
   afterWarmup?.();
   let billedMs = 0;
   const started = performance.now();
@@ -111,7 +126,7 @@ function records(n: number): SQSRecord[] {
   }));
 }
 
-export async function runCost(nameServer: string, dynamodbEndpoint: string | undefined): Promise<CostResult> {
+export async function runCost(nameServer: string, dynamodbEndpoint: string | undefined, rounds = 3): Promise<CostResult> {
   const steady = dynamodbEndpoint ? await countCalls(dynamodbEndpoint, nameServer, undefined) : { calls: Number.NaN, seconds: 0 };
   const withFault = dynamodbEndpoint ? await countCalls(dynamodbEndpoint, nameServer, 2000) : { calls: Number.NaN, seconds: 0 };
 
@@ -148,34 +163,54 @@ export async function runCost(nameServer: string, dynamodbEndpoint: string | und
       engine,
     ),
   };
-  const bridge: BridgeRow[] = [];
-  for (const batchSize of BRIDGE_BATCH_SIZES) {
-    for (const strategy of ['batch', 'sequential', 'concurrent'] as const) {
-      // About 10,000 records per row (5,000 one at a time: that rate does not depend on the batch).
-      const total = strategy === 'sequential' ? 5000 : 10_000;
-      const invocations = Math.max(2, Math.round(total / batchSize));
-      const batches = Array.from({ length: invocations + 1 }, () => records(batchSize));
-      let next = 0;
-      const cpu = { before: process.cpuUsage() };
-      const measured = await measureInvocations(
-        invocations,
-        () => handlers[strategy](batches[next++]!, lambdaContext()),
-        () => {
-          cpu.before = process.cpuUsage();
-        },
-      );
-      const used = process.cpuUsage(cpu.before);
-      const n = invocations * batchSize;
-      bridge.push({
-        batchSize,
-        strategy,
-        records: n,
-        recordsPerSecond: n / (measured.elapsedMs / 1000),
-        billedMsPerRecord: measured.billedMs / n,
-        cpuUsPerRecord: (used.user + used.system) / n,
-      });
+  const strategies = ['batch', 'sequential', 'concurrent'] as const;
+  const samples = new Map<string, { records: number; rate: number; billedMsPerRecord: number; cpuUsPerRecord: number }[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const batchSize of BRIDGE_BATCH_SIZES) {
+      // Each round starts with another strategy, so none always meets the warmer or the more tired broker.
+      const order = strategies.map((_, i) => strategies[(i + round) % strategies.length]!);
+      for (const strategy of order) {
+        // About 10,000 records per row (5,000 one at a time: that rate does not depend on the batch).
+        const total = strategy === 'sequential' ? 5000 : 10_000;
+        const invocations = Math.max(2, Math.round(total / batchSize));
+        const batches = Array.from({ length: invocations }, () => records(batchSize));
+        const warm = records(batchSize);
+        let next = 0;
+        let warming = true;
+        const cpu = { before: process.cpuUsage() };
+        const measured = await measureInvocations(
+          invocations,
+          () => handlers[strategy](warming ? warm : batches[next++]!, lambdaContext()),
+          () => {
+            warming = false;
+            cpu.before = process.cpuUsage();
+          },
+          BRIDGE_WARMUP_MS,
+        );
+        const used = process.cpuUsage(cpu.before);
+        const n = invocations * batchSize;
+        const key = `${batchSize}/${strategy}`;
+        samples.set(key, [
+          ...(samples.get(key) ?? []),
+          { records: n, rate: n / (measured.elapsedMs / 1000), billedMsPerRecord: measured.billedMs / n, cpuUsPerRecord: (used.user + used.system) / n },
+        ]);
+      }
     }
   }
+  const bridge: BridgeRow[] = BRIDGE_BATCH_SIZES.flatMap((batchSize) =>
+    strategies.map((strategy) => {
+      const rows = samples.get(`${batchSize}/${strategy}`)!;
+      return {
+        batchSize,
+        strategy,
+        records: rows.reduce((n, r) => n + r.records, 0),
+        recordsPerSecond: median(rows.map((r) => r.rate)),
+        billedMsPerRecord: median(rows.map((r) => r.billedMsPerRecord)),
+        cpuUsPerRecord: median(rows.map((r) => r.cpuUsPerRecord)),
+        roundRecordsPerSecond: rows.map((r) => r.rate),
+      };
+    }),
+  );
   // The batch-of-10 row is the one a fixed per-invocation cost decides: where does that time go?
   const profiled = Array.from({ length: 1000 }, () => records(10));
   const bridgeProfileAt10 = await profile(async () => {

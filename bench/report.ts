@@ -87,15 +87,20 @@ export function report(r: Results): string {
   const kib = (n: number) => `${fmt(n / 1024, 0)} KiB`;
   const cost = r.cost;
   const per10kSteady = cost.dynamodbCallsPer10k.steady;
-  const rate = (size: number, strategy: BridgeRow['strategy']) => bridgeRow(cost.bridge, size, strategy).recordsPerSecond;
-  const at10 = rate(10, 'batch') / rate(10, 'sequential');
-  const at1000 = rate(1000, 'batch') / rate(1000, 'sequential');
+  /** The batch rate over another strategy's, per round (both measured in the same round). */
+  const bridgeRatio = (size: number, other: BridgeRow['strategy']) => {
+    const batch = bridgeRow(cost.bridge, size, 'batch').roundRecordsPerSecond;
+    const them = bridgeRow(cost.bridge, size, other).roundRecordsPerSecond;
+    return spread(batch.map((b, i) => b / them[i]!));
+  };
+  const at10 = bridgeRatio(10, 'sequential').median;
+  const at1000 = bridgeRatio(1000, 'sequential').median;
   const cpuBatch = (size: number) => bridgeRow(cost.bridge, size, 'batch').cpuUsPerRecord;
   const cpuGrowth = cpuBatch(10_000) / cpuBatch(100);
   const bridgeSizes = [...new Set(cost.bridge.map((b) => b.batchSize))];
   const bridgeRows = bridgeSizes.map((size) => {
     const [b, s, k] = (['batch', 'sequential', 'concurrent'] as const).map((st) => bridgeRow(cost.bridge, size, st));
-    return `| ${size.toLocaleString('en-US')} | ${fmt(b!.recordsPerSecond, 0)} / ${fmt(s!.recordsPerSecond, 0)} / ${fmt(k!.recordsPerSecond, 0)} | **${fmt(b!.recordsPerSecond / s!.recordsPerSecond, 1)}x** / ${fmt(b!.recordsPerSecond / k!.recordsPerSecond, 1)}x | ${fmt(b!.billedMsPerRecord, 3)} / ${fmt(s!.billedMsPerRecord, 3)} / ${fmt(k!.billedMsPerRecord, 3)} | ${fmt(b!.cpuUsPerRecord, 0)} / ${fmt(s!.cpuUsPerRecord, 0)} / ${fmt(k!.cpuUsPerRecord, 0)} |`;
+    return `| ${size.toLocaleString('en-US')} | ${fmt(b!.recordsPerSecond, 0)} / ${fmt(s!.recordsPerSecond, 0)} / ${fmt(k!.recordsPerSecond, 0)} | ${showSpread(bridgeRatio(size, 'sequential'), 1)} | ${fmt(bridgeRatio(size, 'concurrent').median, 1)}x | ${fmt(b!.billedMsPerRecord, 3)} / ${fmt(s!.billedMsPerRecord, 3)} / ${fmt(k!.billedMsPerRecord, 3)} | ${fmt(b!.cpuUsPerRecord, 0)} / ${fmt(s!.cpuUsPerRecord, 0)} / ${fmt(k!.cpuUsPerRecord, 0)} |`;
   });
   const seconds = (ms: number) => fmt(ms / 1000, 0);
   const mem = r.memory.checkpoints;
@@ -301,10 +306,12 @@ ${compressionRows.join('\n')}
 Standard queues hand a function up to 10,000 records per invocation (with a batching window).
 The bridge (batch sends, \`functions/sqs-bridge\`) against a handler doing one send per record,
 one after the other or all at once, each through the same adapter; about 10,000 records per
-row (5,000 for sequential). Columns are batch / sequential / concurrent.
+row and round (5,000 for sequential) after 0.5 s of warm-up invocations, ${r.timing.rounds} rounds, each
+starting with another strategy. Medians over rounds; for the ratios, the spread (lowest-highest
+round) too. Columns are batch / sequential / concurrent.
 
-| records per invocation | records/s | batch vs sequential / vs concurrent | billed ms per record | CPU µs per record |
-| --- | --- | --- | --- | --- |
+| records per invocation | records/s | batch vs sequential, median (spread) | batch vs concurrent | billed ms per record | CPU µs per record |
+| --- | --- | --- | --- | --- | --- |
 ${bridgeRows.join('\n')}
 
 Plot: [records per second against the batch size](bench/plots/bridge-batch-size.svg).
@@ -316,7 +323,7 @@ but an invocation of 10 records still waits for one, and that wait is most of it
 left is spread over the socket, the producer, framing, the bridge and the adapter, none of which is
 a large share to cut. Ten sequential sends wait for ten round trips, so the ratio tends to the
 number of records only as far as the broker's answer time dominates both. From 100 records on the
-fixed part is spread thin (${fmt(rate(100, 'batch') / rate(100, 'sequential'), 0)}x at 100). Where an invocation of 10 records spends its time
+fixed part is spread thin (${fmt(bridgeRatio(100, 'sequential').median, 0)}x at 100). Where an invocation of 10 records spends its time
 (in-process CPU profile of 1,000 invocations; a builtin counts for the code that called it):
 
 | part | share |

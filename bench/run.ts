@@ -51,7 +51,7 @@ try {
   log('cold start...');
   const coldStart = await runColdStart(info.nameServer, info.dynamodb?.endpoint);
   log('cost and the bridge at batch sizes 10 to 10,000...');
-  const cost = await runCost(info.nameServer, info.dynamodb?.endpoint);
+  const cost = await runCost(info.nameServer, info.dynamodb?.endpoint, plan.rounds);
   log('compression...');
   const compression = runCompression();
   log(`memory over 100,000 sends${plan.soakSeconds ? ` and a ${plan.soakSeconds} s soak` : ''}...`);
