@@ -25,6 +25,11 @@ export interface ColdStartResult {
   /** The init phase and first invocation of a deployment with a state table (SDK, state and routes from DynamoDB). */
   initWithStateMs: number;
   firstInvocationWithStateMs: number;
+  /** The invocation after the first: the code is compiled but not yet optimized. */
+  secondInvocationMs: number;
+  /** Diagnosis: init and first invocation with V8 compiling every function at load (--no-lazy). */
+  eagerInitMs: number;
+  eagerFirstInvocationMs: number;
   /** The first invocation when the init phase did nothing (outside Lambda, or before this version). */
   firstInvocationWithoutInitMs: number;
   firstSendFromNameServerMs: number;
@@ -44,10 +49,11 @@ function invocationScript(bundle: string): string {
     const context = { awsRequestId: 'cold', getRemainingTimeInMillis: () => 10000 };
     const timed = async () => { const t = performance.now(); const r = await handler(event, context); if (r.statusCode !== 200) throw new Error(r.body); return performance.now() - t; };
     const firstMs = await timed();
+    const secondMs = await timed();
     const warm = [];
     for (let i = 0; i < 20; i++) warm.push(await timed());
     warm.sort((a, b) => a - b);
-    console.log(JSON.stringify({ initMs, firstMs, warmMs: warm[10] }));
+    console.log(JSON.stringify({ initMs, firstMs, secondMs, warmMs: warm[10] }));
     process.exit(0);`;
 }
 
@@ -84,10 +90,14 @@ export async function runColdStart(nameServer: string, dynamodbEndpoint: string 
 
     // In Lambda (the runtime sets AWS_LAMBDA_FUNCTION_NAME) the init phase prepares the producer.
     const lambdaEnv = { ...env, ALLOWED_TOPICS: 'TopicTest', AWS_LAMBDA_FUNCTION_NAME: 'bench-publish' };
-    const withInit: { initMs: number; firstMs: number; warmMs: number }[] = [];
-    const withoutInit: { initMs: number; firstMs: number; warmMs: number }[] = [];
+    type Invocations = { initMs: number; firstMs: number; secondMs: number; warmMs: number };
+    const withInit: Invocations[] = [];
+    const withoutInit: Invocations[] = [];
+    const eager: Invocations[] = [];
     for (let i = 0; i < RUNS; i++) {
       withInit.push(await runJson(process.execPath, ['--input-type=module', '-e', invocationScript(bundle)], { env: lambdaEnv }));
+      // What lazy compilation costs the first invocation: the same with every function compiled at load.
+      eager.push(await runJson(process.execPath, ['--no-lazy', '--input-type=module', '-e', invocationScript(bundle)], { env: lambdaEnv }));
       withoutInit.push(
         await runJson(process.execPath, ['--input-type=module', '-e', invocationScript(bundle)], { env: { ...env, ALLOWED_TOPICS: 'TopicTest' } }),
       );
@@ -99,7 +109,7 @@ export async function runColdStart(nameServer: string, dynamodbEndpoint: string 
     }
 
     const fromDynamoDb: number[] = [];
-    const withState: { initMs: number; firstMs: number; warmMs: number }[] = [];
+    const withState: Invocations[] = [];
     if (dynamodbEndpoint) {
       const table = `bench-cold-${Date.now()}`;
       const client = localClient(dynamodbEndpoint);
@@ -139,6 +149,9 @@ export async function runColdStart(nameServer: string, dynamodbEndpoint: string 
       initMs: median(withInit.map((r) => r.initMs)),
       firstInvocationMs: median(withInit.map((r) => r.firstMs)),
       warmInvocationMs: median(withInit.map((r) => r.warmMs)),
+      secondInvocationMs: median(withInit.map((r) => r.secondMs)),
+      eagerInitMs: median(eager.map((r) => r.initMs)),
+      eagerFirstInvocationMs: median(eager.map((r) => r.firstMs)),
       firstInvocationWithoutInitMs: median(withoutInit.map((r) => r.firstMs)),
       initWithStateMs: withState.length ? median(withState.map((r) => r.initMs)) : Number.NaN,
       firstInvocationWithStateMs: withState.length ? median(withState.map((r) => r.firstMs)) : Number.NaN,
