@@ -120,6 +120,7 @@ describe('send request header', () => {
       m: 'false',
       n: 'broker-a',
     });
+    expect(sendRequest({ ...header, maxReconsumeTimes: 16 }, Buffer.from('x')).extFields.l).toBe('16');
   });
 
   it('writes V1 with the long names under SEND_MESSAGE (10), broker name as bname', () => {

@@ -152,6 +152,12 @@ describe('limits known before sending', () => {
 });
 
 describe('producer options', () => {
+  it('refuses a header format other than ROCKETMQ or JSON', () => {
+    expect(() => createInternalProducer({ nameServers: 'a:1', producerGroup: 'g', serializeType: 'json' as never })).toThrow(
+      /serializeType: must be "ROCKETMQ" or "JSON"/,
+    );
+  });
+
   it('refuses a misspelled option', () => {
     expect(() => createInternalProducer({ nameServers: 'a:1', producerGroup: 'g', sendMsgTimout: 10 } as never)).toThrow(
       /sendMsgTimout: is not a producer option/,

@@ -186,7 +186,7 @@ describe('connection', () => {
     await binary.request({ code: 105, extFields: { topic: 'T', key: 'é' } }, 1000);
     await json.request({ code: 105, extFields: { topic: 'T', key: 'é' } }, 1000);
     await binary.oneway({ code: 106, extFields: { topic: 'T' } });
-    await sleep(50);
+    while (p.received.length < 3) await sleep(5);
 
     expect(p.received.map((r) => r.serializeType)).toEqual([SerializeType.ROCKETMQ, SerializeType.JSON, SerializeType.ROCKETMQ]);
     for (const { header } of p.received.slice(0, 2)) {
