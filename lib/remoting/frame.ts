@@ -40,19 +40,23 @@ export function encodeBinaryFrame(command: RemotingCommand): Buffer {
 }
 
 /**
- * The frame in the format asked for. A header with an empty value goes as JSON whatever was asked:
- * a ROCKETMQ header has no empty string (a zero length reads back as null on the server, and a
- * required field that is null fails the request), while JSON keeps "" as "".
+ * The frame in the format asked for. A header the binary format cannot carry as JSON does goes as
+ * JSON whatever was asked: an empty key or value (a binary zero length reads back as null on the
+ * server, and a required field that is null fails the request, while JSON keeps "" as ""), or a
+ * value that is not a string (JSON leaves out an undefined one and writes a number as a number).
  */
 export function encodeFrameAs(format: SerializeTypeCode, command: RemotingCommand, writer: BufferWriter = defaultWriter): Buffer {
-  return format === SerializeType.ROCKETMQ && !hasEmptyValue(command) ? encodeBinaryFrame(command) : encodeFrame(command, writer);
+  return format === SerializeType.ROCKETMQ && binaryCarries(command) ? encodeBinaryFrame(command) : encodeFrame(command, writer);
 }
 
-function hasEmptyValue(command: RemotingCommand): boolean {
-  if (command.remark === '') return true;
-  const ext = command.extFields;
-  for (const key in ext) if (ext[key] === '') return true;
-  return false;
+function binaryCarries(command: RemotingCommand): boolean {
+  if (command.remark === '') return false;
+  const ext = command.extFields as Record<string, unknown>;
+  for (const key in ext) {
+    const value = ext[key];
+    if (key === '' || typeof value !== 'string' || value === '') return false;
+  }
+  return true;
 }
 
 /**
