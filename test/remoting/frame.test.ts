@@ -143,12 +143,24 @@ describe('ROCKETMQ binary headers as we write them', () => {
   it('give way to JSON for a header with an empty value, which binary would turn into null on the server', () => {
     for (const command of [
       { ...sample, extFields: { topic: '' } },
+      { ...sample, extFields: { '': 'v' } },
       { ...sample, remark: '' },
     ]) {
       const bytes = encodeFrameAs(SerializeType.ROCKETMQ, command);
       expect(bytes[4]).toBe(SerializeType.JSON);
       expect(decodeFrame(afterPrefix(bytes)).extFields).toEqual(command.extFields);
     }
+  });
+});
+
+describe('ROCKETMQ headers and values that are not strings', () => {
+  it('give way to JSON, which leaves an undefined value out and writes a number as it is', () => {
+    const command = { ...sample, extFields: { topic: 'T', missing: undefined, count: 3 } as unknown as Record<string, string> };
+
+    const bytes = encodeFrameAs(SerializeType.ROCKETMQ, command);
+
+    expect(bytes[4]).toBe(SerializeType.JSON);
+    expect(decodeFrame(afterPrefix(bytes)).extFields).toEqual({ topic: 'T', count: '3' });
   });
 });
 
