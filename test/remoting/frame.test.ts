@@ -141,11 +141,12 @@ describe('ROCKETMQ binary headers as we write them', () => {
   });
 
   it('give way to JSON for a header with an empty value, which binary would turn into null on the server', () => {
-    for (const command of [
+    const commands: RemotingCommand[] = [
       { ...sample, extFields: { topic: '' } },
       { ...sample, extFields: { '': 'v' } },
       { ...sample, remark: '' },
-    ]) {
+    ];
+    for (const command of commands) {
       const bytes = encodeFrameAs(SerializeType.ROCKETMQ, command);
       expect(bytes[4]).toBe(SerializeType.JSON);
       expect(decodeFrame(afterPrefix(bytes)).extFields).toEqual(command.extFields);
