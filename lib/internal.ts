@@ -17,6 +17,8 @@ export { parseUniqId, UniqIdGenerator } from './message/uniq-id.ts';
 export { LatencyFaultTolerance, notAvailableDuration } from './producer/fault-tolerance.ts';
 export { IsolationProbe } from './producer/isolation-probe.ts';
 export { prepareMessage, unwrapNamespace, wrapNamespace } from './producer/prepare.ts';
+export { rehearseSend } from './producer/rehearsal.ts';
+export { resolveOptions } from './producer/options.ts';
 export { QueueSelector, selectByShardingKey } from './producer/queue-selector.ts';
 export { parseLenientJson, quoteBareNumericKeys } from './protocol/lenient-json.ts';
 export { sendRequest, type SendHeader } from './protocol/send.ts';

@@ -41,6 +41,7 @@ import { sendTraceMessage } from './trace-send.ts';
 import { MessageTracer } from '../trace/tracer.ts';
 import { prepareMessage, wrapNamespace, type PrepareSettings } from './prepare.ts';
 import { QueueSelector } from './queue-selector.ts';
+import { rehearseSend } from './rehearsal.ts';
 import { sendWithRetries, type SendCounters, type SendLoopDeps } from './send-loop.ts';
 import type { SendResult } from './send-result.ts';
 
@@ -154,6 +155,11 @@ export class ProducerImpl implements Producer {
         const masters = new Set(infos.flatMap((info) => [...info.masters.values()]));
         const timeoutMs = Math.max(1, Math.min(this.options.mqClientApiTimeout, (options.deadline ?? Number.POSITIVE_INFINITY) - Date.now()));
         await Promise.all([...masters].map((address) => this.heartbeats.connect(address, timeoutMs)));
+        try {
+          rehearseSend(this.options, this.settings);
+        } catch {
+          // Only a head start: a rehearsal that fails costs the first send its compile time, nothing else.
+        }
       }
     } catch (err) {
       this.stateValue = 'START_FAILED';

@@ -5,7 +5,7 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { describe, expect, inject, it } from 'vitest';
 import { publish } from '../../functions/publish/index.ts';
-import { Engine, type ProducerImpl, prepareInInit, withProducer } from '../../lib/internal.ts';
+import { Engine, type ProducerImpl, prepareInInit, rehearseSend, resolveOptions, UniqIdGenerator, withProducer } from '../../lib/internal.ts';
 import { httpApiEvent, lambdaContext } from '../support/events.ts';
 
 const stack = inject('stack');
@@ -25,6 +25,8 @@ describe('the init phase', () => {
       await prepareInInit([], engine, env);
       const producer = engine.producer as ProducerImpl;
       const prepared = { lookups: producer.stats().routeLookups, sockets: producer.remoting.addresses().sort() };
+      // The send rehearsal of the init phase sends nothing.
+      expect([producer.stats().sends, producer.stats().attempts]).toEqual([0, 0]);
 
       const event = httpApiEvent('POST', '/topics/TopicTest/messages', JSON.stringify({ body: 'first' }), { 'content-type': 'application/json' });
       const response = (await withProducer(publish, engine)(event, lambdaContext())) as APIGatewayProxyResult;
@@ -37,6 +39,26 @@ describe('the init phase', () => {
       expect(producer.remoting.addresses().sort()).toEqual(prepared.sockets);
     } finally {
       await engine.close();
+    }
+  });
+
+  it('rehearses the send path with any options, touching nothing of the producer', () => {
+    const variants = [{}, { namespace: 'tenant1', serializeType: 'JSON' as const }, { sendMessageHeader: 'V1' as const, compressMsgBodyOverHowmuch: 0 }];
+    for (const variant of variants) {
+      const options = resolveOptions({ nameServers: '127.0.0.1:1', producerGroup: 'rehearsal', ...variant });
+      const uniqIds = new UniqIdGenerator('10.0.0.1', 1, 1, 7);
+      const before = uniqIds.next(0);
+      const settings = {
+        namespace: options.namespace,
+        compressOver: options.compressMsgBodyOverHowmuch,
+        compressLevel: 5,
+        maxMessageSize: options.maxMessageSize,
+        timerMaxDelayMs: options.timerMaxDelayMs,
+        uniqIds,
+      };
+
+      expect(() => rehearseSend(options, settings)).not.toThrow();
+      expect(uniqIds.next(0)).toBe(`${before.slice(0, -4)}0008`); // the producer's id counter moved by its own send only
     }
   });
 
