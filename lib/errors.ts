@@ -170,7 +170,10 @@ export function invalidArgument(field: string, detail: string, context: ErrorCon
 /** The one way to build an error for a code of the table. */
 export function rocketError(name: ErrorName, detail?: string, context: ErrorContext = {}, cause?: unknown): RocketMQError {
   const s = ERROR_TABLE[name];
-  const message = `${detail ?? s.message}${where(context)}`;
+  // An error passed on to the requests it ends keeps its text; the address is not named twice.
+  const text = detail ?? s.message;
+  const suffix = where(context);
+  const message = suffix && text.endsWith(suffix) ? text : `${text}${suffix}`;
   const options = cause === undefined ? undefined : { cause };
   switch (name) {
     case 'CONNECT_BROKER_EXCEPTION':

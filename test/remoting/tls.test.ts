@@ -67,6 +67,7 @@ describe('TLS connections', () => {
     withCert.shutdown();
 
     expect(refused.codeName).toBe('TLS_HANDSHAKE_FAILED');
+    expect(refused.message.split(peer.address).length).toBe(2); // the address named once
     expect(accepted.code).toBe(0);
   });
 });
