@@ -261,12 +261,15 @@ ${fmt(c.firstInvocationMs, 2)} ms instead of ${fmt(c.firstInvocationWithoutInitM
       ? 'That is within one round trip of a warm one.'
       : `It is still not a warm one (${fmt(c.warmInvocationMs, 2)} ms), so the one-round-trip target is missed. What
 is in the way is V8, not a round trip: a function is compiled on its first call, and the first
-invocation is the first call of the whole request and send path. With every function compiled at
-load (\`--no-lazy\`) the first invocation takes ${fmt(c.eagerFirstInvocationMs, 2)} ms, about what the second takes
+invocation is the first call of much of the request and send path. The init phase already runs
+its pure half once (message checks, properties, ids, header and frame codec, on a made-up message,
+sending nothing; \`lib/producer/rehearsal.ts\`). With every function compiled at load
+(\`--no-lazy\`) the first invocation takes ${fmt(c.eagerFirstInvocationMs, 2)} ms, about what the second takes
 (${fmt(c.secondInvocationMs, 2)} ms); the rest, down to a warm one, is V8 optimizing code that has run a few
-times. Neither can be done in the init phase without running the send path for real: a request
-refused with 403, tried as a rehearsal, took as long itself and left the first send as slow, and
-compiling everything at load would double the import for code a function never calls.`
+times. The other half (send loop, connection, response dispatch, handler) only runs for real with
+a real send: a request refused with 403, tried as a rehearsal, took as long itself and left the
+first send as slow, and compiling everything at load would double the import for code a
+function never calls.`
   }
 
 The bundled SDK is the default so a deployment runs the SDK it was tested with; \`npm run build --
