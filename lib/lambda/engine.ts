@@ -4,6 +4,7 @@
 // scope. Before the handler: stale sockets replaced, shared state refreshed when due. After it,
 // also on error: every async send and state write flushed, metrics published; nothing left running.
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { Message } from '../message/message.ts';
@@ -59,7 +60,9 @@ export class Engine {
   constructor(options: EngineOptions = {}) {
     this.env = options.env ?? process.env;
     const serviceName = options.serviceName ?? this.env.POWERTOOLS_SERVICE_NAME ?? 'rocketmq-lambda';
-    this.logger = new Logger({ serviceName });
+    // From the engine's variables, not only the process's: an engine given its own env logs as it says.
+    const logLevel = this.env.POWERTOOLS_LOG_LEVEL || this.env.LOG_LEVEL;
+    this.logger = new Logger({ serviceName, ...(logLevel ? { logLevel: logLevel as LogLevel } : {}) });
     this.metrics = new Metrics({ namespace: this.env.POWERTOOLS_METRICS_NAMESPACE ?? 'RocketMQLambda', serviceName });
   }
 

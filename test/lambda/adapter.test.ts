@@ -81,6 +81,11 @@ describe('adapter configuration', () => {
     }
   });
 
+  it('logs at the level of the variables it was given, not only the process environment', () => {
+    expect(new Engine({ env: { POWERTOOLS_LOG_LEVEL: 'CRITICAL' } }).logger.getLevelName()).toBe('CRITICAL');
+    expect(new Engine({ env: { LOG_LEVEL: 'debug' } }).logger.getLevelName()).toBe('DEBUG');
+  });
+
   it('fails every invocation of a misconfigured container with that one error, sending nothing', async () => {
     const handler = withProducer(async () => 'unreachable', new Engine({ env: { PRODUCER_GROUP: 'g', ...quiet } }));
 
