@@ -54,7 +54,11 @@ describe('packaged CloudFormation template', () => {
       expect(fn.Runtime).toBe('nodejs22.x');
       expect(fn.Architectures).toEqual(['arm64']);
       expect(fn.VpcConfig).toEqual({ SubnetIds: { 'Fn::Split': [',', 'subnet-a,subnet-b'] }, SecurityGroupIds: { 'Fn::Split': [',', 'sg-1'] } });
-      expect(fn.Environment.Variables).toMatchObject({ NAMESRV_ADDR: params.namesrvAddr, STATE_TABLE: { Ref: 'StateTable' } });
+      expect(fn.Environment.Variables).toMatchObject({
+        NAMESRV_ADDR: params.namesrvAddr,
+        STATE_TABLE: { Ref: 'StateTable' },
+        ROCKETMQ_SERIALIZE_TYPE: 'ROCKETMQ',
+      });
     }
   });
 
