@@ -220,6 +220,18 @@ describe('ACL 2.0 on a RocketMQ 5.3.3 Proxy', () => {
     }
   });
 
+  it('carries and signs a SecurityToken through the proxy: it takes the send', async () => {
+    const credentials = { ...c.credentials!.producer, securityToken: 'sts-session-token' };
+    const producer = createProducer({ nameServers: c.endpoint, producerGroup: 'acl-proxy-token', credentials, ...quiet });
+    await producer.start();
+    try {
+      const result = await producer.send({ topic: 'TopicTest', body: 'with token through the proxy' });
+      expect((await viewByOffsetId(reader, result.offsetMsgId)).body.toString()).toBe('with token through the proxy');
+    } finally {
+      await producer.shutdown();
+    }
+  });
+
   it('refuses a wrong secret at the route lookup: ACCESS_DENIED before any send, no broker isolated', async () => {
     const producer = createInternalProducer({
       nameServers: c.endpoint,

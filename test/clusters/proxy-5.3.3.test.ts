@@ -12,10 +12,12 @@ import { describeSendPath } from './support/send-path.ts';
 const topics = [
   ...DEFAULT_TOPICS.map((t) => (t.name === 'TopicOrder' ? { ...t, attributes: ['+message.type=FIFO'] } : t)),
   { name: 'TopicDelay', queues: 4, attributes: ['+message.type=DELAY'] },
+  // A namespaced producer's topic, created under its wire name (no auto-creation through a proxy).
+  { name: 'tenant1%TopicNs', queues: 2 },
 ];
 
 describeSendPath(
   'RocketMQ 5.3.3 behind rocketmq-proxy 5.3.3',
   { version: '5.3.3', offset: 840, proxy: true, topics },
-  { serverVersion: 479, delayTopic: 'TopicDelay', autoCreate: 'refused by the proxy' },
+  { serverVersion: 479, delayTopic: 'TopicDelay', autoCreate: 'refused by the proxy', namespacedTopic: ['tenant1', 'TopicNs'] },
 );

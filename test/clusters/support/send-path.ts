@@ -21,6 +21,8 @@ export interface ShapeExpectations {
    * 5.x Proxy refuses it because it knows no message type for it ('refused by the proxy').
    */
   autoCreate: 'stored' | 'refused by the proxy';
+  /** Namespace and topic of a topic the cluster created as `namespace%topic`, where none is auto-created. */
+  namespacedTopic?: [string, string];
 }
 
 const GET_PRODUCER_CONNECTION_LIST = 204;
@@ -170,6 +172,24 @@ export function describeSendPath(title: string, spec: ClusterSpec, expected: Sha
         }
       });
     } else {
+      const [namespace, nsTopic] = expected.namespacedTopic ?? [];
+      if (namespace && nsTopic) {
+        it('wraps topics in its namespace: stored as namespace%topic, reported without it', async () => {
+          const namespaced = createProducer({ nameServers: c.endpoint, producerGroup: `${group}-ns`, namespace, logger: () => undefined });
+          await namespaced.start();
+          try {
+            const result = await namespaced.send({ topic: nsTopic, body: 'namespaced' });
+
+            const stored = await viewByOffsetId(reader, result.offsetMsgId);
+            expect(result.queue.topic).toBe(nsTopic);
+            expect(stored.topic).toBe(`${namespace}%${nsTopic}`);
+            expect(stored.properties.get('INSTANCE_ID')).toBe(namespace);
+          } finally {
+            await namespaced.shutdown();
+          }
+        });
+      }
+
       it('refuses a send to an unknown topic at the proxy (no message type known for it): MESSAGE_ILLEGAL, one attempt', async () => {
         const topic = `AutoCreated${spec.offset}x${Date.now()}`;
 
