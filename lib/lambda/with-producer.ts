@@ -28,8 +28,8 @@ export function withProducer<E, R>(handler: ProducerHandler<E, R>, engine: Engin
 /**
  * Call at the top level of a function module (`await prepareInInit()`): in Lambda's init phase it
  * starts the container's producer, fetches the routes of `topics` (and of every topic
- * ALLOWED_TOPICS names exactly) and connects to their brokers, so the first event pays no more
- * than a warm one. Outside Lambda (tests, tools importing the module) it does nothing.
+ * ALLOWED_TOPICS names exactly), connects to their brokers and rehearses the pure half of a send,
+ * so the first event finds its route and sockets ready and much of its code compiled. Outside Lambda (tests, tools importing the module) it does nothing.
  */
 export async function prepareInInit(topics: string[] = [], engine: Engine = sharedEngine(), env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (!env.AWS_LAMBDA_FUNCTION_NAME) return;

@@ -53,7 +53,7 @@ export interface ProducerOptions {
   /**
    * Header format of every request (Java's rocketmq.serialize.type): ROCKETMQ, the binary format
    * every name server, broker and proxy from 4.x on reads, or JSON. ROCKETMQ by default here (Java:
-   * JSON): it is smaller on the wire and costs us a third of JSON to write. Servers answer in the
+   * JSON): it is smaller on the wire and costs us about half of JSON to write. Servers answer in the
    * format they are configured for, and both are read.
    */
   serializeType?: 'ROCKETMQ' | 'JSON';
