@@ -26,11 +26,16 @@ export function encodeFrame(command: RemotingCommand, writer: BufferWriter = def
   return writer.flush();
 }
 
-/** A frame with a ROCKETMQ binary header: one allocation, the body copied in once. */
+/** A frame with a ROCKETMQ binary header, whatever the header holds (tests, fake brokers). */
 export function encodeBinaryFrame(command: RemotingCommand): Buffer {
+  return binaryFrame(command, binaryHeaderBound(command, false));
+}
+
+/** One allocation of the frame's largest size, the body copied in once. */
+function binaryFrame(command: RemotingCommand, headerBound: number): Buffer {
   const body = command.body;
   const bodyLength = body ? body.length : 0;
-  const out = Buffer.allocUnsafe(8 + binaryHeaderBound(command) + bodyLength);
+  const out = Buffer.allocUnsafe(8 + headerBound + bodyLength);
   const headerEnd = writeBinaryHeader(out, 8, command);
   if (body) out.set(body, headerEnd);
   const end = headerEnd + bodyLength;
@@ -40,23 +45,15 @@ export function encodeBinaryFrame(command: RemotingCommand): Buffer {
 }
 
 /**
- * The frame in the format asked for. A header the binary format cannot carry as JSON does goes as
- * JSON whatever was asked: an empty key or value (a binary zero length reads back as null on the
- * server, and a required field that is null fails the request, while JSON keeps "" as ""), or a
- * value that is not a string (JSON leaves out an undefined one and writes a number as a number).
+ * The frame in the format asked for. A header the binary format cannot carry as JSON does
+ * (binaryHeaderBound says which) goes as JSON whatever was asked.
  */
 export function encodeFrameAs(format: SerializeTypeCode, command: RemotingCommand, writer: BufferWriter = defaultWriter): Buffer {
-  return format === SerializeType.ROCKETMQ && binaryCarries(command) ? encodeBinaryFrame(command) : encodeFrame(command, writer);
-}
-
-function binaryCarries(command: RemotingCommand): boolean {
-  if (command.remark === '') return false;
-  const ext = command.extFields as Record<string, unknown>;
-  for (const key in ext) {
-    const value = ext[key];
-    if (key === '' || typeof value !== 'string' || value === '') return false;
+  if (format === SerializeType.ROCKETMQ) {
+    const bound = binaryHeaderBound(command);
+    if (bound >= 0) return binaryFrame(command, bound);
   }
-  return true;
+  return encodeFrame(command, writer);
 }
 
 /**

@@ -30,11 +30,23 @@ export function decodeBinaryHeader(reader: BufferReader): RemotingCommand {
   return command;
 }
 
-/** Bytes a header can take at most: every UTF-16 unit is at most 3 UTF-8 bytes. */
-export function binaryHeaderBound(command: RemotingCommand): number {
-  let bound = 21 + (command.remark ? command.remark.length * 3 : 0);
-  const ext = command.extFields;
-  for (const key in ext) bound += 6 + 3 * (key.length + (ext[key] as string).length);
+/**
+ * Bytes a header can take at most (every UTF-16 unit is at most 3 UTF-8 bytes), found in the same
+ * pass that tells whether the binary form carries the header as JSON does; -1 when it does not: an
+ * empty key, value or remark (a zero length reads back as null on the server, and a required field
+ * that is null fails the request, while JSON keeps "" as "") or a value that is not a string (JSON
+ * leaves out an undefined one and writes a number as a number). `faithfulOnly` false skips that test.
+ */
+export function binaryHeaderBound(command: RemotingCommand, faithfulOnly = true): number {
+  const remark = command.remark;
+  if (faithfulOnly && remark === '') return -1;
+  let bound = 21 + (remark ? remark.length * 3 : 0);
+  const ext = command.extFields as Record<string, unknown>;
+  for (const key in ext) {
+    const value = ext[key];
+    if (faithfulOnly && (key === '' || typeof value !== 'string' || value === '')) return -1;
+    bound += 6 + 3 * (key.length + (value as string).length);
+  }
   return bound;
 }
 
