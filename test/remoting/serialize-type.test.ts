@@ -5,6 +5,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createInternalProducer, parseTopicRouteData, RemotingClient, type StoredMessage } from '../../lib/internal.ts';
 import { respond, startFakePeer } from '../support/fake-peer.ts';
 import { viewByOffsetId } from '../support/read-back.ts';
+import { startRouteRelay } from '../support/route-relay.ts';
 
 const stack = inject('stack');
 const clients = { ROCKETMQ: new RemotingClient({ serializeType: 'ROCKETMQ' }), JSON: new RemotingClient({ serializeType: 'JSON' }) };
@@ -63,16 +64,24 @@ describe('request header formats on the real servers', () => {
       properties: { origin: 'header-format', note: 'naïve 😀 text' },
     };
     const stored: Record<string, StoredMessage[]> = {};
+    const formats: Record<string, number[]> = {};
     for (const serializeType of ['ROCKETMQ', 'JSON'] as const) {
-      const producer = createInternalProducer({ nameServers: [stack.nameServer], producerGroup: `format-${serializeType}`, serializeType });
-      await producer.start();
-      const single = await producer.send(message);
-      const batch = await producer.sendBatch([
-        { topic: 'TopicBatch', body: 'b1', keys: 'bk' },
-        { topic: 'TopicBatch', body: 'b2 ü', properties: { p: 'v' } },
-      ]);
-      await producer.shutdown();
-      stored[serializeType] = await Promise.all([single, ...batch].map((r) => viewByOffsetId(reader, r.offsetMsgId)));
+      // Through a relay that records the format of each request the name server gets.
+      const relay = await startRouteRelay(stack.nameServer, { legacyRoutes: false });
+      const producer = createInternalProducer({ nameServers: [relay.address], producerGroup: `format-${serializeType}`, serializeType });
+      try {
+        await producer.start();
+        const single = await producer.send(message);
+        const batch = await producer.sendBatch([
+          { topic: 'TopicBatch', body: 'b1', keys: 'bk' },
+          { topic: 'TopicBatch', body: 'b2 ü', properties: { p: 'v' } },
+        ]);
+        stored[serializeType] = await Promise.all([single, ...batch].map((r) => viewByOffsetId(reader, r.offsetMsgId)));
+        formats[serializeType] = [...new Set(relay.requestFormats)];
+      } finally {
+        await producer.shutdown();
+        await relay.close();
+      }
     }
 
     const comparable = (m: StoredMessage) => {
@@ -80,6 +89,7 @@ describe('request header formats on the real servers', () => {
       delete properties.UNIQ_KEY; // a new id per message
       return { topic: m.topic, body: m.body.toString(), flag: m.flag, sysFlag: m.sysFlag, reconsumeTimes: m.reconsumeTimes, properties };
     };
+    expect(formats).toEqual({ ROCKETMQ: [1], JSON: [0] });
     expect(stored.ROCKETMQ!.map(comparable)).toEqual(stored.JSON!.map(comparable));
     expect(stored.ROCKETMQ![0]!.properties.get('note')).toBe('naïve 😀 text');
     expect(stored.ROCKETMQ![0]!.properties.get('KEYS')).toBe('k-1 ключ');

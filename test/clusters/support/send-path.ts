@@ -8,7 +8,7 @@ import { createProducer, type Producer, type SendError } from '../../../lib/inde
 import { buildClientId, parseLenientJson, parseTopicRouteData, RemotingClient, sameRoute, sendHeartbeats } from '../../../lib/internal.ts';
 import { queuesOf, markOffsets, readQueue, readSince } from '../../support/queue-reader.ts';
 import { queryByKey, viewByOffsetId } from '../../support/read-back.ts';
-import { startLegacyRouteRelay } from './legacy-route-relay.ts';
+import { startRouteRelay } from '../../support/route-relay.ts';
 import { useCluster } from './use-cluster.ts';
 
 export interface ShapeExpectations {
@@ -239,7 +239,7 @@ export function describeSendPath(title: string, spec: ClusterSpec, expected: Sha
     });
 
     it('sends through a route the real server wrote in legacy JSON', async () => {
-      const relay = await startLegacyRouteRelay(c.endpoint);
+      const relay = await startRouteRelay(c.endpoint, { legacyRoutes: true });
       const viaRelay = createProducer({ nameServers: relay.address, producerGroup: `${group}-legacy`, logger: () => undefined });
       try {
         await viaRelay.start();

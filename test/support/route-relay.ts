@@ -1,18 +1,22 @@
-// A relay in front of a real name server (or proxy) that turns every route request into the one an
-// old client sends: version 100 and no `acceptStandardJsonOnly`. The real server then answers in
-// fastjson's default form (`"brokerAddrs":{0:"127.0.0.1:10911"}`, not JSON), which our producer
-// never asks for itself; this is how a test makes a real server write it to the producer. Every
-// other frame passes unchanged. Frames are cut with the naive logic of infra/local/probe.ts.
+// A relay in front of a real name server (or proxy) that records the header format of every request
+// passing through (a real server does not tell which one it got) and, with `legacyRoutes`, turns
+// every route request into the one an old client sends: version 100 and no
+// `acceptStandardJsonOnly`. The real server then answers in fastjson's default form
+// (`"brokerAddrs":{0:"127.0.0.1:10911"}`, not JSON), which our producer never asks for itself; this
+// is how a test makes a real server write it to the producer. Every other frame passes unchanged.
+// Frames are cut with the naive logic of infra/local/probe.ts.
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { buildJsonFrame, splitAddress } from '../../../infra/local/probe.ts';
-import { readBinaryHeader } from '../../support/fake-peer.ts';
+import { buildJsonFrame, splitAddress } from '../../infra/local/probe.ts';
+import { readBinaryHeader } from './fake-peer.ts';
 
 const GET_ROUTEINFO_BY_TOPIC = 105;
 
-export interface LegacyRouteRelay {
+export interface RouteRelay {
   address: string;
-  /** Bodies of the route answers that passed through, as text. */
+  /** Bodies of the route answers that passed through, as text (with `legacyRoutes`). */
   routeBodies: string[];
+  /** The serialize type (0 JSON, 1 ROCKETMQ) of every request that passed through, in order. */
+  requestFormats: number[];
   close(): Promise<void>;
 }
 
@@ -36,12 +40,13 @@ function header(frame: Buffer): Record<string, unknown> {
   return word >>> 24 === 0 ? JSON.parse(bytes.toString('utf8')) : readBinaryHeader(bytes);
 }
 
-export async function startLegacyRouteRelay(target: string): Promise<LegacyRouteRelay> {
+export async function startRouteRelay(target: string, options: { legacyRoutes: boolean }): Promise<RouteRelay> {
   const [host, port] = splitAddress(target);
   const sockets = new Set<Socket>();
-  const relay: LegacyRouteRelay = {
+  const relay: RouteRelay = {
     address: '',
     routeBodies: [],
+    requestFormats: [],
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
@@ -55,8 +60,9 @@ export async function startLegacyRouteRelay(target: string): Promise<LegacyRoute
     client.on(
       'data',
       frames((frame) => {
+        relay.requestFormats.push(frame.readUInt32BE(4) >>> 24);
         const request = header(frame);
-        if (request.code !== GET_ROUTEINFO_BY_TOPIC) {
+        if (!options.legacyRoutes || request.code !== GET_ROUTEINFO_BY_TOPIC) {
           upstream.write(frame);
           return;
         }
