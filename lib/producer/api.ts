@@ -1,5 +1,6 @@
 // What a producer offers its users: the send verbs, flush and shutdown, a stats snapshot, and the
 // maintenance verbs a scheduled function needs. The implementation behind it is private.
+import type { WorkScope } from './scope.ts';
 import type { RocketMQError } from '../errors.ts';
 import type { Message } from '../message/message.ts';
 import type { MessageQueue } from '../route/publish-info.ts';
@@ -136,8 +137,11 @@ export interface Producer {
   start(options?: StartOptions): Promise<void>;
   /** Settles what is pending, unregisters from the brokers used, closes the sockets. */
   shutdown(): Promise<void>;
-  /** Resolves when every async send and background task started so far has settled (see `deadline`). */
-  flush(deadline?: number): Promise<void>;
+  /**
+   * Resolves when every async send and background task started so far has settled (see
+   * `deadline`): those of `scope` when given (one invocation among several sharing the producer).
+   */
+  flush(deadline?: number, scope?: WorkScope): Promise<void>;
   /** Sync send: 1 + retryTimesWhenSendFailed attempts within one timeout budget. */
   send(message: Message, options?: SendOptions): Promise<SendResult>;
   /** Async send: retried only on transport failure; flush() waits for it. */

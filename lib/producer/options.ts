@@ -8,6 +8,7 @@ import type { FaultStore } from '../state/fault-store.ts';
 import { FAULT_TABLES_4X, FAULT_TABLES_5X, type FaultTables } from './fault-tolerance.ts';
 import type { CheckForbiddenHook, SendMessageHook } from './hooks.ts';
 import type { SharedState } from '../state/shared-state.ts';
+import type { ScopeSource } from './scope.ts';
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import type { AclCredentials } from '../remoting/acl.ts';
@@ -84,6 +85,12 @@ export interface ProducerOptions {
   messageTrace?: boolean | MessageTraceOptions;
   /** Where the producer's rare log lines go (shared state episodes); JSON lines on stderr by default. */
   logger?: (entry: Record<string, unknown>) => void;
+  /**
+   * Where the producer finds the scope of work it is serving now (one of several invocations that
+   * share it): what that scope starts is settled by `flush(deadline, scope)` and counted in it. The
+   * Lambda adapter passes the invocation's scope from the runtime's invoke store.
+   */
+  scope?: ScopeSource;
 }
 
 export interface MessageTraceOptions {
@@ -96,9 +103,10 @@ export interface MessageTraceOptions {
 export type ResolvedOptions = Required<
   Omit<
     ProducerOptions,
-    'nameServers' | 'namespace' | 'instanceName' | 'unitName' | 'faultTables' | 'faultStore' | 'sharedState' | 'credentials' | 'tls' | 'messageTrace'
+    'nameServers' | 'namespace' | 'instanceName' | 'unitName' | 'faultTables' | 'faultStore' | 'sharedState' | 'credentials' | 'tls' | 'messageTrace' | 'scope'
   >
 > & {
+  scope: ScopeSource | undefined;
   messageTrace: Required<MessageTraceOptions> | undefined;
   sharedState: SharedState | undefined;
   credentials: AclCredentials | undefined;
@@ -155,6 +163,7 @@ const KNOWN = new Set([
   'credentials',
   'tls',
   'messageTrace',
+  'scope',
 ]);
 const TRACE_KEYS = new Set(['topic', 'timeoutMs']);
 const TLS_KEYS = new Set(['ca', 'cert', 'key', 'passphrase', 'servername', 'rejectUnauthorized']);
@@ -178,6 +187,7 @@ export function resolveOptions(options: ProducerOptions): ResolvedOptions {
   if (badAddress) invalid('nameServers', badAddress);
   const badGroup = groupProblem(options.producerGroup);
   if (badGroup) invalid('producerGroup', badGroup);
+  if (options.scope !== undefined && typeof options.scope !== 'function') invalid('scope', 'must be a function returning the current WorkScope');
   for (const field of [
     'sendMsgTimeout',
     'maxMessageSize',
@@ -235,6 +245,7 @@ export function resolveOptions(options: ProducerOptions): ResolvedOptions {
     credentials: resolveCredentials(options.credentials),
     tls: resolveTls(options.tls),
     messageTrace: resolveMessageTrace(options.messageTrace),
+    scope: options.scope,
   } as ResolvedOptions;
 }
 

@@ -38,10 +38,11 @@ import { probeIsolated, refreshRoutes, type MaintenanceDeps } from './maintenanc
 import { resolveOptions, type ProducerOptions, type ResolvedOptions } from './options.ts';
 import { PendingWork } from './pending.ts';
 import { sendTraceMessage } from './trace-send.ts';
-import { MessageTracer } from '../trace/tracer.ts';
+import { MessageTracer, type TraceBuffer } from '../trace/tracer.ts';
 import { prepareMessage, wrapNamespace, type PrepareSettings } from './prepare.ts';
 import { QueueSelector } from './queue-selector.ts';
 import { rehearseSend } from './rehearsal.ts';
+import { countInScope, type ScopeSource, type WorkScope } from './scope.ts';
 import { sendWithRetries, type SendCounters, type SendLoopDeps } from './send-loop.ts';
 import type { SendResult } from './send-result.ts';
 
@@ -61,7 +62,11 @@ export class ProducerImpl implements Producer {
   private readonly heartbeats: HeartbeatScheduler;
   /** Null with message trace off. */
   readonly tracer: MessageTracer | null;
+  /** Everything pending, for a flush of the whole producer (shutdown). */
   private readonly pending = new PendingWork();
+  /** What was started outside any scope (the init phase): every scope's flush settles it too. */
+  private readonly unscoped = new PendingWork();
+  private readonly scope: ScopeSource;
   private readonly counters: SendCounters = { sends: 0, attempts: 0, retries: 0, failures: 0 };
   private readonly uniqIds = new UniqIdGenerator();
   private readonly loop: SendLoopDeps;
@@ -71,7 +76,8 @@ export class ProducerImpl implements Producer {
   constructor(options: ProducerOptions) {
     this.options = resolveOptions(options);
     const o = this.options;
-    const track = (work: Promise<unknown>) => void this.pending.track(work);
+    this.scope = o.scope ?? (() => undefined);
+    const track = (work: Promise<unknown>) => void this.track(work);
     this.clientId = buildClientId(o.instanceName, o.unitName);
     this.remoting = new RemotingClient({
       connectTimeoutMs: o.connectTimeoutMs,
@@ -83,7 +89,13 @@ export class ProducerImpl implements Producer {
     });
     const localFaults = o.faultStore ?? new MemoryFaultStore();
     this.sync = o.sharedState
-      ? new StateSync(o.sharedState, localFaults, { refreshIntervalMs: o.sharedStateRefreshInterval, routeMaxAgeMs: o.sharedRouteMaxAge, log: o.logger, track })
+      ? new StateSync(o.sharedState, localFaults, {
+          refreshIntervalMs: o.sharedStateRefreshInterval,
+          routeMaxAgeMs: o.sharedRouteMaxAge,
+          log: o.logger,
+          track,
+          ...(o.scope ? { scope: o.scope } : {}),
+        })
       : null;
     const sync = this.sync;
     this.nameServer = new NameServerClient(this.remoting, o.nameServers, o.mqClientApiTimeout);
@@ -123,6 +135,7 @@ export class ProducerImpl implements Producer {
       ? new MessageTracer(
           { topic: o.messageTrace.topic, group: o.producerGroup, timeoutMs: o.messageTrace.timeoutMs, maxBuffered: 20_000, flushAfterMs: 5000 },
           o.logger,
+          () => this.scope()?.trace,
         )
       : null;
     const common = { routes: this.routes, faults: this.faults, probe: this.probe, sync };
@@ -136,7 +149,37 @@ export class ProducerImpl implements Producer {
       counters: this.counters,
       track,
     };
-    this.maintenance = { ...common, namespace: o.namespace, flush: (deadline) => this.flush(deadline) };
+    this.maintenance = { ...common, namespace: o.namespace, flush: (deadline) => this.flush(deadline, this.scope()) };
+    if (o.scope) this.countInScopes(o.scope);
+  }
+
+  /** Each counter stats() reports for the producer also counts in the scope whose work moved it. */
+  private countInScopes(scope: ScopeSource): void {
+    countInScope(this.counters, { sends: 'sends', attempts: 'attempts', retries: 'retries', failures: 'failures' }, scope);
+    countInScope(this.remoting, { staleReconnects: 'staleReconnects' }, scope);
+    if (this.probe) countInScope(this.probe.counters, { probes: 'isolationProbes', lifted: 'isolationsLifted' }, scope);
+    if (this.tracer) {
+      const fields = { recordsSent: 'traceRecordsSent', recordsFailed: 'traceRecordsFailed', recordsDropped: 'traceRecordsDropped' } as const;
+      countInScope(this.tracer.counters, fields, scope);
+    }
+    if (this.sync) {
+      const fields = {
+        reads: 'stateReads',
+        writes: 'stateWrites',
+        errors: 'stateErrors',
+        lostRaces: 'stateLostRaces',
+        isolationsLearned: 'isolationsLearned',
+        isolationsSeen: 'isolationsSeen',
+      } as const;
+      countInScope(this.sync.counters, fields, scope);
+    }
+  }
+
+  /** Work that must settle before its scope's flush returns (the whole producer's, for shutdown). */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.pending.track(work);
+    (this.scope()?.pending ?? this.unscoped).track(work);
+    return work;
   }
 
   get state(): ProducerState {
@@ -182,25 +225,30 @@ export class ProducerImpl implements Producer {
   }
 
   /**
-   * Every async send, background lookup, heartbeat, probe and shared-state write started so far
-   * settles. At `deadline` the shared-state calls still running are given up (an isolation not
-   * written is kept and written later); the rest carries the deadline itself.
+   * Every async send, background lookup, heartbeat, probe, shared-state write and trace record
+   * started so far settles: of `scope` alone when one is given (and what started outside any
+   * scope), of the whole producer otherwise. At `deadline` the shared-state calls still running
+   * are given up (an isolation not written is kept and written later); the rest carries the
+   * deadline itself.
    */
-  async flush(deadline = Number.POSITIVE_INFINITY): Promise<void> {
+  async flush(deadline = Number.POSITIVE_INFINITY, scope?: WorkScope): Promise<void> {
+    const sync = this.sync;
     try {
-      await this.pending.settle(deadline, this.sync ? () => this.sync!.abortInFlight() : undefined);
+      const giveUp = sync ? () => sync.abortInFlight(scope) : undefined;
+      if (scope) await Promise.all([scope.pending.settle(deadline, giveUp), this.unscoped.settle(deadline, giveUp)]);
+      else await this.pending.settle(deadline, giveUp);
       // Trace records last: the async sends just settled leave theirs.
-      await this.sendTraces(deadline);
+      await this.sendTraces(deadline, scope ? this.tracer?.ownBuffers(scope.trace) : undefined);
     } finally {
-      this.sync?.resume();
+      sync?.resume(scope);
     }
   }
 
-  /** The trace records gathered so far, sent within their budget and never past `deadline`; never throws. */
-  private sendTraces(deadline?: number): Promise<void> {
+  /** Trace records gathered so far (in `buffers`, else all), sent within their budget and never past `deadline`; never throws. */
+  private sendTraces(deadline?: number, buffers?: Iterable<TraceBuffer>): Promise<void> {
     if (!this.tracer) return Promise.resolve();
     const deps = { options: this.options, remoting: this.remoting, routes: this.routes, faults: this.faults, settings: this.settings };
-    return this.tracer.dispatch((message, timeoutMs) => sendTraceMessage(deps, message, timeoutMs), deadline);
+    return this.tracer.dispatch((message, timeoutMs) => sendTraceMessage(deps, message, timeoutMs), deadline, buffers);
   }
 
   async freshen(deadline?: number): Promise<void> {
@@ -213,7 +261,7 @@ export class ProducerImpl implements Producer {
   }
 
   sendAsync(message: Message, options: SendOptions = {}): Promise<SendResult> {
-    return this.pending.track(this.sendOne(message, 'async', options) as Promise<SendResult>);
+    return this.track(this.sendOne(message, 'async', options) as Promise<SendResult>);
   }
 
   async sendOneway(message: Message, options: SendOptions = {}): Promise<void> {
@@ -351,7 +399,7 @@ export class ProducerImpl implements Producer {
       return await sendWithRetries(this.loop, prepared, message, mode, options);
     } finally {
       // A full trace message, or records waiting past flushAfterMs, go out beside the next send.
-      if (this.tracer?.due) this.pending.track(this.sendTraces(options.deadline));
+      if (this.tracer?.due) this.track(this.sendTraces(options.deadline, this.tracer.ownBuffers()));
     }
   }
 }

@@ -7,11 +7,21 @@
 // - shared state down: the producer goes on with local state, one log line per episode; while it
 //   is down a write gets a short try only (a frozen store must not hold the invocation), and the
 //   isolations that could not be written are written once the store answers again;
-// - no call outlives the invocation: abortInFlight() ends them all (flush at a Lambda deadline).
+// - no call outlives the invocation: abortInFlight() ends them at a Lambda deadline, those of the
+//   invocation whose deadline it is when invocations share the producer (CallScope).
 import type { FaultItem, FaultStore } from './fault-store.ts';
 import type { RouteCache } from '../route/route-cache.ts';
 import { sameRoute, type TopicRouteData } from '../protocol/topic-route.ts';
 import type { FaultRecord, RouteRecord, SharedState, WriteOutcome } from './shared-state.ts';
+
+/**
+ * The part of a scope of work (one of the invocations sharing a producer) that the sync reads:
+ * the calls the scope started, ended at its deadline, and whether it is past it.
+ */
+export interface CallScope {
+  readonly calls: Set<AbortController>;
+  closing: boolean;
+}
 
 export interface StateSyncOptions {
   refreshIntervalMs: number;
@@ -19,6 +29,8 @@ export interface StateSyncOptions {
   routeMaxAgeMs: number;
   log: (entry: Record<string, unknown>) => void;
   track: (work: Promise<unknown>) => void;
+  /** The scope a call starts in; calls outside any scope are the sync's own. */
+  scope?: () => CallScope | undefined;
   now?: () => number;
 }
 
@@ -50,7 +62,9 @@ export class StateSync {
   private lastFaultLoad = Number.NEGATIVE_INFINITY;
   private refreshing: Promise<void> | null = null;
   private readonly inFlight = new Set<AbortController>();
-  /** Set while an invocation is past its deadline: every call is given up as it starts. */
+  /** Calls started outside any scope (the init phase), ended at any scope's deadline too. */
+  private readonly unscoped: CallScope = { calls: new Set(), closing: false };
+  /** Set while the producer as a whole is past a deadline: every call is given up as it starts. */
   private closing = false;
   private readonly now: () => number;
 
@@ -187,7 +201,7 @@ export class StateSync {
     if (this.degraded) return true;
     const now = this.now();
     const outcome = await this.guard((signal) => this.shared.claimProbe(brokerName, now, now - intervalMs, signal), 'writes', deadline);
-    if (this.closing) return false; // past the invocation's deadline: no probe either
+    if (this.closing || this.currentScope().closing) return false; // past the invocation's deadline: no probe either
     if (!outcome || outcome.written) return true;
     this.counters.lostRaces += 1;
     if (!outcome.winner) return true;
@@ -212,9 +226,14 @@ export class StateSync {
     }
   }
 
+  private currentScope(): CallScope {
+    return this.options.scope?.() ?? this.unscoped;
+  }
+
   /** Runs a call to the shared store; on failure (or at `deadline`) the producer degrades to local state. */
   private async guard<T>(call: (signal?: AbortSignal) => Promise<T>, kind: 'reads' | 'writes', deadline = Number.POSITIVE_INFINITY): Promise<T | undefined> {
-    if (this.closing) {
+    const scope = this.currentScope();
+    if (this.closing || scope.closing) {
       this.counters.abandoned += 1; // past the invocation's deadline: not even tried, not an error
       return undefined;
     }
@@ -224,6 +243,7 @@ export class StateSync {
     if (this.degraded && kind === 'writes') deadline = Math.min(deadline, Date.now() + DEGRADED_WRITE_MS);
     const abort = new AbortController();
     this.inFlight.add(abort);
+    scope.calls.add(abort);
     const timer = Number.isFinite(deadline) ? setTimeout(() => abort.abort(new Error('deadline reached')), Math.max(0, deadline - Date.now())) : undefined;
     try {
       const result = await call(abort.signal);
@@ -251,20 +271,27 @@ export class StateSync {
     } finally {
       clearTimeout(timer);
       this.inFlight.delete(abort);
+      scope.calls.delete(abort);
     }
   }
 
   /**
-   * Ends every call to the store now, and any started until `resume()`: what was being written is
-   * kept as when the store is down. For an invocation at its deadline.
+   * Ends the calls to the store now, and any started until `resume()`: what was being written is
+   * kept as when the store is down. For an invocation at its deadline: with its `scope`, the calls
+   * it started (and those started outside any scope), never another invocation's; without, all.
    */
-  abortInFlight(): void {
-    this.closing = true;
-    for (const abort of this.inFlight) abort.abort(new Error('the invocation reached its deadline'));
+  abortInFlight(scope?: CallScope): void {
+    const ended = scope ? [scope, this.unscoped] : [{ calls: this.inFlight }, this.unscoped];
+    if (scope) scope.closing = true;
+    else this.closing = true;
+    this.unscoped.closing = true;
+    for (const { calls } of ended) for (const abort of calls) abort.abort(new Error('the invocation reached its deadline'));
   }
 
-  resume(): void {
-    this.closing = false;
+  resume(scope?: CallScope): void {
+    if (scope) scope.closing = false;
+    else this.closing = false;
+    this.unscoped.closing = false;
   }
 }
 

@@ -73,21 +73,37 @@ function messageType(properties: ReadonlyMap<string, string>): TraceMessageType 
   return delayed ? TraceMessageType.DELAY : TraceMessageType.NORMAL;
 }
 
+/**
+ * Records waiting to go out, for one scope of work (a Lambda invocation) or for the producer as a
+ * whole: each invocation's flush sends its own records and waits for no one else's.
+ */
+export class TraceBuffer {
+  records: TraceRecord[] = [];
+  bytes = 0;
+  oldestAt = 0;
+}
+
 export class MessageTracer {
-  private records: TraceRecord[] = [];
-  private bytes = 0;
-  private oldestAt = 0;
+  private readonly shared = new TraceBuffer();
+  /** Buffers holding records, so a flush of everything finds every scope's. */
+  private readonly waiting = new Set<TraceBuffer>();
+  private total = 0;
   readonly counters: TraceCounters = { recordsSent: 0, recordsFailed: 0, recordsDropped: 0 };
 
+  /** `bufferOf` names the current scope's buffer; records made outside any scope go to a shared one. */
   constructor(
     readonly settings: TraceSettings,
     private readonly log: (entry: Record<string, unknown>) => void,
+    private readonly bufferOf: () => TraceBuffer | undefined = () => undefined,
   ) {}
 
   get buffered(): number {
-    return this.records.length;
+    return this.total;
   }
 
+  private current(): TraceBuffer {
+    return this.bufferOf() ?? this.shared;
+  }
   /** A send a broker answered: one Pub record per message (a batch gives one per member). */
   sent(send: TracedSend, storeHost: string, startedAt: number, result: TracedResult): void {
     if (!result.traceOn || send.wireTopic.startsWith(this.settings.topic)) return;
@@ -136,25 +152,46 @@ export class MessageTracer {
   }
 
   private add(record: TraceRecord): void {
-    if (this.records.length >= this.settings.maxBuffered) {
+    if (this.total >= this.settings.maxBuffered) {
       this.counters.recordsDropped += 1;
       return;
     }
-    if (this.records.length === 0) this.oldestAt = Date.now();
-    this.records.push(record);
-    this.bytes += Buffer.byteLength(encodeTraceRecord(record));
+    const buffer = this.current();
+    if (buffer.records.length === 0) {
+      buffer.oldestAt = Date.now();
+      this.waiting.add(buffer);
+    }
+    buffer.records.push(record);
+    buffer.bytes += Buffer.byteLength(encodeTraceRecord(record));
+    this.total += 1;
   }
 
-  /** Whether the records should go out now rather than at the next flush. */
+  /** Whether the current scope's records should go out now rather than at its flush. */
   get due(): boolean {
-    return this.records.length > 0 && (this.bytes >= TRACE_MESSAGE_MAX_BYTES || Date.now() - this.oldestAt >= this.settings.flushAfterMs);
+    const { records, bytes, oldestAt } = this.current();
+    return records.length > 0 && (bytes >= TRACE_MESSAGE_MAX_BYTES || Date.now() - oldestAt >= this.settings.flushAfterMs);
   }
 
-  /** Sends every record gathered so far; resolves when each trace message is confirmed or given up. */
-  async dispatch(send: TraceSender, deadline = Number.POSITIVE_INFINITY): Promise<void> {
-    if (this.records.length === 0) return;
-    const records = this.records;
-    [this.records, this.bytes] = [[], 0];
+  /** A scope's buffer (the current one's by default) and the shared one: what a scope's flush sends. */
+  ownBuffers(buffer?: TraceBuffer): TraceBuffer[] {
+    const own = buffer ?? this.current();
+    return own === this.shared ? [own] : [own, this.shared];
+  }
+
+  /**
+   * Sends the records gathered so far in `buffers` (every scope's by default); resolves when each
+   * trace message is confirmed or given up.
+   */
+  async dispatch(send: TraceSender, deadline = Number.POSITIVE_INFINITY, buffers: Iterable<TraceBuffer> = [...this.waiting]): Promise<void> {
+    const records: TraceRecord[] = [];
+    for (const buffer of buffers) {
+      if (buffer.records.length === 0) continue;
+      records.push(...buffer.records);
+      [buffer.records, buffer.bytes] = [[], 0];
+      this.waiting.delete(buffer);
+    }
+    if (records.length === 0) return;
+    this.total -= records.length;
     const messages = traceMessages(records);
     await Promise.all(
       messages.map(async (message) => {
