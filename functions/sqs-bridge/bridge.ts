@@ -16,6 +16,7 @@ import type { SQSBatchItemFailure, SQSBatchResponse, SQSMessageAttribute, SQSRec
 import type { BatchOutcome, Message } from '../../lib/index.ts';
 import {
   checkedContext,
+  invocationXrayHeader,
   DEFAULT_TRACE_PROPERTIES,
   topicPolicy,
   withTraceContext,
@@ -60,7 +61,7 @@ function attributeText(attribute: SQSMessageAttribute | undefined): string | und
 /** The record's trace context: W3C attributes as OpenTelemetry sets them, and X-Ray's system attribute. */
 function recordContext(record: SQSRecord, text: (name: string) => string | undefined): TraceContext {
   const system: Record<string, unknown> = isObject(record.attributes) ? record.attributes : {};
-  const xray = typeof system.AWSTraceHeader === 'string' ? system.AWSTraceHeader : process.env._X_AMZN_TRACE_ID;
+  const xray = typeof system.AWSTraceHeader === 'string' ? system.AWSTraceHeader : invocationXrayHeader();
   return checkedContext({ traceparent: text('traceparent'), tracestate: text('tracestate'), xray });
 }
 

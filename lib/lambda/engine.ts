@@ -1,18 +1,24 @@
-// The Lambda adapter's engine. Module scope (warm, shared by invocations of one container): the
-// configuration, the producer and its sockets, the logger and metrics. Per invocation: the
-// deadline, the request id, the counters to publish — in the Invocation object, never at module
+// The Lambda adapter's engine. Module scope (warm, shared by the invocations of one execution
+// environment, or of one worker thread on Lambda Managed Instances, where up to 64 run at once):
+// the configuration, the producer and its sockets, the logger and metrics. Per invocation: the
+// deadline, the request id, what it started and what it counted: its WorkScope, kept in the
+// runtime's invoke store (@aws/lambda-invoke-store) where the producer finds it, never at module
 // scope. Before the handler: stale sockets replaced, shared state refreshed when due. After it,
-// also on error: every async send and state write flushed, metrics published; nothing left running.
+// also on error: what this invocation started flushed, its own metrics published; nothing it
+// started left running, and nothing another invocation started waited for.
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Context } from 'aws-lambda';
 import type { Message } from '../message/message.ts';
-import type { BatchOutcome, ProbeOutcome, Producer, ProducerStats, RefreshOutcome, SendOptions, SettledBatchOptions, StartOptions } from '../producer/api.ts';
+import type { BatchOutcome, ProbeOutcome, Producer, RefreshOutcome, SendOptions, SettledBatchOptions, StartOptions } from '../producer/api.ts';
 import { createProducer } from '../producer/producer.ts';
+import { WorkScope, type ScopeCounter } from '../producer/scope.ts';
 import type { SendResult } from '../producer/send-result.ts';
 import type { Transactions } from '../transactions/transactions.ts';
 import { producerOptions, readConfig, withSecrets, type AdapterConfig } from './config.ts';
+import { invocationXrayHeader } from './trace.ts';
 
 /**
  * One invocation's view of the warm producer: every verb carries the invocation's deadline (the
@@ -29,8 +35,10 @@ export interface Invocation {
   logger: Logger;
   metrics: Metrics;
   coldStart: boolean;
-  /** Producer counters when the invocation began, for per-invocation metrics. */
-  startCounters: Record<string, number>;
+  /** What this invocation started and counted; `producer.flush(deadline, scope)` settles it. */
+  scope: WorkScope;
+  /** This invocation's X-Ray trace header, when active tracing gave it one. */
+  xrayTraceHeader: string | undefined;
   send(message: Message, options?: SendOptions): Promise<SendResult>;
   sendAsync(message: Message, options?: SendOptions): Promise<SendResult>;
   sendOneway(message: Message, options?: SendOptions): Promise<void>;
@@ -56,9 +64,18 @@ export class Engine {
   private starting: Promise<Producer> | undefined;
   private coldStart = true;
   private readonly env: NodeJS.ProcessEnv;
+  /** The runtime's per-invocation store: the runtime's own instance inside Lambda, else the package's. */
+  private store: InvokeStoreBase | undefined;
+  /**
+   * Whether invocations may overlap (Lambda Managed Instances set AWS_LAMBDA_MAX_CONCURRENCY): then
+   * each flushes only what it started. One at a time, an invocation flushes everything, as the
+   * producer has always done there.
+   */
+  readonly concurrent: boolean;
 
   constructor(options: EngineOptions = {}) {
     this.env = options.env ?? process.env;
+    this.concurrent = this.env.AWS_LAMBDA_MAX_CONCURRENCY !== undefined;
     const serviceName = options.serviceName ?? this.env.POWERTOOLS_SERVICE_NAME ?? 'rocketmq-lambda';
     // From the engine's variables, not only the process's: an engine given its own env logs as it says.
     const logLevel = this.env.POWERTOOLS_LOG_LEVEL || this.env.LOG_LEVEL;
@@ -85,9 +102,11 @@ export class Engine {
       // The AWS SDK's DynamoDB client is most of the code a cold start would load: only a
       // deployment with a state table loads it, here, in the init phase when prepareInInit runs.
       const dynamodb = config.stateTable ? await loadDynamoDb() : undefined;
+      const store = await this.invokeStore();
       const producer = createProducer({
         ...producerOptions(config),
         logger: (entry) => this.logger.warn(String(entry.message ?? 'producer'), entry),
+        scope: () => store.get<WorkScope>(SCOPE_KEY),
         ...(dynamodb && config.stateTable ? { sharedState: new dynamodb.DynamoDbSharedState({ tableName: config.stateTable, scope: config.stateScope }) } : {}),
       });
       await producer.start({ ...start, deadline });
@@ -103,10 +122,32 @@ export class Engine {
     return this.starting;
   }
 
+  private async invokeStore(): Promise<InvokeStoreBase> {
+    this.store ??= await InvokeStore.getInstanceAsync(this.concurrent);
+    return this.store;
+  }
+
+  /**
+   * Runs `work` inside an invocation context of the invoke store. The runtime opens one per
+   * invocation; a handler called outside a runtime (tests, tools, a local server) gets one here,
+   * with the request id the runtime would give it, so its scope is its own there too.
+   */
+  async inContext<T>(context: Pick<Context, 'awsRequestId'>, work: () => Promise<T>): Promise<T> {
+    const store = await this.invokeStore();
+    if (store.hasContext()) return work();
+    return store.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId }, work);
+  }
+
   async before(context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>): Promise<Invocation> {
     const config = this.configuration();
     const coldStart = this.coldStart;
     this.coldStart = false;
+    // First of all: whatever this invocation starts from here on, the cold load included, is its own.
+    const scope = new WorkScope();
+    const store = await this.invokeStore();
+    if (store.hasContext()) store.set(SCOPE_KEY, scope);
+    // Else a middleware called outside any runtime context: the work goes unscoped, which every
+    // invocation's flush also waits for (correct, only not isolated).
     this.logger.addContext(context as Context);
     const deadline = Date.now() + context.getRemainingTimeInMillis() - config.deadlineMarginMs;
     // Work before the handler (the cold load, a due re-read of shared state) may take half of the
@@ -133,7 +174,8 @@ export class Engine {
       logger: this.logger,
       metrics: this.metrics,
       coldStart,
-      startCounters: counters(producer.stats()),
+      scope,
+      xrayTraceHeader: invocationXrayHeader(this.env),
       send: (message, options) => timed(producer.send(message, bounded(options))),
       sendAsync: (message, options) => timed(producer.sendAsync(message, bounded(options))),
       sendOneway: (message, options) => timed(producer.sendOneway(message, bounded(options))),
@@ -145,16 +187,19 @@ export class Engine {
     };
   }
 
-  /** Flushes what the invocation started and publishes its metrics; safe to call on error paths. */
+  /**
+   * Flushes what this invocation started (not what others sharing the producer did) and publishes
+   * its own counts; safe to call on error paths.
+   */
   async after(invocation: Invocation | undefined): Promise<void> {
     if (!invocation) return;
-    await invocation.producer.flush(invocation.deadline);
-    const now = counters(invocation.producer.stats());
+    await invocation.producer.flush(invocation.deadline, this.concurrent ? invocation.scope : undefined);
+    const { counts } = invocation.scope;
     let added = invocation.coldStart || this.metrics.hasStoredMetrics() ? 1 : 0;
-    for (const [name, value] of Object.entries(now)) {
-      const delta = value - (invocation.startCounters[name] ?? 0);
-      if (delta > 0) {
-        this.metrics.addMetric(name, MetricUnit.Count, delta);
+    for (const [name, counters] of Object.entries(METRICS)) {
+      const value = counters.reduce((sum, counter) => sum + counts[counter], 0);
+      if (value > 0) {
+        this.metrics.addMetric(name, MetricUnit.Count, value);
         added += 1;
       }
     }
@@ -194,26 +239,24 @@ async function loadDynamoDb() {
   return { DynamoDbSharedState, DynamoDbTransactionLedger, Transactions };
 }
 
-function counters(stats: ProducerStats): Record<string, number> {
-  const shared = stats.sharedState;
-  return {
-    Sends: stats.sends,
-    SendAttempts: stats.attempts,
-    SendRetries: stats.retries,
-    SendFailures: stats.failures,
-    StaleReconnects: stats.staleReconnects,
-    IsolationProbes: stats.isolationProbes,
-    IsolationsLifted: stats.isolationsLifted,
-    ...(stats.trace ? { TraceRecordsSent: stats.trace.recordsSent, TraceRecordsFailed: stats.trace.recordsFailed + stats.trace.recordsDropped } : {}),
-    ...(shared
-      ? {
-          StateReads: shared.reads,
-          StateWrites: shared.writes,
-          StateErrors: shared.errors,
-          StateLostRaces: shared.lostRaces,
-          IsolationsLearned: shared.isolationsLearned,
-          IsolationsSeen: shared.isolationsSeen,
-        }
-      : {}),
-  };
-}
+/** The invocation's metrics, each the sum of its scope's counters named. */
+const METRICS: Record<string, readonly ScopeCounter[]> = {
+  Sends: ['sends'],
+  SendAttempts: ['attempts'],
+  SendRetries: ['retries'],
+  SendFailures: ['failures'],
+  StaleReconnects: ['staleReconnects'],
+  IsolationProbes: ['isolationProbes'],
+  IsolationsLifted: ['isolationsLifted'],
+  TraceRecordsSent: ['traceRecordsSent'],
+  TraceRecordsFailed: ['traceRecordsFailed', 'traceRecordsDropped'],
+  StateReads: ['stateReads'],
+  StateWrites: ['stateWrites'],
+  StateErrors: ['stateErrors'],
+  StateLostRaces: ['stateLostRaces'],
+  IsolationsLearned: ['isolationsLearned'],
+  IsolationsSeen: ['isolationsSeen'],
+};
+
+/** Where an invocation's scope is kept in the invoke store. */
+const SCOPE_KEY = Symbol.for('rocketmq-lambda.scope');

@@ -12,6 +12,7 @@ export {
   checkedContext,
   validTraceparent,
   contextFromHeaders,
+  invocationXrayHeader,
   DEFAULT_TRACE_PROPERTIES,
   withTraceContext,
   type TraceContext,

@@ -4,10 +4,12 @@
 //   HTTP publish: the request's traceparent / tracestate / X-Amzn-Trace-Id headers;
 //   SQS bridge:   the record's traceparent / tracestate message attributes (as OpenTelemetry's SQS
 //                 propagation sets them) and its AWSTraceHeader system attribute;
-// else the X-Ray header of this invocation (_X_AMZN_TRACE_ID, set when active tracing is on).
+// else the X-Ray header of this invocation (the runtime's invoke store, or _X_AMZN_TRACE_ID where
+// one invocation runs at a time; set when active tracing is on).
 // A value that is not well formed is dropped, never an error: a publish does not fail over
 // tracing metadata (the W3C rule for a malformed traceparent is to ignore it). A property the
 // caller set under the same name wins.
+import type { InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Message } from '../message/message.ts';
 import { hasSeparator, RESERVED_PROPERTY_NAMES } from '../message/properties.ts';
 
@@ -62,7 +64,19 @@ export function checkedContext(found: TraceContext): TraceContext {
 
 /** The context of an HTTP request (header names lowercased), with this invocation's X-Ray header as fallback. */
 export function contextFromHeaders(headers: Record<string, string>, env: NodeJS.ProcessEnv = process.env): TraceContext {
-  return checkedContext({ traceparent: headers.traceparent, tracestate: headers.tracestate, xray: headers['x-amzn-trace-id'] || env._X_AMZN_TRACE_ID });
+  return checkedContext({ traceparent: headers.traceparent, tracestate: headers.tracestate, xray: headers['x-amzn-trace-id'] || invocationXrayHeader(env) });
+}
+
+/**
+ * This invocation's X-Ray trace header. The runtime keeps it per invocation in its invoke store;
+ * one-at-a-time runtimes also set _X_AMZN_TRACE_ID, which on Lambda Managed Instances
+ * (AWS_LAMBDA_MAX_CONCURRENCY set) belongs to no invocation in particular and is never read.
+ */
+export function invocationXrayHeader(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const store = (globalThis as { awslambda?: { InvokeStore?: InvokeStoreBase } }).awslambda?.InvokeStore;
+  const fromStore = store?.hasContext() ? store.getXRayTraceId() : undefined;
+  if (fromStore) return fromStore;
+  return env.AWS_LAMBDA_MAX_CONCURRENCY === undefined ? env._X_AMZN_TRACE_ID : undefined;
 }
 
 /** The message with the context added under the configured names, unless the caller set them. */

@@ -14,15 +14,16 @@ export function sharedEngine(): Engine {
 export type ProducerHandler<E, R> = (event: E, context: Context, invocation: Invocation) => Promise<R>;
 
 export function withProducer<E, R>(handler: ProducerHandler<E, R>, engine: Engine = sharedEngine()): (event: E, context: Context) => Promise<R> {
-  return async (event, context) => {
-    let invocation: Invocation | undefined;
-    try {
-      invocation = await engine.before(context);
-      return await handler(event, context, invocation);
-    } finally {
-      await engine.after(invocation);
-    }
-  };
+  return (event, context) =>
+    engine.inContext(context, async () => {
+      let invocation: Invocation | undefined;
+      try {
+        invocation = await engine.before(context);
+        return await handler(event, context, invocation);
+      } finally {
+        await engine.after(invocation);
+      }
+    });
 }
 
 /**
