@@ -188,3 +188,138 @@ describe('packaged CloudFormation template', () => {
     expect(withTopic.every((a) => a.Properties.AlarmActions?.[0] === 'arn:aws:sns:us-east-1:123456789012:ops')).toBe(true);
   });
 });
+
+describe('Lambda Managed Instances (deploy parameter managedInstances)', () => {
+  const managed = ['PublishLambdaFunction', 'SqsBridgeLambdaFunction'];
+  const classic = ['RouteRefreshLambdaFunction', 'TransactionResolverLambdaFunction'];
+  const lmiParams = {
+    managedInstances: 'on',
+    managedInstancesMaxConcurrency: '32',
+    managedInstancesMemoryPerVCpu: '4',
+    managedInstancesInstanceTypes: 'm7g.large,c7g.xlarge',
+    managedInstancesMaxVCpu: '48',
+    subnetIds: 'subnet-c,subnet-d,subnet-e',
+    securityGroupIds: 'sg-2,sg-3',
+  };
+  let lmi: Record<string, Resource>;
+  const lmiOfType = (type: string) => Object.entries(lmi).filter(([, r]) => r.Type === type);
+  const versioned = (template: Record<string, Resource>) =>
+    Object.values(template)
+      .filter((r) => r.Type === 'AWS::Lambda::Version')
+      .map((r) => r.Properties.FunctionName.Ref)
+      .sort();
+
+  /** What packaging printed when it refused, or a failure when it did not refuse. */
+  async function refusal(extra: Record<string, string>): Promise<string> {
+    try {
+      await packageService(extra);
+    } catch (e) {
+      const { stdout, stderr } = e as { stdout?: string; stderr?: string };
+      return `${stdout}${stderr}`;
+    }
+    throw new Error(`packaged with ${JSON.stringify(extra)}`);
+  }
+
+  beforeAll(async () => {
+    lmi = await packageService(lmiParams);
+  }, 180_000);
+
+  it('is off by default: no capacity provider and every function classic, in the VPC, with numbered versions', () => {
+    expect(ofType('AWS::Lambda::CapacityProvider')).toEqual([]);
+    for (const [, fn] of ofType('AWS::Lambda::Function')) {
+      expect(fn.Properties.CapacityProviderConfig).toBeUndefined();
+      expect(fn.Properties.PublishToLatestPublished).toBeUndefined();
+      expect(fn.Properties.MemorySize).toBe(512);
+      expect(fn.Properties.VpcConfig).toBeDefined();
+    }
+    expect(versioned(resources)).toEqual([...managed, ...classic].sort());
+    // The same service with the one parameter turned on does have them.
+    expect(lmiOfType('AWS::Lambda::CapacityProvider')).toHaveLength(1);
+  });
+
+  it('puts one capacity provider in the given subnets and security groups, arm64 like the functions, run by an operator role', () => {
+    const [[, provider]] = lmiOfType('AWS::Lambda::CapacityProvider') as [[string, Resource]];
+    const role = lmi.ManagedInstancesOperatorRole!;
+
+    expect(lmiOfType('AWS::Lambda::CapacityProvider')).toHaveLength(1);
+    expect(provider.Properties.VpcConfig).toEqual({
+      SubnetIds: { 'Fn::Split': [',', 'subnet-c,subnet-d,subnet-e'] },
+      SecurityGroupIds: { 'Fn::Split': [',', 'sg-2,sg-3'] },
+    });
+    expect(provider.Properties.InstanceRequirements).toEqual({ Architectures: ['arm64'], AllowedInstanceTypes: ['m7g.large', 'c7g.xlarge'] });
+    expect(provider.Properties.CapacityProviderScalingConfig).toEqual({ MaxVCpuCount: 48 });
+    expect(provider.Properties.PermissionsConfig).toEqual({ CapacityProviderOperatorRoleArn: { 'Fn::GetAtt': ['ManagedInstancesOperatorRole', 'Arn'] } });
+    expect(role.Type).toBe('AWS::IAM::Role');
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toMatchObject([
+      { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    ]);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string, not a template literal
+    expect(role.Properties.ManagedPolicyArns).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AWSLambdaManagedEC2ResourceOperator' }]);
+  });
+
+  it('runs the publish API and the SQS bridge there with the concurrency and memory per vCPU asked for, the scheduled two classic', () => {
+    for (const name of managed) {
+      const fn = lmi[name]!.Properties;
+      expect(fn.CapacityProviderConfig, name).toEqual({
+        LambdaManagedInstancesCapacityProviderConfig: {
+          CapacityProviderArn: { 'Fn::GetAtt': ['ManagedInstancesCapacityProvider', 'Arn'] },
+          PerExecutionEnvironmentMaxConcurrency: 32,
+          ExecutionEnvironmentMemoryGiBPerVCpu: 4,
+        },
+      });
+      expect(fn.MemorySize, name).toBe(4096); // one vCPU per execution environment
+      expect(fn.VpcConfig, name).toBeUndefined(); // in the VPC through the capacity provider
+      expect(fn.Runtime, name).toBe('nodejs22.x');
+      expect(fn.Architectures, name).toEqual(['arm64']);
+    }
+    // A few short runs an hour: classic Lambda, as with managedInstances off.
+    for (const name of classic) {
+      const fn = lmi[name]!.Properties;
+      expect(fn.CapacityProviderConfig, name).toBeUndefined();
+      expect(fn.PublishToLatestPublished, name).toBeUndefined();
+      expect(fn.MemorySize, name).toBe(512);
+      expect(fn.VpcConfig, name).toEqual(lmi.ManagedInstancesCapacityProvider!.Properties.VpcConfig);
+    }
+  });
+
+  it('runs only published versions there: $LATEST.PUBLISHED republished each deploy, no numbered version per deploy', () => {
+    for (const name of managed) expect(lmi[name]!.Properties.PublishToLatestPublished, name).toBe(true);
+    expect(versioned(lmi)).toEqual(classic);
+    // Unqualified ARNs, which Lambda resolves to $LATEST.PUBLISHED for a function on a capacity provider.
+    expect(lmi.HttpApiIntegrationPublish!.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': ['PublishLambdaFunction', 'Arn'] });
+    expect(lmiOfType('AWS::Lambda::EventSourceMapping')[0]![1].Properties.FunctionName).toEqual({ 'Fn::GetAtt': ['SqsBridgeLambdaFunction', 'Arn'] });
+  });
+
+  it('defaults to 64 concurrent invocations and 2 GiB per vCPU, with Lambda choosing the instances and no vCPU ceiling', async () => {
+    const on = await packageService({ managedInstances: 'on' });
+    const provider = Object.values(on).find((r) => r.Type === 'AWS::Lambda::CapacityProvider')!;
+
+    for (const name of managed) {
+      expect(on[name]!.Properties.CapacityProviderConfig.LambdaManagedInstancesCapacityProviderConfig).toMatchObject({
+        PerExecutionEnvironmentMaxConcurrency: 64,
+        ExecutionEnvironmentMemoryGiBPerVCpu: 2,
+      });
+      expect(on[name]!.Properties.MemorySize).toBe(2048); // the least LMI takes
+    }
+    expect(provider.Properties.InstanceRequirements).toEqual({ Architectures: ['arm64'] });
+    expect(provider.Properties.CapacityProviderScalingConfig).toBeUndefined();
+  }, 180_000);
+
+  it('refuses at package time a concurrency outside 1-1600, a memory per vCPU other than 2, 4 or 8, and an unknown mode', async () => {
+    const [zero, tooMany, one, nine, three, yes] = await Promise.all([
+      refusal({ managedInstances: 'on', managedInstancesMaxConcurrency: '0' }),
+      refusal({ managedInstances: 'on', managedInstancesMaxConcurrency: '1601' }),
+      refusal({ managedInstances: 'on', managedInstancesMemoryPerVCpu: '1' }),
+      refusal({ managedInstances: 'on', managedInstancesMemoryPerVCpu: '9' }),
+      refusal({ managedInstances: 'on', managedInstancesMemoryPerVCpu: '3' }),
+      refusal({ managedInstances: 'yes' }),
+    ]);
+
+    expect(zero).toContain('param managedInstancesMaxConcurrency must be a whole number from 1 to 1600, not "0"');
+    expect(tooMany).toContain('param managedInstancesMaxConcurrency must be a whole number from 1 to 1600, not "1601"');
+    expect(one).toContain('param managedInstancesMemoryPerVCpu must be one of 2, 4, 8 (GiB per vCPU), not 1');
+    expect(nine).toContain('param managedInstancesMemoryPerVCpu must be one of 2, 4, 8 (GiB per vCPU), not 9');
+    expect(three).toContain('param managedInstancesMemoryPerVCpu must be one of 2, 4, 8 (GiB per vCPU), not 3');
+    expect(yes).toContain('param managedInstances must be "on" or "off", not "yes"');
+  }, 180_000);
+});
