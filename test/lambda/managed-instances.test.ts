@@ -109,15 +109,18 @@ describe('64 invocations at once in one worker thread', () => {
     const held = await holder;
     expect([held.result!.settled, held.result!.failed]).toEqual([40, 0]);
 
-    // Each invocation's EMF document counts its own sends, under its own request id.
-    for (const q of [...quick, held]) {
+    // Each invocation's EMF document counts its own sends, under its own request id. A worker's
+    // stdout reaches this thread on its own stream, after the answer at times: wait for the lines.
+    const all = [...quick, held];
+    await until(() => all.every((q) => lines.metrics(q.requestId)) && lines.logs('work started').length === 64, 'every EMF document and log line');
+    for (const q of all) {
       const metrics = lines.metrics(q.requestId);
       expect(metrics?.Sends, q.result!.owner).toBe(q.result!.owner === 'holder' ? 40 : 5);
     }
     // Each log line carries the request id of the invocation that wrote it.
     const started = lines.logs('work started');
     expect(started).toHaveLength(64);
-    const ownerOf = new Map([...quick, held].map((q) => [q.requestId, q.result!.owner]));
+    const ownerOf = new Map(all.map((q) => [q.requestId, q.result!.owner]));
     for (const line of started) expect(line.owner).toBe(ownerOf.get(line.function_request_id as string));
   });
 
@@ -169,6 +172,7 @@ describe('64 invocations at once in one worker thread', () => {
       ),
     );
 
+    await until(() => answers.every((a) => lines.metrics(a.requestId)), 'every EMF document');
     const reader = new RemotingClient();
     cleanups.push(async () => reader.shutdown());
     for (const [i, answer] of answers.entries()) {
