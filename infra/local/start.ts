@@ -1,9 +1,13 @@
 // `npm start`: the product on its embedded defaults. Starts the real local RocketMQ (or uses
 // NAMESRV_ADDR when set) and embedded DynamoDB (dynalite), and serves the real function handlers
 // on http://localhost:3000 (PORT) as AWS would invoke them. Ctrl-C stops everything it started.
+// MANAGED_INSTANCES=on (or <workers>x<invocations>, e.g. 2x64) runs each function as Lambda
+// Managed Instances do: worker threads, many invocations at once in each, sharing its producer.
 import type { AddressInfo } from 'node:net';
 import { StackError } from './errors.ts';
-import { createLocalServer } from './server.ts';
+import type { Context } from 'aws-lambda';
+import { readManagedInstances, type ManagedInstancesShape } from './managed-instances/shape.ts';
+import { createLocalServer, type LocalHandlers } from './server.ts';
 import type { StackInfo } from './stack.ts';
 import { startupSummary } from './startup.ts';
 import { ensureTable } from '../table.ts';
@@ -21,7 +25,47 @@ function startupLine(stack: StackInfo | undefined, dynaliteMs: number): string {
   return `Local stack up in ${startupSummary({ ...stack.startupMs, ...own, total })}`;
 }
 
+interface LocalFunctions {
+  handlers: LocalHandlers;
+  close(): Promise<void>;
+}
+
+/** Today's model: the handlers in this process, one warm producer, invocations one at a time. */
+async function inProcessFunctions(): Promise<LocalFunctions> {
+  const [{ handler: publish }, { handler: bridge }, { handler: refresh }, { sharedEngine }] = await Promise.all([
+    import('../../functions/publish/index.ts'),
+    import('../../functions/sqs-bridge/index.ts'),
+    import('../../functions/route-refresh/index.ts'),
+    import('../../lib/lambda/with-producer.ts'),
+  ]);
+  return { handlers: { publish: publish as never, bridge: bridge as never, refresh: refresh as never }, close: () => sharedEngine().close() };
+}
+
+/** Each function in its own managed-instances environment: worker threads, many invocations at once in each. */
+async function managedInstancesFunctions(shape: ManagedInstancesShape): Promise<LocalFunctions> {
+  const { ManagedInstancesEnvironment } = await import('./managed-instances/environment.ts');
+  const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+  const start = (name: string) =>
+    ManagedInstancesEnvironment.start({ module: new URL(`../../functions/${name}/index.ts`, import.meta.url).pathname, functionName: name, env, ...shape });
+  const [publish, bridge, refresh] = await Promise.all([start('publish'), start('sqs-bridge'), start('route-refresh')]);
+  const through =
+    (environment: Awaited<ReturnType<typeof start>>) =>
+    async (event: unknown, context: Context): Promise<never> => {
+      const invoked = await environment.invoke(event, { requestId: context.awsRequestId });
+      if (invoked.error) throw new Error(`${invoked.error.name}: ${invoked.error.message}`);
+      return invoked.result as never;
+    };
+  return {
+    handlers: { publish: through(publish), bridge: through(bridge), refresh: through(refresh) },
+    close: async () => {
+      await Promise.all([publish.close(), bridge.close(), refresh.close()]);
+    },
+  };
+}
+
 async function main(): Promise<void> {
+  // Checked before anything starts: a bad value is one sentence, not a stack started for nothing.
+  const managed = readManagedInstances(process.env.MANAGED_INSTANCES);
   // Loaded here rather than at the top: config.ts refuses a bad STACK_PORT_OFFSET as it loads, and
   // the refusal should print as one sentence like every other StackError.
   const [{ DYNALITE_PORT }, { LOCAL_CREDENTIALS, LOCAL_REGION, localClient, startDynalite }, stackScripts] = await Promise.all([
@@ -64,17 +108,8 @@ async function main(): Promise<void> {
   process.env.NAMESRV_ADDR = nameServer;
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
 
-  const [{ handler: publish }, { handler: bridge }, { handler: refresh }, { sharedEngine }] = await Promise.all([
-    import('../../functions/publish/index.ts'),
-    import('../../functions/sqs-bridge/index.ts'),
-    import('../../functions/route-refresh/index.ts'),
-    import('../../lib/lambda/with-producer.ts'),
-  ]);
-  const server = createLocalServer({
-    publish: publish as never,
-    bridge: bridge as never,
-    refresh: refresh as never,
-  });
+  const functions = managed ? await managedInstancesFunctions(managed) : await inProcessFunctions();
+  const server = createLocalServer(functions.handlers);
   await new Promise<void>((resolve) => server.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', resolve));
   const base = `http://localhost:${(server.address() as AddressInfo).port}`;
 
@@ -90,6 +125,7 @@ async function main(): Promise<void> {
       ...brokers,
       `${label('DynamoDB (dynalite)')}${dynamodb.endpoint}  table ${STATE_TABLE}`,
       `${label('Publish API')}${base}`,
+      `${label('Functions run')}${managed ? `as on Lambda Managed Instances: ${managed.workers} worker threads x ${managed.maxConcurrency} invocations each` : 'one invocation at a time, in this process'}`,
       '',
       'Try:',
       `  curl -s -X POST ${base}/topics/TopicTest/messages -H 'content-type: application/json' \\`,
@@ -109,7 +145,7 @@ async function main(): Promise<void> {
     process.stderr.write('Stopping...\n');
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
-    await sharedEngine().close();
+    await functions.close();
     await dynamodb.close();
     forgetDynalite();
     if (ownsStack) await down();
