@@ -1,7 +1,9 @@
 // Lambda containers the chaos drivers invoke the real handlers in. A container is what Lambda
 // keeps warm between invocations: one process with its module-scope producer. `inProcess` is this
 // process (the handlers imported here); `childContainer` is a Node process of its own, so it can
-// start cold, and be frozen whole (SIGSTOP) between invocations as Lambda freezes a sandbox.
+// start cold, and be frozen whole (SIGSTOP) between invocations as Lambda freezes a sandbox;
+// `managedContainer` runs each function as Lambda Managed Instances do: worker threads, many
+// invocations at once in each, never frozen.
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
@@ -134,5 +136,35 @@ export async function childContainer(name: string, env: NodeJS.ProcessEnv = proc
       }),
     freeze: () => process.kill(pid, 'SIGSTOP'),
     thaw: () => process.kill(pid, 'SIGCONT'),
+  };
+}
+
+/**
+ * Each function in an execution environment of Lambda Managed Instances: `workers` threads, up to
+ * `maxConcurrency` invocations at once in each, one warm producer per thread.
+ */
+export async function managedContainer(name: string, env: NodeJS.ProcessEnv, shape: { workers: number; maxConcurrency: number }): Promise<Container> {
+  const { ManagedInstancesEnvironment } = await import('../../infra/local/managed-instances/environment.ts');
+  const variables = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  const modules: Record<FunctionName, string> = {
+    publish: join(import.meta.dirname, '..', '..', 'functions', 'publish', 'index.ts'),
+    bridge: join(import.meta.dirname, '..', '..', 'functions', 'sqs-bridge', 'index.ts'),
+  };
+  const start = (fn: FunctionName) =>
+    ManagedInstancesEnvironment.start({ module: modules[fn], functionName: `${name}-${fn}`, env: variables, ...shape, onLine: () => undefined });
+  const [publish, bridge] = await Promise.all([start('publish'), start('bridge')]);
+  const environments = { publish, bridge };
+  return {
+    name,
+    invoke: async (fn, event, budgetMs) => {
+      const invoked = await environments[fn].invoke(event, { timeoutMs: budgetMs });
+      const durationMs = invoked.answeredAt - (invoked.deadline - budgetMs);
+      return invoked.error
+        ? { error: `${invoked.error.name}: ${invoked.error.message}`, durationMs, budgetMs }
+        : { result: invoked.result, durationMs, budgetMs };
+    },
+    close: async () => {
+      await Promise.all([publish.close(), bridge.close()]);
+    },
   };
 }

@@ -10,7 +10,21 @@ import { paced, processedRecords, SqsQueue, type Traffic } from './traffic.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export const DRIVER_NAMES = ['bridge-10', 'bridge-100', 'http', 'send', 'send-async', 'send-batch', 'child-bridge-10', 'child-http'] as const;
+export const DRIVER_NAMES = [
+  'bridge-10',
+  'bridge-100',
+  'http',
+  'send',
+  'send-async',
+  'send-batch',
+  'child-bridge-10',
+  'child-http',
+  'lmi-bridge-10',
+  'lmi-http',
+] as const;
+
+/** Lambda Managed Instances as the lmi-* drivers run them: 4 worker threads, 64 invocations at once in each. */
+export const MANAGED_SHAPE = { workers: 4, maxConcurrency: 64 };
 export type DriverName = (typeof DRIVER_NAMES)[number];
 
 export interface DriverContext {
@@ -24,6 +38,8 @@ export interface DriverContext {
   warm: Container;
   /** A container in a process of its own, for the child-* drivers. */
   child: ChildContainer | undefined;
+  /** Managed-instances environments (MANAGED_SHAPE), for the lmi-* drivers. */
+  managed: Container | undefined;
   /** Time left at the start of each invocation: the functions' timeouts unless a scenario says less. */
   budgets: { publish: number; bridge: number };
   /** SQS visibility timeout before a failed record is received again. */
@@ -88,8 +104,8 @@ function newQueue(ctx: DriverContext): SqsQueue {
   return new SqsQueue({ visibilityMs: ctx.visibilityMs, maxReceiveCount: MAX_RECEIVE_COUNT });
 }
 
-/** SQS -> bridge: messages arrive in the queue at the traffic's pace; two pollers take batches. */
-async function bridge(ctx: DriverContext, name: string, batchSize: number, container: Container): Promise<void> {
+/** SQS -> bridge: messages arrive in the queue at the traffic's pace; `pollers` take batches at once. */
+async function bridge(ctx: DriverContext, name: string, batchSize: number, container: Container, pollers = 2): Promise<void> {
   const queue = newQueue(ctx);
   let sending = true;
   const sender = paced(ctx.traffic, ctx.count, 5, 1, async (from, count) => {
@@ -98,12 +114,12 @@ async function bridge(ctx: DriverContext, name: string, batchSize: number, conta
       queue.send(key, `chaos ${key}`);
     }
   }).finally(() => (sending = false));
-  await Promise.all([sender, poll(ctx, name, queue, container, batchSize, () => sending), poll(ctx, name, queue, container, batchSize, () => sending)]);
+  await Promise.all([sender, ...Array.from({ length: pollers }, () => poll(ctx, name, queue, container, batchSize, () => sending))]);
 }
 
-/** API Gateway -> publish: one message per request, sync and async modes alternating. */
-async function http(ctx: DriverContext, name: string, container: Container): Promise<void> {
-  await paced(ctx.traffic, ctx.count, 1, 4, async (n) => {
+/** API Gateway -> publish: one message per request, sync and async modes alternating, `concurrency` at once. */
+async function http(ctx: DriverContext, name: string, container: Container, concurrency = 4): Promise<void> {
+  await paced(ctx.traffic, ctx.count, 1, concurrency, async (n) => {
     const key = ctx.ledger.key(name, n);
     ctx.ledger.received(key);
     const body = JSON.stringify({ body: `chaos ${key}`, keys: [key], mode: n % 2 === 0 ? 'sync' : 'async' });
@@ -155,6 +171,11 @@ function httpProblem(response: APIGatewayProxyResult | undefined): string | unde
   return `HTTP ${response?.statusCode}${code === undefined ? '' : ` ${code}`}`;
 }
 
+function requireManaged(ctx: DriverContext): Container {
+  if (!ctx.managed) throw new Error('an lmi-* driver needs the scenario to start managed-instances environments');
+  return ctx.managed;
+}
+
 function requireChild(ctx: DriverContext): ChildContainer {
   if (!ctx.child) throw new Error('a child-* driver needs the scenario to start a child container');
   return ctx.child;
@@ -169,6 +190,9 @@ export const DRIVERS: Record<DriverName, (ctx: DriverContext) => Promise<void>> 
   'send-batch': (ctx) => directBatch(ctx, 'send-batch'),
   'child-bridge-10': (ctx) => bridge(ctx, 'child-bridge-10', 10, requireChild(ctx)),
   'child-http': (ctx) => http(ctx, 'child-http', requireChild(ctx)),
+  // Up to every slot of the environments busy at once: requests pile up while a broker is frozen.
+  'lmi-bridge-10': (ctx) => bridge(ctx, 'lmi-bridge-10', 10, requireManaged(ctx), 32),
+  'lmi-http': (ctx) => http(ctx, 'lmi-http', requireManaged(ctx), MANAGED_SHAPE.workers * MANAGED_SHAPE.maxConcurrency),
 };
 
 /**

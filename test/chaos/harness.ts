@@ -11,8 +11,8 @@ import { createProducer, type Producer } from '../../lib/internal.ts';
 import { RemotingClient } from '../../lib/internal.ts';
 import { DynamoDbSharedState, createStateClient } from '../../lib/internal.ts';
 import { markOffsets, queuesOf, readSince, type QueueRef } from '../support/queue-reader.ts';
-import { childContainer, inProcessContainer, type ChildContainer, type Container } from './containers.ts';
-import { coldStarts, DRIVERS, type DriverContext, type DriverName } from './drivers.ts';
+import { childContainer, inProcessContainer, managedContainer, type ChildContainer, type Container } from './containers.ts';
+import { coldStarts, DRIVERS, MANAGED_SHAPE, type DriverContext, type DriverName } from './drivers.ts';
 import { countCopies, Ledger, type Classification } from './ledger.ts';
 import { Traffic } from './traffic.ts';
 
@@ -230,6 +230,8 @@ export class Harness {
     await direct.producer.start();
     const needsChild = scenario.drivers.some((d) => d.startsWith('child-'));
     const child = needsChild ? await childContainer(`${scenario.name}-child`, this.env) : undefined;
+    const needsManaged = scenario.drivers.some((d) => d.startsWith('lmi-'));
+    const managed = needsManaged ? await managedContainer(`${scenario.name}-lmi`, this.env, MANAGED_SHAPE) : undefined;
 
     const prefix = `${this.options.runId}-${scenario.name}`;
     const ledger = new Ledger(prefix);
@@ -243,6 +245,7 @@ export class Harness {
       producer: direct.producer,
       warm: this.warm,
       child,
+      managed,
       budgets: { ...FUNCTION_TIMEOUTS, ...scenario.budgets },
       visibilityMs: this.options.visibilityMs ?? 5000,
       env: this.env,
@@ -292,6 +295,7 @@ export class Harness {
       log('traffic done');
       await direct.close().catch(() => undefined);
       await child?.close();
+      await managed?.close();
     }
     const now = Date.now();
     const faults = await new DynamoDbSharedState({ tableName: this.table, client: this.dynamodb, scope: STATE_SCOPE }).loadFaults();

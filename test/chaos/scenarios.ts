@@ -22,6 +22,22 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'lmi-broker-freeze-5s',
+    description:
+      'Lambda Managed Instances: publish and the bridge each in 4 worker threads of up to 64 invocations at once; broker-a is frozen (SIGSTOP) for 5 s, then thawed. Invocations that wait on the frozen broker pile up beside those that do not, all sharing one producer per thread.',
+    drivers: ['lmi-bridge-10', 'lmi-http'],
+    preMs: 4000,
+    faultMs: 5000,
+    postMs: 8000,
+    async fault({ controls, log, sleep }) {
+      controls.broker.freeze('broker-a');
+      log('broker-a frozen');
+      await sleep(5000);
+      controls.broker.thaw('broker-a');
+      log('broker-a thawed');
+    },
+  },
+  {
     name: 'broker-kill',
     description: 'broker-a is killed (SIGKILL), stays down 3 s, and is restarted on the same store; the name server learns of it only by timeout.',
     drivers: ALL,

@@ -24,7 +24,11 @@ afterAll(async () => {
 });
 
 describe('chaos subset', () => {
-  it.each([scenario('broker-freeze-5s', ['bridge-10', 'send', 'send-batch']), scenario('broker-kill', ['bridge-10', 'send', 'send-async'])])(
+  it.each([
+    scenario('broker-freeze-5s', ['bridge-10', 'send', 'send-batch']),
+    scenario('broker-kill', ['bridge-10', 'send', 'send-async']),
+    scenario('lmi-broker-freeze-5s', ['lmi-bridge-10', 'lmi-http']),
+  ])(
     '$name: loses no confirmed message and stores every bridge record',
     async (s) => {
       const result = await harness.run(s);
