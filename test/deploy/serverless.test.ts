@@ -46,12 +46,12 @@ beforeAll(async () => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('packaged CloudFormation template', () => {
-  it('deploys four nodejs22.x arm64 functions, VPC-attached through the parameters', () => {
+  it('deploys four nodejs24.x arm64 functions, VPC-attached through the parameters', () => {
     const functions = ofType('AWS::Lambda::Function').map(([, r]) => r.Properties);
 
     expect(functions).toHaveLength(4);
     for (const fn of functions) {
-      expect(fn.Runtime).toBe('nodejs22.x');
+      expect(fn.Runtime).toBe('nodejs24.x');
       expect(fn.Architectures).toEqual(['arm64']);
       expect(fn.VpcConfig).toEqual({ SubnetIds: { 'Fn::Split': [',', 'subnet-a,subnet-b'] }, SecurityGroupIds: { 'Fn::Split': [',', 'sg-1'] } });
       expect(fn.Environment.Variables).toMatchObject({
@@ -270,7 +270,7 @@ describe('Lambda Managed Instances (deploy parameter managedInstances)', () => {
       });
       expect(fn.MemorySize, name).toBe(4096); // one vCPU per execution environment
       expect(fn.VpcConfig, name).toBeUndefined(); // in the VPC through the capacity provider
-      expect(fn.Runtime, name).toBe('nodejs22.x');
+      expect(fn.Runtime, name).toBe('nodejs24.x');
       expect(fn.Architectures, name).toEqual(['arm64']);
     }
     // A few short runs an hour: classic Lambda, as with managedInstances off.
