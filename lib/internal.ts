@@ -36,7 +36,7 @@ export { NameServerClient } from './route/name-server.ts';
 export { capDefaultTopicRoute, toPublishInfo } from './route/publish-info.ts';
 export { RouteCache } from './route/route-cache.ts';
 export * from './dynamodb.ts';
-export { StateSync } from './state/state-sync.ts';
+export { StateSync, type CallScope } from './state/state-sync.ts';
 
 /** A producer with its parts in reach (routes, faults, sockets, shared state), for tests. */
 export function createInternalProducer(options: ProducerOptions): ProducerImpl {

@@ -193,7 +193,11 @@ export class Engine {
    */
   async after(invocation: Invocation | undefined): Promise<void> {
     if (!invocation) return;
-    await invocation.producer.flush(invocation.deadline, this.concurrent ? invocation.scope : undefined);
+    try {
+      await invocation.producer.flush(invocation.deadline, this.concurrent ? invocation.scope : undefined);
+    } finally {
+      invocation.scope.end();
+    }
     const { counts } = invocation.scope;
     let added = invocation.coldStart || this.metrics.hasStoredMetrics() ? 1 : 0;
     for (const [name, counters] of Object.entries(METRICS)) {

@@ -42,7 +42,7 @@ import { MessageTracer, type TraceBuffer } from '../trace/tracer.ts';
 import { prepareMessage, wrapNamespace, type PrepareSettings } from './prepare.ts';
 import { QueueSelector } from './queue-selector.ts';
 import { rehearseSend } from './rehearsal.ts';
-import { countInScope, type ScopeSource, type WorkScope } from './scope.ts';
+import { countInScope, liveScopes, type ScopeSource, type WorkScope } from './scope.ts';
 import { sendWithRetries, type SendCounters, type SendLoopDeps } from './send-loop.ts';
 import type { SendResult } from './send-result.ts';
 
@@ -76,7 +76,7 @@ export class ProducerImpl implements Producer {
   constructor(options: ProducerOptions) {
     this.options = resolveOptions(options);
     const o = this.options;
-    this.scope = o.scope ?? (() => undefined);
+    this.scope = o.scope ? liveScopes(o.scope) : () => undefined;
     const track = (work: Promise<unknown>) => void this.track(work);
     this.clientId = buildClientId(o.instanceName, o.unitName);
     this.remoting = new RemotingClient({
@@ -94,7 +94,7 @@ export class ProducerImpl implements Producer {
           routeMaxAgeMs: o.sharedRouteMaxAge,
           log: o.logger,
           track,
-          ...(o.scope ? { scope: o.scope } : {}),
+          ...(o.scope ? { scope: this.scope } : {}),
         })
       : null;
     const sync = this.sync;
@@ -150,7 +150,7 @@ export class ProducerImpl implements Producer {
       track,
     };
     this.maintenance = { ...common, namespace: o.namespace, flush: (deadline) => this.flush(deadline, this.scope()) };
-    if (o.scope) this.countInScopes(o.scope);
+    if (o.scope) this.countInScopes(this.scope);
   }
 
   /** Each counter stats() reports for the producer also counts in the scope whose work moved it. */

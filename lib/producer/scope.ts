@@ -40,10 +40,33 @@ export class WorkScope implements CallScope {
   closing = false;
   /** Trace records of this scope's sends, sent by its flush. */
   readonly trace = new TraceBuffer();
+  private endedFlag = false;
+
+  /** Whether the unit of work has answered: see end(). */
+  get ended(): boolean {
+    return this.endedFlag;
+  }
+
+  /**
+   * The unit of work has answered (its final flush is done). Work that still starts in its async
+   * context, a continuation of something it gave up waiting for, counts as started outside any
+   * scope from now on, so the next scope's flush waits for it instead of nobody.
+   */
+  end(): void {
+    this.endedFlag = true;
+  }
 }
 
 /** Where the producer finds the scope it is working for now; undefined outside any. */
 export type ScopeSource = () => WorkScope | undefined;
+
+/** `source`, but never a scope that has ended. */
+export function liveScopes(source: ScopeSource): ScopeSource {
+  return () => {
+    const scope = source();
+    return scope?.ended ? undefined : scope;
+  };
+}
 
 /**
  * Makes the named fields of a counters object count in the current scope too: each change of the

@@ -1,7 +1,7 @@
 // StateSync's rules for a store that fails, hangs or comes back, with a scripted SharedState (the
 // real DynamoDB cannot be made to hang for one call on cue; test/faults freezes the real one).
 import { describe, expect, it } from 'vitest';
-import { MemoryFaultStore, MemorySharedState, StateSync, type FaultRecord, type SharedState } from '../../lib/internal.ts';
+import { MemoryFaultStore, MemorySharedState, StateSync, WorkScope, type CallScope, type FaultRecord, type SharedState } from '../../lib/internal.ts';
 
 /** A store that answers like memory, fails while `down`, and hangs until aborted while `hanging`. */
 class ScriptedStore extends MemorySharedState {
@@ -29,13 +29,14 @@ class ScriptedStore extends MemorySharedState {
   }
 }
 
-function sync(store: SharedState) {
+function sync(store: SharedState, scope?: () => CallScope | undefined) {
   const work: Promise<unknown>[] = [];
   const state = new StateSync(store, new MemoryFaultStore(), {
     refreshIntervalMs: 0,
     routeMaxAgeMs: 3_600_000,
     log: () => undefined,
     track: (w) => work.push(w),
+    ...(scope ? { scope } : {}),
   });
   const settle = () => Promise.allSettled(work.splice(0));
   return { state, settle };
@@ -58,6 +59,35 @@ describe('StateSync with a store that misbehaves', () => {
 
     expect(whileClosing).toEqual({ writes: 0, abandoned: 1 });
     expect(store.faultWrites.map((f) => f.brokerName)).toEqual(['broker-a']);
+  });
+
+  it("ends at one invocation's deadline only the calls that invocation started, and none it starts after", async () => {
+    const store = new ScriptedStore();
+    let current: WorkScope | undefined;
+    const { state, settle } = sync(store, () => current);
+    const [a, b] = [new WorkScope(), new WorkScope()];
+    store.hanging = true;
+    current = a;
+    isolate(state, 'broker-a');
+    current = b;
+    isolate(state, 'broker-b');
+    const [inA, inB] = [a.calls.size, b.calls.size];
+
+    state.abortInFlight(a);
+    await Promise.resolve();
+    const afterAbort = [a.calls.size, b.calls.size];
+    current = a;
+    isolate(state, 'broker-c'); // a is past its deadline: not even tried
+    current = b;
+    isolate(state, 'broker-d'); // b is not
+    const writes = store.faultWrites.map((f) => f.brokerName);
+    state.abortInFlight(b);
+    await settle();
+
+    expect([inA, inB]).toEqual([1, 1]);
+    expect(afterAbort).toEqual([0, 1]);
+    expect(writes).toEqual(['broker-a', 'broker-b', 'broker-d']);
+    expect(state.counters.abandoned).toBe(1);
   });
 
   it('gives a write made while the store is down a short try, not the client timeouts', async () => {
