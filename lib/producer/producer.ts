@@ -38,7 +38,7 @@ import { probeIsolated, refreshRoutes, type MaintenanceDeps } from './maintenanc
 import { resolveOptions, type ProducerOptions, type ResolvedOptions } from './options.ts';
 import { PendingWork } from './pending.ts';
 import { sendTraceMessage } from './trace-send.ts';
-import { MessageTracer, type TraceBuffer } from '../trace/tracer.ts';
+import { MessageTracer } from '../trace/tracer.ts';
 import { prepareMessage, wrapNamespace, type PrepareSettings } from './prepare.ts';
 import { QueueSelector } from './queue-selector.ts';
 import { rehearseSend } from './rehearsal.ts';
@@ -159,8 +159,8 @@ export class ProducerImpl implements Producer {
     countInScope(this.remoting, { staleReconnects: 'staleReconnects' }, scope);
     if (this.probe) countInScope(this.probe.counters, { probes: 'isolationProbes', lifted: 'isolationsLifted' }, scope);
     if (this.tracer) {
-      const fields = { recordsSent: 'traceRecordsSent', recordsFailed: 'traceRecordsFailed', recordsDropped: 'traceRecordsDropped' } as const;
-      countInScope(this.tracer.counters, fields, scope);
+      // Sent and failed are counted by sendTraces, for the scope whose records they were.
+      countInScope(this.tracer.counters, { recordsDropped: 'traceRecordsDropped' }, scope);
     }
     if (this.sync) {
       const fields = {
@@ -238,17 +238,25 @@ export class ProducerImpl implements Producer {
       if (scope) await Promise.all([scope.pending.settle(deadline, giveUp), this.unscoped.settle(deadline, giveUp)]);
       else await this.pending.settle(deadline, giveUp);
       // Trace records last: the async sends just settled leave theirs.
-      await this.sendTraces(deadline, scope ? this.tracer?.ownBuffers(scope.trace) : undefined);
+      await this.sendTraces(deadline, scope);
     } finally {
       sync?.resume(scope);
     }
   }
 
-  /** Trace records gathered so far (in `buffers`, else all), sent within their budget and never past `deadline`; never throws. */
-  private sendTraces(deadline?: number, buffers?: Iterable<TraceBuffer>): Promise<void> {
-    if (!this.tracer) return Promise.resolve();
+  /**
+   * Trace records gathered so far, `scope`'s (and those made outside any) or else all, sent within
+   * their budget and never past `deadline`, and counted in `scope` (else the current one); never throws.
+   */
+  private async sendTraces(deadline?: number, scope?: WorkScope, buffers = scope ? this.tracer?.ownBuffers(scope.trace) : undefined): Promise<void> {
+    if (!this.tracer) return;
     const deps = { options: this.options, remoting: this.remoting, routes: this.routes, faults: this.faults, settings: this.settings };
-    return this.tracer.dispatch((message, timeoutMs) => sendTraceMessage(deps, message, timeoutMs), deadline, buffers);
+    const { sent, failed } = await this.tracer.dispatch((message, timeoutMs) => sendTraceMessage(deps, message, timeoutMs), deadline, buffers);
+    const counted = scope ?? this.scope(); // a flush of everything counts in the scope it runs in
+    if (counted) {
+      counted.counts.traceRecordsSent += sent;
+      counted.counts.traceRecordsFailed += failed;
+    }
   }
 
   async freshen(deadline?: number): Promise<void> {
@@ -399,7 +407,10 @@ export class ProducerImpl implements Producer {
       return await sendWithRetries(this.loop, prepared, message, mode, options);
     } finally {
       // A full trace message, or records waiting past flushAfterMs, go out beside the next send.
-      if (this.tracer?.due) this.track(this.sendTraces(options.deadline, this.tracer.ownBuffers()));
+      if (this.tracer?.due) {
+        const scope = this.scope();
+        this.track(this.sendTraces(options.deadline, scope, this.tracer.ownBuffers(scope?.trace)));
+      }
     }
   }
 }

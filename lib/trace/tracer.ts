@@ -180,9 +180,14 @@ export class MessageTracer {
 
   /**
    * Sends the records gathered so far in `buffers` (every scope's by default); resolves when each
-   * trace message is confirmed or given up.
+   * trace message is confirmed or given up, with how many records went and how many failed.
    */
-  async dispatch(send: TraceSender, deadline = Number.POSITIVE_INFINITY, buffers: Iterable<TraceBuffer> = [...this.waiting]): Promise<void> {
+  async dispatch(
+    send: TraceSender,
+    deadline = Number.POSITIVE_INFINITY,
+    buffers: Iterable<TraceBuffer> = [...this.waiting],
+  ): Promise<{ sent: number; failed: number }> {
+    const outcome = { sent: 0, failed: 0 };
     const records: TraceRecord[] = [];
     for (const buffer of buffers) {
       if (buffer.records.length === 0) continue;
@@ -190,7 +195,7 @@ export class MessageTracer {
       [buffer.records, buffer.bytes] = [[], 0];
       this.waiting.delete(buffer);
     }
-    if (records.length === 0) return;
+    if (records.length === 0) return outcome;
     this.total -= records.length;
     const messages = traceMessages(records);
     await Promise.all(
@@ -200,11 +205,14 @@ export class MessageTracer {
           if (timeoutMs <= 0) throw new Error('no time left before the deadline');
           await send(message, timeoutMs);
           this.counters.recordsSent += message.records;
+          outcome.sent += message.records;
         } catch (err) {
           this.counters.recordsFailed += message.records;
+          outcome.failed += message.records;
           this.log({ level: 'warn', message: 'message trace not sent', topic: this.settings.topic, records: message.records, error: (err as Error).message });
         }
       }),
     );
+    return outcome;
   }
 }

@@ -13,7 +13,7 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-async function holdingProducer() {
+async function holdingProducer(options: { messageTrace?: boolean } = {}) {
   const held: (() => void)[] = [];
   const handler = (request: PeerRequest, reply: (code: number) => void) => {
     if ((request.header.extFields?.b ?? request.header.extFields?.topic) === 'Held') held.push(() => reply(0));
@@ -21,7 +21,7 @@ async function holdingProducer() {
   };
   const cluster = await startFakeCluster({ 'broker-a': handler });
   const scopes = new AsyncLocalStorage<WorkScope>();
-  const producer = createInternalProducer({ nameServers: [cluster.nameServer], producerGroup: 'scopes', scope: () => scopes.getStore() });
+  const producer = createInternalProducer({ nameServers: [cluster.nameServer], producerGroup: 'scopes', scope: () => scopes.getStore(), ...options });
   await producer.start({ warmTopics: ['Held'] });
   cleanups.push(async () => {
     for (const release of held.splice(0)) release();
@@ -76,5 +76,20 @@ describe('work scopes', () => {
 
     expect(flushedBeforeRelease).toBe(false);
     expect(ended.counts.sends).toBe(0);
+  });
+
+  it("sends a scope's own trace records at its flush and leaves another's waiting for theirs", async () => {
+    const { producer, scopes } = await holdingProducer({ messageTrace: true });
+    const [a, b] = [new WorkScope(), new WorkScope()];
+    await scopes.run(a, () => producer.send({ topic: 'Quick', body: 'a' }));
+    await scopes.run(b, () => producer.send({ topic: 'Quick', body: 'b' }));
+
+    await producer.flush(Number.POSITIVE_INFINITY, b);
+    const afterB = producer.stats().trace?.buffered;
+    await producer.flush(Number.POSITIVE_INFINITY, a);
+
+    expect(afterB).toBe(1);
+    expect([a.counts.traceRecordsSent, b.counts.traceRecordsSent]).toEqual([1, 1]);
+    expect(producer.stats().trace?.buffered).toBe(0);
   });
 });

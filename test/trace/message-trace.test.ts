@@ -9,7 +9,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { publish } from '../../functions/publish/index.ts';
 import { ensureRocketMqJars } from '../../infra/local/jars.ts';
-import { createInternalProducer, Engine, type ProducerImpl, withProducer } from '../../lib/internal.ts';
+import { createInternalProducer, Engine, type Invocation, type ProducerImpl, withProducer } from '../../lib/internal.ts';
 import { httpApiEvent, lambdaContext } from '../support/events.ts';
 
 const run = promisify(execFile);
@@ -149,12 +149,19 @@ describe('message trace from a Lambda handler', () => {
       const event = httpApiEvent('POST', '/topics/TopicTest/messages', JSON.stringify({ body: 'traced from Lambda', tags: 'L' }), {
         'content-type': 'application/json',
       });
-      const response = (await withProducer(publish, engine)(event, lambdaContext())) as APIGatewayProxyResult;
+      let invocation: Invocation | undefined;
+      const handler = withProducer<typeof event, unknown>((e, context, rocketmq) => {
+        invocation = rocketmq;
+        return publish(e, context, rocketmq);
+      }, engine);
+      const response = (await handler(event, lambdaContext())) as APIGatewayProxyResult;
       const stats = (engine.producer as ProducerImpl).stats();
 
       expect(response.statusCode).toBe(200);
       expect(stats.pending).toBe(0);
       expect(stats.trace).toMatchObject({ recordsSent: 1, buffered: 0 });
+      // The invocation's TraceRecordsSent metric: its own record, counted in its scope.
+      expect(invocation?.scope.counts).toMatchObject({ sends: 1, traceRecordsSent: 1 });
       const { msgId } = (JSON.parse(response.body) as { result: { msgId: string } }).result;
       expect(await dashboard([msgId])).toEqual([expect.objectContaining({ msgId, groupName: 'traced-lambda', tags: 'L', status: 'success' })]);
     } finally {
