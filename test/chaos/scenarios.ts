@@ -5,6 +5,15 @@ import type { Scenario } from './harness.ts';
 
 const ALL: DriverName[] = ['bridge-10', 'bridge-100', 'http', 'send', 'send-async', 'send-batch'];
 
+/** broker-a frozen (SIGSTOP) for 5 s, then thawed. */
+const freezeBrokerA5s: Scenario['fault'] = async ({ controls, log, sleep }) => {
+  controls.broker.freeze('broker-a');
+  log('broker-a frozen');
+  await sleep(5000);
+  controls.broker.thaw('broker-a');
+  log('broker-a thawed');
+};
+
 export const SCENARIOS: Scenario[] = [
   {
     name: 'broker-freeze-5s',
@@ -13,13 +22,7 @@ export const SCENARIOS: Scenario[] = [
     preMs: 4000,
     faultMs: 5000,
     postMs: 8000,
-    async fault({ controls, log, sleep }) {
-      controls.broker.freeze('broker-a');
-      log('broker-a frozen');
-      await sleep(5000);
-      controls.broker.thaw('broker-a');
-      log('broker-a thawed');
-    },
+    fault: freezeBrokerA5s,
   },
   {
     name: 'lmi-broker-freeze-5s',
@@ -29,13 +32,7 @@ export const SCENARIOS: Scenario[] = [
     preMs: 4000,
     faultMs: 5000,
     postMs: 8000,
-    async fault({ controls, log, sleep }) {
-      controls.broker.freeze('broker-a');
-      log('broker-a frozen');
-      await sleep(5000);
-      controls.broker.thaw('broker-a');
-      log('broker-a thawed');
-    },
+    fault: freezeBrokerA5s,
   },
   {
     name: 'broker-kill',

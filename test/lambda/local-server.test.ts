@@ -1,44 +1,27 @@
 // `npm start`'s server in its own process, exercised with real HTTP requests. It is pointed at the
 // test stack's name server (NAMESRV_ADDR), so it starts no RocketMQ of its own.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RemotingClient } from '../../lib/internal.ts';
+import { freePort, startLocalServer, type LocalServer } from '../support/local-server.ts';
 import { viewByOffsetId } from '../support/read-back.ts';
 
 const stack = inject('stack');
-const root = join(import.meta.dirname, '..', '..');
+let local: LocalServer;
 let server: ChildProcess;
 let base = '';
-let output = '';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   const [port, dynalitePort] = [await freePort(), await freePort()];
-  server = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'infra/local/start.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      NAMESRV_ADDR: stack.nameServer,
-      PORT: String(port),
-      DYNALITE_PORT: String(dynalitePort),
-      STATE_TABLE: '',
-      PRODUCER_GROUP: 'local-server-test',
-    },
+  local = await startLocalServer({
+    ...process.env,
+    NAMESRV_ADDR: stack.nameServer,
+    PORT: String(port),
+    DYNALITE_PORT: String(dynalitePort),
+    STATE_TABLE: '',
+    PRODUCER_GROUP: 'local-server-test',
   });
-  server.stdout!.on('data', (d) => (output += d));
-  server.stderr!.on('data', (d) => (output += d));
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('Ready.') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (!output.includes('Ready.')) throw new Error(`local server did not start:\n${output}`);
+  server = local.child;
   base = `http://localhost:${port}`;
 });
 
@@ -48,7 +31,7 @@ afterAll(() => {
 
 describe('local server (npm start)', () => {
   it('prints a ready-to-paste curl example', () => {
-    expect(output).toContain(`curl -s -X POST ${base}/topics/TopicTest/messages`);
+    expect(local.output()).toContain(`curl -s -X POST ${base}/topics/TopicTest/messages`);
   });
 
   it('publishes through the real handler as API Gateway would invoke it', async () => {
@@ -120,6 +103,6 @@ describe('local server (npm start)', () => {
     const code = await new Promise((resolve) => server.once('exit', resolve));
 
     expect(code).toBe(0);
-    expect(output).toContain('Stopping...');
+    expect(local.output()).toContain('Stopping...');
   });
 });

@@ -3,7 +3,6 @@
 // lives in dynalite. Runs in its own vitest project, after the others, with no test stack needed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClient } from '../../infra/local/dynamodb.ts';
 import { decodeOffsetMsgId } from '../../lib/internal.ts';
 import { RemotingClient } from '../../lib/internal.ts';
+import { freePort } from '../support/local-server.ts';
 import { viewByOffsetId } from '../support/read-back.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -20,14 +20,6 @@ const stackDir = join(tmpdir(), `rocketmq-lambda-stack-${offset}`);
 let server: ChildProcess;
 let output = '';
 let base = '';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 const printed = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(output)?.[1];
 
