@@ -130,7 +130,13 @@ export async function runCost(nameServer: string, dynamodbEndpoint: string | und
   const steady = dynamodbEndpoint ? await countCalls(dynamodbEndpoint, nameServer, undefined) : { calls: Number.NaN, seconds: 0 };
   const withFault = dynamodbEndpoint ? await countCalls(dynamodbEndpoint, nameServer, 2000) : { calls: Number.NaN, seconds: 0 };
 
-  const env = { NAMESRV_ADDR: nameServer, PRODUCER_GROUP: 'bench-billing', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'CRITICAL' };
+  const env = {
+    NAMESRV_ADDR: nameServer,
+    PRODUCER_GROUP: 'bench-billing',
+    ALLOWED_TOPICS: 'TopicTest',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: 'CRITICAL',
+  };
   Object.assign(process.env, env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -149,7 +155,11 @@ export async function runCost(nameServer: string, dynamodbEndpoint: string | und
       http: { method: 'POST', path: '/topics/TopicTest/messages', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
     } as APIGatewayProxyEventV2['requestContext'],
   };
-  const http = await measureInvocations(200, () => publish(event, lambdaContext()));
+  // A publish that is answered 200: refused (403, no ALLOWED_TOPICS) it would time only the refusal.
+  const http = await measureInvocations(200, async () => {
+    const answer = await publish(event, lambdaContext());
+    if (answer.statusCode !== 200) throw new Error(`publish answered ${answer.statusCode}: ${answer.body}`);
+  });
 
   const engine = new Engine({ env });
   const config = { ...readBridgeConfig({}), targetTopic: 'TopicTest' };
