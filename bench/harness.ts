@@ -11,7 +11,7 @@ export function body(size: number): Buffer {
 }
 
 /** Sends until `until` (ms since the epoch); returns the latencies (ms) and failures of sends started before it. */
-async function run(send: () => Promise<unknown>, inflight: number, until: number): Promise<{ latencies: number[]; failed: number }> {
+export async function run(send: () => Promise<unknown>, inflight: number, until: number): Promise<{ latencies: number[]; failed: number }> {
   const latencies: number[] = [];
   let failed = 0;
   const worker = async () => {
@@ -27,6 +27,13 @@ async function run(send: () => Promise<unknown>, inflight: number, until: number
   };
   await Promise.all(Array.from({ length: inflight }, worker));
   return { latencies, failed };
+}
+
+/** p50, p99 and the largest of `latencies` (sorted in place). */
+export function percentiles(latencies: number[]): { p50: number; p99: number; max: number } {
+  latencies.sort((a, b) => a - b);
+  const count = latencies.length;
+  return { p50: latencies[Math.floor(count / 2)] ?? 0, p99: latencies[Math.floor(count * 0.99)] ?? 0, max: latencies[count - 1] ?? 0 };
 }
 
 export async function measureLoad(
@@ -45,15 +52,11 @@ export async function measureLoad(
   const used = process.cpuUsage(cpu);
   const rssKb = Math.round(process.memoryUsage().rss / 1024);
   await close();
-  latencies.sort((a, b) => a - b);
-  const count = latencies.length;
   const result: LoadResult = {
-    sent: count - failed,
+    sent: latencies.length - failed,
     failed,
     elapsedMs,
-    p50: latencies[Math.floor(count / 2)] ?? 0,
-    p99: latencies[Math.floor(count * 0.99)] ?? 0,
-    max: latencies[count - 1] ?? 0,
+    ...percentiles(latencies),
     cpuMs: Math.round((used.user + used.system) / 1000),
     rssKb,
   };

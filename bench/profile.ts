@@ -7,7 +7,10 @@ export interface ProfileShare {
   percent: number;
 }
 
-const PARTS: [string, (url: string, name: string) => boolean][] = [
+/** A part, and whether a frame (its source URL, its function name) belongs to it. */
+export type Part = [string, (url: string, name: string) => boolean];
+
+const PARTS: Part[] = [
   ['waiting for the broker (idle)', (_u, n) => n === '(idle)'],
   ['garbage collection', (_u, n) => n === '(garbage collector)'],
   ['Lambda adapter and Powertools (logger, metrics)', (u) => u.includes('/lib/lambda/') || u.includes('@aws-lambda-powertools')],
@@ -20,13 +23,31 @@ const PARTS: [string, (url: string, name: string) => boolean][] = [
   ],
 ];
 
+export interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string };
+  callFrame: CallFrame;
   children?: number[];
 }
 
-export async function profile(work: () => Promise<void>): Promise<ProfileShare[]> {
+export interface ProfileOptions {
+  /** The parts to group into, first match wins; default: the parts of the bridge's profile. */
+  parts?: Part[];
+  /** The source URL of a frame, for bundled code (its source map); default: the frame's own URL. */
+  source?: (frame: CallFrame) => string;
+  /** A frame of Node's own (node:...) that no part claims counts for its caller too, as a builtin does. */
+  throughNode?: boolean;
+}
+
+export async function profile(work: () => Promise<void>, options: ProfileOptions = {}): Promise<ProfileShare[]> {
+  const parts = options.parts ?? PARTS;
+  const source = options.source ?? ((frame: CallFrame) => frame.url);
   const session = new Session();
   session.connect();
   try {
@@ -44,8 +65,9 @@ export async function profile(work: () => Promise<void>): Promise<ProfileShare[]
       // A builtin (JSON.parse, a Buffer copy: no URL) counts for the code that called it.
       for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
         const frame = nodes.get(at)!.callFrame;
-        const part = PARTS.find(([, match]) => match(frame.url, frame.functionName))?.[0];
-        if (part || frame.url) return part;
+        const url = frame.url ? source(frame) : '';
+        const part = parts.find(([, match]) => match(url, frame.functionName))?.[0];
+        if (part || (url && !(options.throughNode && url.startsWith('node:')))) return part;
       }
       return undefined;
     };
