@@ -3,6 +3,8 @@ import type { CodecResult } from './codec.ts';
 import type { ColdStartResult } from './cold-start.ts';
 import type { CompressionRow } from './compression.ts';
 import type { BridgeRow, CostResult } from './cost.ts';
+import type { LmiResult } from './lmi.ts';
+import { lmiSection, lmiTargets } from './lmi-report.ts';
 import type { MemoryResult } from './memory.ts';
 import { type ShapeResult, type Timing, tps } from './throughput.ts';
 import { fmt, median, type LoadResult } from './util.ts';
@@ -15,6 +17,7 @@ export interface Results {
   timing: Timing;
   codec: CodecResult[];
   throughput: ShapeResult[];
+  lmi: LmiResult;
   coldStart: ColdStartResult;
   cost: CostResult;
   compression: CompressionRow[];
@@ -167,6 +170,7 @@ ${fmt(r.minutes, 1)} minutes, ${seconds(r.timing.warmupMs)} s warm-up and ${seco
 | SQS bridge at batches of 1,000: at least 20x one sequential send per record | ${met(at1000 >= 20)}: ${fmt(at1000, 1)}x |
 | memory flat: heap after 100,000 sends${r.memory.soakSeconds ? ` and a ${r.memory.soakSeconds} s soak` : ''} within 10% (or 2 MiB) of the heap after the first 20,000, nothing left in flight | ${met(memoryFlat)}: ${fmt(afterFirstBurst.heapMiB, 1)} MiB after ${afterFirstBurst.sent.toLocaleString('en-US')} sends, ${fmt(last.heapMiB, 1)} MiB after ${last.sent.toLocaleString('en-US')}; RSS ${fmt(last.rssMiB, 0)} MiB |
 | SQS bridge CPU per record flat with the batch size | ${met(cpuGrowth <= 1.25)}: ${fmt(cpuBatch(100), 0)} µs per record at 100, ${fmt(cpuBatch(10_000), 0)} µs at 10,000 |
+${lmiTargets(r.lmi).join('\n')}
 
 ## Throughput and latency: ours against the Java reference producer
 
@@ -347,5 +351,6 @@ it sends. A broker fault costs about one conditional write per container that se
 ($0.000000625 each). Billed milliseconds were measured in-process
 (handler duration rounded up to whole ms, as Lambda bills); a real Lambda adds its network hops to
 the brokers.
-`;
+
+${lmiSection(r.lmi, r.timing.rounds, r.cpus)}`;
 }

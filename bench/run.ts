@@ -14,6 +14,7 @@ import { runCompression } from './compression.ts';
 import { runMemory } from './memory.ts';
 import { runColdStart } from './cold-start.ts';
 import { BRIDGE_BATCH_SIZES, runCost } from './cost.ts';
+import { runLmi } from './lmi.ts';
 import { barChart } from './svg.ts';
 import { runThroughput, type Timing } from './throughput.ts';
 import { bridgeRow, report, summarize } from './report.ts';
@@ -48,6 +49,8 @@ try {
     `throughput and latency against the Java reference producer and ali-ons (${plan.rounds} rounds of ${plan.warmupMs / 1000} + ${plan.measureMs / 1000} s)...`,
   );
   const throughput = await runThroughput(info.nameServer, state.lib, plan, log);
+  log(`one environment on Lambda Managed Instances against classic Lambda and the bare producer (${plan.rounds} rounds)...`);
+  const lmi = await runLmi(info.nameServer, plan, log);
   log('cold start...');
   const coldStart = await runColdStart(info.nameServer, info.dynamodb?.endpoint);
   log('cost and the bridge at batch sizes 10 to 10,000...');
@@ -64,6 +67,7 @@ try {
     timing: plan,
     codec,
     throughput,
+    lmi,
     coldStart,
     cost,
     compression,
