@@ -5,7 +5,8 @@
 //   POST /_local/sqs   {"messages":[{"body":"...","attributes":{"k":"v"},"groupId":"g"}]} -> bridge
 //   POST /_local/refresh                                                                 -> refresh
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, maxHeaderSize, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context, SQSEvent, SQSRecord } from 'aws-lambda';
 
 type Handler<E, R> = (event: E, context: Context) => Promise<R>;
@@ -161,8 +162,59 @@ export function sqsEvent(body: Buffer): SQSEvent {
   };
 }
 
+/** The body of every error this server answers itself: `{"error":{"code":...,"message":...}}`. */
+const errorBody = (code: string, message: string): string => JSON.stringify({ error: { code, message } });
+
+/**
+ * What to answer a request Node's parser refused before any handler saw it. A request line and
+ * headers over maxHeaderSize (16 KB) are HPE_HEADER_OVERFLOW: 414 when the request line alone
+ * passes the limit (the packet starts with it and no line break comes within the limit), 431 when
+ * the headers do. A request that did not arrive in time is 408, anything else 400.
+ */
+function refusedRequest(err: Error & { code?: string; rawPacket?: Buffer }): { status: number; reason: string; code: string; message: string } {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return { status: 408, reason: 'Request Timeout', code: 'REQUEST_TIMEOUT', message: 'the request did not arrive in time' };
+  }
+  if (err.code !== 'HPE_HEADER_OVERFLOW') {
+    return { status: 400, reason: 'Bad Request', code: 'BAD_REQUEST', message: 'the request is not valid HTTP/1.1' };
+  }
+  const packet = err.rawPacket;
+  const lineBreak = packet?.indexOf('\r\n') ?? -1;
+  const startsWithRequestLine = packet !== undefined && /^[A-Z]+ /.test(packet.subarray(0, 16).toString('latin1'));
+  if (startsWithRequestLine && (lineBreak === -1 || lineBreak > maxHeaderSize)) {
+    return { status: 414, reason: 'URI Too Long', code: 'URI_TOO_LONG', message: `the request line is longer than ${maxHeaderSize} bytes` };
+  }
+  return {
+    status: 431,
+    reason: 'Request Header Fields Too Large',
+    code: 'HEADERS_TOO_LARGE',
+    message: `the request line and headers are longer than ${maxHeaderSize} bytes`,
+  };
+}
+
+/**
+ * Answers what the parser refused, then reads and drops the rest of the request until the client
+ * closes: closing with its bytes unread would reset the connection, and the client would see the
+ * reset instead of the answer.
+ */
+function answerRefused(answered: WeakSet<Duplex>, err: Error & { code?: string }, socket: Duplex): void {
+  if (answered.has(socket)) return; // the parser goes on failing on the rest of the request
+  answered.add(socket);
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const { status, reason, code, message } = refusedRequest(err);
+  const body = errorBody(code, message);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+  setTimeout(() => socket.destroy(), 5000).unref();
+}
+
 export function createLocalServer(handlers: LocalHandlers): Server {
-  return createServer(async (req, res) => {
+  const answered = new WeakSet<Duplex>();
+  const server = createServer(async (req, res) => {
     const send = (status: number, headers: Record<string, string>, body: string) => {
       res.writeHead(status, headers);
       res.end(body);
@@ -182,12 +234,14 @@ export function createLocalServer(handlers: LocalHandlers): Server {
       }
     } catch (err) {
       if (err instanceof LocalInputError) {
-        send(400, { 'content-type': 'application/json' }, JSON.stringify({ error: { code: err.code, message: err.message } }));
+        send(400, { 'content-type': 'application/json' }, errorBody(err.code, err.message));
         return;
       }
       // A handler that throws is a defect of ours; its details belong in the log, not the answer.
       process.stderr.write(`local server: ${(err as Error).stack ?? String(err)}\n`);
-      send(500, { 'content-type': 'application/json' }, JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error' } }));
+      send(500, { 'content-type': 'application/json' }, errorBody('INTERNAL', 'internal error'));
     }
   });
+  server.on('clientError', (err: Error, socket: Duplex) => answerRefused(answered, err, socket));
+  return server;
 }
