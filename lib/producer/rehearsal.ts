@@ -24,11 +24,13 @@ const RESPONSE: RemotingCommand = {
   extFields: { queueId: '0', msgId: '7F00000100002A9F0000000000000000', MSG_REGION: 'DefaultRegion', TRACE_ON: 'true', queueOffset: '0' },
 };
 
-export function rehearseSend(options: ResolvedOptions, settings: PrepareSettings): void {
+/** Returns the frame it would have sent, so what it ran can be checked. */
+export function rehearseSend(options: ResolvedOptions, settings: PrepareSettings): Buffer {
   const message = { topic: 'rehearsal', body: 'rehearsal', tags: 'tag', keys: ['key'], properties: { rehearsal: 'true' } };
   const body = checkMessage(message, options.timerMaxDelayMs);
   const prepared = prepareMessage(message, body, { ...settings, uniqIds: new UniqIdGenerator('127.0.0.1', 0, 0, 0) });
   const request = sendRequestFor(options, prepared, { topic: prepared.wireTopic, brokerName: 'rehearsal', queueId: 0 }, options.producerGroup);
-  encodeFrameAs(SerializeType[options.serializeType], { ...request, opaque: 0, language: CLIENT_LANGUAGE, version: CLIENT_VERSION, flag: 0 });
+  const frame = encodeFrameAs(SerializeType[options.serializeType], { ...request, opaque: 0, language: CLIENT_LANGUAGE, version: CLIENT_VERSION, flag: 0 });
   parseSendResponse(decodeSendResponse(RESPONSE), 'rehearsal', prepared.topic);
+  return frame;
 }

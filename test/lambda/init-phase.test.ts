@@ -5,7 +5,7 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { describe, expect, inject, it } from 'vitest';
 import { publish } from '../../functions/publish/index.ts';
-import { Engine, type ProducerImpl, prepareInInit, rehearseSend, resolveOptions, UniqIdGenerator, withProducer } from '../../lib/internal.ts';
+import { decodeFrame, Engine, type ProducerImpl, prepareInInit, rehearseSend, resolveOptions, UniqIdGenerator, withProducer } from '../../lib/internal.ts';
 import { httpApiEvent, lambdaContext } from '../support/events.ts';
 
 const stack = inject('stack');
@@ -43,8 +43,18 @@ describe('the init phase', () => {
   });
 
   it('rehearses the send path with any options, touching nothing of the producer', () => {
-    const variants = [{}, { namespace: 'tenant1', serializeType: 'JSON' as const }, { sendMessageHeader: 'V1' as const, compressMsgBodyOverHowmuch: 0 }];
-    for (const variant of variants) {
+    const variants = [
+      { options: {}, expected: { code: 310, serializeType: 1, topic: ['b', 'rehearsal'] } },
+      {
+        options: { namespace: 'tenant1', serializeType: 'JSON' as const },
+        expected: { code: 310, serializeType: 0, topic: ['b', 'tenant1%rehearsal'] },
+      },
+      {
+        options: { sendMessageHeader: 'V1' as const, compressMsgBodyOverHowmuch: 0 },
+        expected: { code: 10, serializeType: 1, topic: ['topic', 'rehearsal'] },
+      },
+    ];
+    for (const { options: variant, expected } of variants) {
       const options = resolveOptions({ nameServers: '127.0.0.1:1', producerGroup: 'rehearsal', ...variant });
       const uniqIds = new UniqIdGenerator('10.0.0.1', 1, 1, 7);
       const before = uniqIds.next(0);
@@ -57,7 +67,12 @@ describe('the init phase', () => {
         uniqIds,
       };
 
-      expect(() => rehearseSend(options, settings)).not.toThrow();
+      // The send it would have made, as the broker would read it: the whole path ran.
+      const sent = decodeFrame(rehearseSend(options, settings).subarray(4));
+
+      const [field, topic] = expected.topic as [string, string];
+      expect([sent.code, sent.serializeType, sent.extFields[field]]).toEqual([expected.code, expected.serializeType, topic]);
+      expect(sent.body?.toString()).toBe('rehearsal'); // too short to pay for compression, even over 0 bytes
       expect(uniqIds.next(0)).toBe(`${before.slice(0, -4)}0008`); // the producer's id counter moved by its own send only
     }
   });
