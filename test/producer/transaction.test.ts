@@ -3,6 +3,7 @@
 // of the group (another process, as a resolver is), from its HalfMessage alone.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createInternalProducer, RemotingClient, type HalfMessage, type RocketMQError } from '../../lib/internal.ts';
+import { markOffsets, readSince, type OffsetMark, type QueueRef } from '../support/queue-reader.ts';
 import { queryByKey } from '../support/read-back.ts';
 
 const stack = inject('stack');
@@ -18,6 +19,27 @@ afterAll(async () => {
 });
 
 const visible = (key: string, waitMs = 5000) => queryByKey(reader, brokers, 'TopicTest', key, { waitMs });
+
+/**
+ * The broker's own record that a half message is ended (committed or rolled back): an op message
+ * in RMQ_SYS_TRANS_OP_HALF_TOPIC whose body lists the half's offset in RMQ_SYS_TRANS_HALF_TOPIC
+ * ("75," ...). A 5.x broker writes these in batches every few seconds
+ * (transactionOpBatchInterval, 3 s); one nobody ended is checked back with its producer instead.
+ * Half messages all go to queue 0 of the half topic, and their ops to queue 0 of the op topic.
+ */
+const OP_TOPIC = 'RMQ_SYS_TRANS_OP_HALF_TOPIC';
+const opQueueOf = (half: HalfMessage): QueueRef[] => [
+  { brokerName: half.brokerName, address: stack.brokers[half.brokerName as keyof typeof stack.brokers].address, queueId: 0 },
+];
+async function endedOnBroker(half: HalfMessage, since: OffsetMark, waitMs = 12_000): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  do {
+    const ops = await readSince(reader, OP_TOPIC, opQueueOf(half), since);
+    if (ops.some((op) => op.body.toString('utf8').split(',').includes(String(half.tranStateTableOffset)))) return true;
+    await new Promise((r) => setTimeout(r, 500));
+  } while (Date.now() < deadline);
+  return false;
+}
 const keyOf = (name: string) => `${name}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
 
 describe('transactional messages', () => {
@@ -36,12 +58,15 @@ describe('transactional messages', () => {
     expect(half.tranStateTableOffset).toBeGreaterThanOrEqual(0);
   });
 
-  it('never delivers a rolled back message', async () => {
+  it('never delivers a rolled back message, which the broker records as ended', async () => {
     const key = keyOf('rollback');
-
     const half = await producer.sendHalf({ topic: 'TopicTest', body: 'cancelled', keys: [key] });
+    const opsBefore = await markOffsets(reader, OP_TOPIC, opQueueOf(half));
+
     await producer.endTransaction(half, 'ROLLBACK');
 
+    // Not merely unseen yet: the broker took the rollback (a half nobody ends is not delivered either).
+    expect(await endedOnBroker(half, opsBefore)).toBe(true);
     expect(await visible(key, 2000)).toBeUndefined();
   });
 
