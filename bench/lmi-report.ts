@@ -85,7 +85,7 @@ function costRow(name: string, inputs: string, m: CostModel['classic']): string 
 
 const perSecond = (x: number) => (Number.isFinite(x) ? `${Math.round(x).toLocaleString('en-US')} msg/s` : 'never');
 
-export function lmiSection(result: LmiResult, rounds: number, cpus: number): string {
+export function lmiSection(result: LmiResult, rounds: number, cpus: number, node: string): string {
   const { rows, row } = summarizeLmi(result);
   const classic = row('classic');
   const at64 = row('lmi-64');
@@ -115,6 +115,16 @@ export function lmiSection(result: LmiResult, rounds: number, cpus: number): str
   const bareProfile = profiled('bare-64');
   const parts = handlerProfile ? [...handlerProfile.us].sort((a, b) => b[1] - a[1]).map(([part]) => part) : [];
   const profileRows = parts.map((part) => `| ${part} | ${fmt(handlerProfile!.us.get(part) ?? 0, 1)} | ${fmt(bareProfile?.us.get(part) ?? 0, 1)} |`);
+  const added = parts
+    .map((part) => [part, (handlerProfile!.us.get(part) ?? 0) - (bareProfile?.us.get(part) ?? 0)] as const)
+    .filter(([, us]) => us >= 1)
+    .sort((a, b) => b[1] - a[1]);
+  const addedText = added.map(([part, us]) => `${part} ${fmt(us, 0)} µs`).join(', ');
+  const store = added.find(([part]) => part.startsWith('invoke store'));
+  const gap = added.reduce((n, [, us]) => n + us, 0);
+  const sendParts = added.filter(([part]) => /^(sockets|remoting|producer)/.test(part));
+  const sendAdded = sendParts.reduce((n, [, us]) => n + us, 0);
+  const spreadOut = added.length > 0 && added[0]![1] < 0.4 * gap;
 
   // The cost model, from this run's figures.
   const classicMs = classic.billedMsAtMemory;
@@ -189,7 +199,31 @@ profiler's own cost is left out; a frame of Node's own counts for the code that 
 | part | handler, 64 at once: µs per message | bare producer, 64 in flight |
 | --- | --- | --- |
 ${profileRows.join('\n')}
-| **total** | **${fmt(handlerProfile?.total ?? 0, 0)}** | **${fmt(bareProfile?.total ?? 0, 0)}** |
+| **total, that round** | **${fmt(handlerProfile?.total ?? 0, 0)}** | **${fmt(bareProfile?.total ?? 0, 0)}** |
+
+${
+  handlerProfile && bareProfile
+    ? `What the handler adds per message, largest first: ${addedText}.${
+        spreadOut
+          ? ` No one part is the gap; it is the
+per-invocation work around one send (the adapter's before and after, the request's checks, one
+metrics line, the event and the answer as JSON), paid once per message because each invocation
+publishes one${
+              sendParts.length
+                ? `; and the send itself costs more inside the handler than bare (${sendParts.map(([part]) => part.split(' (')[0]).join(', ')}: ${fmt(sendAdded, 0)} µs more
+together)`
+                : ''
+            }.`
+          : ''
+      }${
+        store
+          ? ` The invoke store's share is what \`AWS_LAMBDA_MAX_CONCURRENCY\` turns on: the store keeps
+each invocation's context in an AsyncLocalStorage, which on Node ${node.replace(/^v/, '').split('.')[0]} (and on 22, which Lambda runs) rests on
+async hooks, a hook on every promise the thread makes, the producer's included.`
+          : ''
+      }`
+    : ''
+}
 
 Shared flushing: with synchronous sends (the default) an invocation's after-work has nothing of its
 own to wait for; with \`mode: async\` each invocation's send is pending work its after-work settles.

@@ -129,9 +129,10 @@ Reproduce with one command (it starts the local RocketMQ and DynamoDB Local thro
 own scripts, or reuses a running stack, and stops what it started):
 
 \`\`\`sh
-npm run bench                 # ${seconds(r.timing.warmupMs)} s warm-up + ${seconds(r.timing.measureMs)} s measured per client and round, ${r.timing.rounds} rounds (about 10 minutes)
-npm run bench -- --long       # 5 s + 10 s, 3 rounds (about 15 minutes)
+npm run bench                 # ${seconds(r.timing.warmupMs)} s warm-up + ${seconds(r.timing.measureMs)} s measured per client and round, ${r.timing.rounds} rounds (about 15 minutes)
+npm run bench -- --long       # 5 s + 10 s, 3 rounds (about 20 minutes)
 npm run bench -- --quick      # 1 s + 2 s, 1 round: for development, not for these tables
+npm run bench -- --report     # this file and the plots again from the last run's raw numbers, measuring nothing
 \`\`\`
 
 It rewrites this file, the plots in \`bench/plots/\` and the raw numbers in
@@ -352,5 +353,5 @@ it sends. A broker fault costs about one conditional write per container that se
 (handler duration rounded up to whole ms, as Lambda bills); a real Lambda adds its network hops to
 the brokers.
 
-${lmiSection(r.lmi, r.timing.rounds, r.cpus)}`;
+${lmiSection(r.lmi, r.timing.rounds, r.cpus, r.node)}`;
 }

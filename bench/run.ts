@@ -1,11 +1,12 @@
 // npm run bench: every measurement of BENCHMARKS.md in one bounded run, on the real local stack
 // (started by the project's own scripts, or reused when running). Ratios are taken within this
 // run; absolute numbers stand only next to them. Writes BENCHMARKS.md, bench/plots/*.svg and the
-// raw numbers to bench/results/latest.json.
-//   npm run bench [-- --quick | --long] [--soak]
+// raw numbers to bench/results/latest.json; `--report` only rewrites BENCHMARKS.md and the plots
+// from those raw numbers (after a change to the report's text), measuring nothing.
+//   npm run bench [-- --quick | --long] [--soak] | npm run bench -- --report
 // BENCH_WARMUP_S, BENCH_MEASURE_S and BENCH_ROUNDS override the timing of either; --soak adds
 // BENCH_SOAK_S (300) seconds of sends at a bounded rate to the memory check.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { describe, down, up } from '../infra/local/stack.ts';
@@ -17,7 +18,7 @@ import { BRIDGE_BATCH_SIZES, runCost } from './cost.ts';
 import { runLmi } from './lmi.ts';
 import { barChart } from './svg.ts';
 import { runThroughput, type Timing } from './throughput.ts';
-import { bridgeRow, report, summarize } from './report.ts';
+import { bridgeRow, report, type Results, summarize } from './report.ts';
 import { ROOT } from './util.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -36,6 +37,63 @@ function timing(args: string[], env: NodeJS.ProcessEnv): Timing {
     rounds: Math.round(read('BENCH_ROUNDS', preset[2]!)),
     soakSeconds,
   };
+}
+
+const LATEST = join(ROOT, 'bench', 'results', 'latest.json');
+
+/** BENCHMARKS.md and the plots, from one run's raw numbers. */
+function publish(results: Results): void {
+  const plots = join(ROOT, 'bench', 'plots');
+  mkdirSync(plots, { recursive: true });
+  const inflight = results.throughput.filter((t) => t.size === 1024 && t.mode === 'sync').map((t) => ({ t, s: summarize(t) }));
+  writeFileSync(
+    join(plots, 'throughput-inflight.svg'),
+    `${barChart(
+      'Throughput against sends in flight, 1 KiB sync (median of rounds, log scale)',
+      inflight.map(({ t }) => `${t.inflight} in flight`),
+      [
+        { name: 'ours', color: '#2b7bb9', values: inflight.map(({ s }) => s.ours) },
+        { name: 'Java', color: '#e08a2c', values: inflight.map(({ s }) => s.java) },
+        { name: 'ali-ons', color: '#7a9a3a', values: inflight.map(({ s }) => s.ons ?? 0) },
+      ],
+      'msg/s',
+    )}\n`,
+  );
+  const all = results.throughput.map((t) => ({ t, s: summarize(t) }));
+  writeFileSync(
+    join(plots, 'latency.svg'),
+    `${barChart(
+      'Send latency per shape (median of rounds, log scale)',
+      all.map(({ t }) => `${t.size} B ${t.inflight} ${t.mode}`),
+      [
+        { name: 'ours p50', color: '#2b7bb9', values: all.map(({ s }) => s.oursP50) },
+        { name: 'Java p50', color: '#e08a2c', values: all.map(({ s }) => s.javaP50) },
+        { name: 'ours p99', color: '#8cc0e8', values: all.map(({ s }) => s.oursP99) },
+        { name: 'Java p99', color: '#f3c38c', values: all.map(({ s }) => s.javaP99) },
+      ],
+      'ms',
+    )}\n`,
+  );
+  writeFileSync(
+    join(plots, 'bridge-batch-size.svg'),
+    `${barChart(
+      'SQS bridge records per second against records per invocation (log scale)',
+      BRIDGE_BATCH_SIZES.map((n) => n.toLocaleString('en-US')),
+      (['batch', 'sequential', 'concurrent'] as const).map((strategy, i) => ({
+        name: strategy === 'batch' ? 'bridge (batch sends)' : `one ${strategy} send per record`,
+        color: ['#2b7bb9', '#e08a2c', '#7a9a3a'][i]!,
+        values: BRIDGE_BATCH_SIZES.map((n) => bridgeRow(results.cost.bridge, n, strategy).recordsPerSecond),
+      })),
+      'records/s',
+    )}\n`,
+  );
+  writeFileSync(join(ROOT, 'BENCHMARKS.md'), report(results));
+}
+
+if (process.argv.includes('--report')) {
+  publish(JSON.parse(readFileSync(LATEST, 'utf8')) as Results);
+  log('BENCHMARKS.md and bench/plots/ rewritten from bench/results/latest.json');
+  process.exit(0);
 }
 
 const plan = timing(process.argv.slice(2), process.env);
@@ -76,52 +134,8 @@ try {
   results.minutes = (Date.now() - begun) / 60_000;
 
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  const plots = join(ROOT, 'bench', 'plots');
-  mkdirSync(plots, { recursive: true });
-  const inflight = throughput.filter((t) => t.size === 1024 && t.mode === 'sync').map((t) => ({ t, s: summarize(t) }));
-  writeFileSync(
-    join(plots, 'throughput-inflight.svg'),
-    `${barChart(
-      'Throughput against sends in flight, 1 KiB sync (median of rounds, log scale)',
-      inflight.map(({ t }) => `${t.inflight} in flight`),
-      [
-        { name: 'ours', color: '#2b7bb9', values: inflight.map(({ s }) => s.ours) },
-        { name: 'Java', color: '#e08a2c', values: inflight.map(({ s }) => s.java) },
-        { name: 'ali-ons', color: '#7a9a3a', values: inflight.map(({ s }) => s.ons ?? 0) },
-      ],
-      'msg/s',
-    )}\n`,
-  );
-  const all = throughput.map((t) => ({ t, s: summarize(t) }));
-  writeFileSync(
-    join(plots, 'latency.svg'),
-    `${barChart(
-      'Send latency per shape (median of rounds, log scale)',
-      all.map(({ t }) => `${t.size} B ${t.inflight} ${t.mode}`),
-      [
-        { name: 'ours p50', color: '#2b7bb9', values: all.map(({ s }) => s.oursP50) },
-        { name: 'Java p50', color: '#e08a2c', values: all.map(({ s }) => s.javaP50) },
-        { name: 'ours p99', color: '#8cc0e8', values: all.map(({ s }) => s.oursP99) },
-        { name: 'Java p99', color: '#f3c38c', values: all.map(({ s }) => s.javaP99) },
-      ],
-      'ms',
-    )}\n`,
-  );
-  writeFileSync(
-    join(plots, 'bridge-batch-size.svg'),
-    `${barChart(
-      'SQS bridge records per second against records per invocation (log scale)',
-      BRIDGE_BATCH_SIZES.map((n) => n.toLocaleString('en-US')),
-      (['batch', 'sequential', 'concurrent'] as const).map((strategy, i) => ({
-        name: strategy === 'batch' ? 'bridge (batch sends)' : `one ${strategy} send per record`,
-        color: ['#2b7bb9', '#e08a2c', '#7a9a3a'][i]!,
-        values: BRIDGE_BATCH_SIZES.map((n) => bridgeRow(cost.bridge, n, strategy).recordsPerSecond),
-      })),
-      'records/s',
-    )}\n`,
-  );
-  writeFileSync(join(ROOT, 'BENCHMARKS.md'), report(results));
+  writeFileSync(LATEST, `${JSON.stringify(results, null, 2)}\n`);
+  publish(results);
   log(`done in ${results.minutes.toFixed(1)} min: BENCHMARKS.md, bench/plots/, bench/results/latest.json`);
 } finally {
   if (!reused) await down();
