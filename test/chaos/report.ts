@@ -154,6 +154,13 @@ Reproduce:
 ${info.command}
 \`\`\`
 
+Run it on a fresh stack (\`npm run stack:down\` first, or a clean checkout): the read-back trusts the
+brokers' consume-queue offsets, and a 5.3.3 broker of this small local configuration that has been
+SIGKILLed many times (as the fault tests do) was seen to come back with a consume queue that reuses
+offsets, so messages stored in its commit log (found by key) no longer appear at the offsets the
+reader walks. The run then reports them lost although the keys are found; on a fresh stack the same
+run loses nothing.
+
 (\`npm run chaos -- --quick\` sends 100 messages per driver; \`--count N\`, \`--only a,b\` and
 \`--skip a,b\` pick the scale and the scenarios; a short subset runs in \`npm test\` as
 \`test/faults/chaos.test.ts\`.)

@@ -27,7 +27,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'lmi-broker-freeze-5s',
     description:
-      'Lambda Managed Instances: publish and the bridge each in 4 worker threads of up to 64 invocations at once; broker-a is frozen (SIGSTOP) for 5 s, then thawed. Invocations that wait on the frozen broker pile up beside those that do not, all sharing one producer per thread.',
+      'Lambda Managed Instances: publish and the bridge each in 4 worker threads of up to 64 invocations at once; broker-a is frozen (SIGSTOP) for 5 s, then thawed. Invocations that wait on the frozen broker pile up beside those that do not, all sharing one producer per thread. With up to 256 sends in flight when broker-a stops, each one that times out is retried on broker-b and stored again when broker-a thaws and works off what it had read: duplicates run higher than with four invocations at a time (at least once, as with every retry).',
     drivers: ['lmi-bridge-10', 'lmi-http'],
     preMs: 4000,
     faultMs: 5000,
