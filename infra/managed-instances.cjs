@@ -1,6 +1,6 @@
 // Lambda Managed Instances (LMI): the steady, high-volume functions on EC2 instances that Lambda
 // runs in the VPC subnets, instead of classic per-request Lambda. Off by default; the deploy
-// parameter managedInstances "on" turns it on (README, "Lambda Managed Instances").
+// parameter managedInstances "on" turns it on (docs/functions.md, "Lambda Managed Instances").
 //
 // serverless.yml reads two things from here:
 //   ${file(./infra/managed-instances.cjs):resources}  the capacity provider, its operator role, and
