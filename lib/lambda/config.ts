@@ -53,7 +53,11 @@ export interface AdapterConfig {
   serializeType: 'ROCKETMQ' | 'JSON';
 }
 
-/** Every variable the adapter reads, with what it means; README lists the same. */
+/**
+ * Every variable the adapter and the functions read, with what it means: the one list. The
+ * variables the Lambda runtime sets itself (AWS_LAMBDA_*, LAMBDA_TASK_ROOT, _X_AMZN_TRACE_ID) are
+ * not in it. docs/functions.md lists the same; test/design/docs.test.ts checks both against the code.
+ */
 export const VARIABLES = {
   NAMESRV_ADDR: 'name servers, host:port separated by ";" (required)',
   PRODUCER_GROUP: 'producer group (required)',
@@ -87,6 +91,16 @@ export const VARIABLES = {
   MESSAGE_TRACE: '"on" writes a RocketMQ message trace record per send, read by the RocketMQ Dashboard; "off" (default)',
   MESSAGE_TRACE_TOPIC: 'the trace topic (default RMQ_SYS_TRACE_TOPIC; implies MESSAGE_TRACE=on unless it is "off")',
   ROCKETMQ_SERIALIZE_TYPE: 'request header format: "ROCKETMQ" (binary, default) or "JSON" (the variable the Java client reads too)',
+  POWERTOOLS_SERVICE_NAME: 'service name of the logs and metrics (default "rocketmq-lambda")',
+  POWERTOOLS_METRICS_NAMESPACE: 'CloudWatch namespace of the metrics (default "RocketMQLambda")',
+  POWERTOOLS_LOG_LEVEL: "log level of the adapter's logger (before LOG_LEVEL)",
+  LOG_LEVEL: "log level of the adapter's logger when POWERTOOLS_LOG_LEVEL is unset",
+  // Read by one function each (functions/sqs-bridge, functions/route-refresh), not by readConfig.
+  TARGET_TOPIC: 'bridge: the topic of records that name none',
+  TOPIC_ATTRIBUTE: 'bridge: the SQS message attribute that names the topic (default "topic")',
+  TAGS_ATTRIBUTE: 'bridge: the SQS message attribute that holds the tags (default "tags")',
+  KEYS_ATTRIBUTE: 'bridge: the SQS message attribute that holds the keys (default "keys")',
+  REFRESH_TOPICS: 'route refresh: topics to keep fresh besides those in the table, comma-separated',
 } as const;
 
 function integer(env: NodeJS.ProcessEnv, name: keyof typeof VARIABLES, fallback: number, min: number): number {
