@@ -1,7 +1,7 @@
 // The package as a user gets it: `npm pack`, installed into a fresh project, a handler written
 // against "rocketmq-lambda", "rocketmq-lambda/lambda" and "rocketmq-lambda/dynamodb" type-checked
 // under strict (library types included), bundled with esbuild, and run against the local broker.
-// README's TypeScript samples are compiled the same way. Dependencies come from npm's cache, filled
+// The TypeScript samples of README and of every page under docs/ are compiled the same way. Dependencies come from npm's cache, filled
 // by this checkout's own install.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -137,16 +137,25 @@ describe('the packed package', () => {
     expect(brokers.sort()).toEqual(['broker-a', 'broker-b']);
   });
 
-  it("compiles README's TypeScript samples against the package", async () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const samples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
-    const files = samples.map((code, i) => {
-      writeFileSync(join(app, `sample-${i}.ts`), code.includes('import ') ? code : `export {};\n${code}`);
-      return `sample-${i}.ts`;
+  it('compiles the TypeScript samples of README and docs/ against the package', async () => {
+    const pages = [
+      'README.md',
+      ...readdirSync(join(root, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`),
+    ];
+    const samples = pages.flatMap((page) =>
+      [...readFileSync(join(root, page), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m, i) => ({ page, i, code: m[1]! })),
+    );
+    const files = samples.map(({ page, i, code }) => {
+      const file = `sample-${page.replace(/\W+/g, '-')}-${i}.ts`;
+      writeFileSync(join(app, file), code.includes('import ') ? code : `export {};\n${code}`);
+      return file;
     });
     writeFileSync(join(app, 'tsconfig.samples.json'), JSON.stringify({ ...TSCONFIG, files }));
 
-    expect(samples.length).toBeGreaterThanOrEqual(3);
+    // test/design/docs.test.ts keeps every other fence to shell and console text, so none is left out.
+    expect(samples.length).toBeGreaterThanOrEqual(13);
     await tsc('tsconfig.samples.json');
   });
 });

@@ -62,6 +62,12 @@ describe('the documentation', () => {
     expect(broken.map((l) => l.text)).toEqual([]);
   });
 
+  it.each(PAGES)('%s labels every code block ts (compiled by test/build/package.test.ts), sh or console', (page) => {
+    const fences = [...readFileSync(join(root, page), 'utf8').matchAll(/^```(.*)\n[\s\S]*?^```$/gm)].map((m) => m[1]!);
+
+    expect(fences.filter((label) => !['ts', 'sh', 'console'].includes(label))).toEqual([]);
+  });
+
   it('links every page under docs/ from README', () => {
     const linked = new Set(links('README.md').map((l) => l.target));
 
@@ -125,6 +131,13 @@ describe('the environment variables', () => {
       undocumented: [],
       notInTheList: [],
     });
+  });
+
+  it('set by serverless.yml are all in the one list (NODE_OPTIONS, which Node reads, aside)', () => {
+    const deployed = [...readFileSync(join(root, 'serverless.yml'), 'utf8').matchAll(new RegExp(`^\\s+(${ENV_NAME}):`, 'gm'))].map((m) => m[1]!);
+
+    expect(deployed).toContain('TARGET_TOPIC');
+    expect(deployed.filter((n) => n !== 'NODE_OPTIONS' && !listed.includes(n))).toEqual([]);
   });
 
   it('in the one list are exactly those the adapter and the functions read', () => {
