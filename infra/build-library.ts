@@ -34,5 +34,6 @@ export function buildLibrary(out = join(root, 'dist', 'lib')): string {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  process.stdout.write(`library emitted to ${buildLibrary()}\n`);
+  // stderr: this runs as prepack, and `npm pack --json` must print JSON alone on stdout.
+  process.stderr.write(`library emitted to ${buildLibrary()}\n`);
 }

@@ -19,7 +19,7 @@ export type {
   TransactionDecision,
   TransactionOutcome,
 } from './producer/api.ts';
-export type { ProducerOptions } from './producer/options.ts';
+export type { MessageTraceOptions, ProducerOptions } from './producer/options.ts';
 export { SCOPE_COUNTERS, WorkScope, type ScopeCounter, type ScopeSource } from './producer/scope.ts';
 export type { SendResult } from './producer/send-result.ts';
 export type { SendContext, SendMessageHook, CheckForbiddenHook, SendMode } from './producer/hooks.ts';

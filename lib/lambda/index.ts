@@ -4,7 +4,7 @@
 export { Engine, type EngineOptions, type Invocation } from './engine.ts';
 export { MetricUnit } from '@aws-lambda-powertools/metrics';
 export { prepareInInit, sharedEngine, withProducer, type ProducerHandler } from './with-producer.ts';
-export { rocketmqProducer, type ContextWithProducer } from './middleware.ts';
+export { rocketmqProducer, type ContextWithProducer, type MiddyRequestLike, type ProducerMiddleware } from './middleware.ts';
 export { ConfigError, producerOptions, readConfig, VARIABLES, withSecrets, type AdapterConfig } from './config.ts';
 export { errorResponse, json, RequestError, statusFor, toHttpRequest, type HttpRequest } from './http.ts';
 export { allowlistProblem, parseAllowlist, reservedReason, topicPolicy, type TopicPolicy, type TopicRefusal } from './topic-policy.ts';

@@ -26,9 +26,14 @@ const tsc = (project: string) =>
   });
 
 const HANDLER = `
-import { createProducer, RocketMQError, type Message, type SendResult } from 'rocketmq-lambda';
-import { withProducer, type Invocation } from 'rocketmq-lambda/lambda';
+import { createProducer, RocketMQError, WorkScope, type Message, type MessageTraceOptions, type SendResult } from 'rocketmq-lambda';
+import { rocketmqProducer, withProducer, type Invocation, type ProducerMiddleware } from 'rocketmq-lambda/lambda';
 import { DynamoDbSharedState } from 'rocketmq-lambda/dynamodb';
+
+// Types a user names in their own code, and a scope of work of their own.
+export const traceOptions: MessageTraceOptions = { topic: 'RMQ_SYS_TRACE_TOPIC', timeoutMs: 500 };
+export const middleware: ProducerMiddleware = rocketmqProducer();
+export const scope: WorkScope = new WorkScope();
 
 export const handler = withProducer(async (event: { body: string }, _context, rocketmq: Invocation): Promise<SendResult> => {
   const message: Message = { topic: 'TopicTest', body: event.body, tags: 'packaged' };
@@ -61,8 +66,11 @@ const TSCONFIG = {
 };
 
 beforeAll(async () => {
-  await npm(['pack', '--pack-destination', work], root);
-  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
+  // --json as tools read it: its stdout must be the JSON alone (the prepack build logs to stderr).
+  const { stdout } = await npm(['pack', '--json', '--pack-destination', work], root);
+  const [packed] = JSON.parse(stdout) as { filename: string }[];
+  const tarball = packed!.filename;
+  expect(readdirSync(work)).toContain(tarball);
   mkdirSync(app);
   writeFileSync(
     join(app, 'package.json'),
