@@ -1,4 +1,5 @@
 // TopicRouteData as the name server sends it (TopicRouteData.java, QueueData.java, BrokerData.java).
+import { RocketMQError, rocketError } from '../errors.ts';
 import { parseLenientJson } from './lenient-json.ts';
 
 export interface QueueData {
@@ -31,10 +32,20 @@ export const isWritable = (perm: number): boolean => (perm & Perm.WRITE) !== 0;
 const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value ?? 0));
 
 /** Parses a route body in standard or legacy (bare numeric keys) JSON. Throws on anything else. */
+/** A route answer (or stored route) that is not TopicRouteData: PROTOCOL_ERROR, whatever broke on the way. */
 export function parseTopicRouteData(body: Buffer | string): TopicRouteData {
+  try {
+    return readTopicRouteData(body);
+  } catch (err) {
+    if (err instanceof RocketMQError) throw err;
+    throw rocketError('PROTOCOL_ERROR', `malformed route data: ${(err as Error).message}`);
+  }
+}
+
+function readTopicRouteData(body: Buffer | string): TopicRouteData {
   const raw = parseLenientJson(typeof body === 'string' ? body : body.toString('utf8')) as Record<string, unknown>;
   if (!raw || typeof raw !== 'object' || !Array.isArray(raw.queueDatas) || !Array.isArray(raw.brokerDatas)) {
-    throw new TypeError('route data has no queueDatas / brokerDatas');
+    throw new Error('no queueDatas / brokerDatas');
   }
   const route: TopicRouteData = {
     queueDatas: (raw.queueDatas as Record<string, unknown>[]).map((q) => ({

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseLenientJson, quoteBareNumericKeys } from '../../lib/internal.ts';
 import { capDefaultTopicRoute, toPublishInfo } from '../../lib/internal.ts';
-import { parseTopicRouteData, sameRoute, type TopicRouteData } from '../../lib/internal.ts';
+import { parseTopicRouteData, RocketMQError, sameRoute, type TopicRouteData } from '../../lib/internal.ts';
 
 describe('lenient route JSON', () => {
   it('quotes bare numeric map keys, including negative ones and keys after whitespace', () => {
@@ -142,4 +142,27 @@ describe('publish info (topicRouteData2TopicPublishInfo)', () => {
     expect(sameRoute(one, reordered)).toBe(true);
     expect(sameRoute(one, moved)).toBe(false);
   });
+});
+
+describe('a route answer that is not TopicRouteData', () => {
+  const cases: [string, string][] = [
+    ['not JSON', '{"queueDatas":['],
+    ['without brokerDatas', '{"queueDatas":[]}'],
+    ['a null queue entry', '{"queueDatas":[null],"brokerDatas":[]}'],
+    ['a number', '42'],
+  ];
+  for (const [what, body] of cases) {
+    it(`is a PROTOCOL_ERROR, not a TypeError: ${what}`, () => {
+      const error = (() => {
+        try {
+          parseTopicRouteData(Buffer.from(body));
+        } catch (err) {
+          return err;
+        }
+      })();
+
+      expect(error).toBeInstanceOf(RocketMQError);
+      expect((error as RocketMQError).codeName).toBe('PROTOCOL_ERROR');
+    });
+  }
 });
