@@ -6,7 +6,7 @@
 //   attributes become tags and keys; the SQS messageId is always a key, so consumers can drop
 //   redeliveries;
 // - trace context: the traceparent / tracestate attributes and the AWSTraceHeader system attribute
-//   become properties (lib/lambda/trace.ts);
+//   become properties (lib/lambda/trace-context.ts);
 // - records that share a topic go out as batches (as few round trips as the protocol allows);
 // - FIFO: the MessageGroupId is the sharding key, records of a group go in order, and after a
 //   failure the rest of that group is reported failed so order is kept.

@@ -8,7 +8,7 @@ import { groupProblem, hostPortsProblem, integerProblem, nameProblem, namespaceP
 import { DEFAULT_TRACE_TOPIC } from '../trace/trace-data.ts';
 import { resolveSecret, secretReferenceProblem } from './secrets.ts';
 import { allowlistProblem, parseAllowlist } from './topic-policy.ts';
-import { DEFAULT_TRACE_PROPERTIES, type TraceProperties, tracePropertyProblem } from './trace.ts';
+import { DEFAULT_TRACE_PROPERTIES, type TraceProperties, tracePropertyProblem } from './trace-context.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

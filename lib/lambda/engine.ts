@@ -18,7 +18,7 @@ import { WorkScope, type ScopeCounter } from '../producer/scope.ts';
 import type { SendResult } from '../producer/send-result.ts';
 import type { Transactions } from '../transactions/transactions.ts';
 import { producerOptions, readConfig, withSecrets, type AdapterConfig } from './config.ts';
-import { invocationXrayHeader } from './trace.ts';
+import { invocationXrayHeader } from './trace-context.ts';
 
 /**
  * One invocation's view of the warm producer: every verb carries the invocation's deadline (the

@@ -17,4 +17,4 @@ export {
   withTraceContext,
   type TraceContext,
   type TraceProperties,
-} from './trace.ts';
+} from './trace-context.ts';
