@@ -194,6 +194,11 @@ export function rocketError(name: ErrorName, detail?: string, context: ErrorCont
   }
 }
 
+/** Whatever was thrown, as a RocketMQError: itself if it is one, else a SYSTEM_ERROR with it as cause. */
+export function asRocketError(err: unknown): RocketMQError {
+  return err instanceof RocketMQError ? err : rocketError('SYSTEM_ERROR', `unexpected: ${(err as Error)?.message ?? String(err)}`, {}, err);
+}
+
 /**
  * A send that failed after its attempts: how many, how long, which brokers, and the last cause.
  * `code` is the broker's response code or the client code (10001..10005) of the last failure;

@@ -2,17 +2,12 @@
 // or failed, with why. A message that breaks a message or batch rule fails alone, before anything
 // is sent; a request that fails fails its own messages only, or, with `stopOnFailure` (ordered
 // input), every message after it too, unsent.
-import { RocketMQError, rocketError } from '../errors.ts';
+import { asRocketError, type RocketMQError, rocketError } from '../errors.ts';
 import type { Message } from '../message/message.ts';
 import type { BatchOutcome, SettledBatchOptions } from './api.ts';
 import { batchReference, groupBatches, prepareBatchItem, splitBatchResult, type BatchItem, type PreparedBatch } from './batch-send.ts';
 import type { PrepareSettings } from './prepare.ts';
 import type { SendResult } from './send-result.ts';
-
-/** What a settled batch reports for a message: a RocketMQError, whatever was thrown. */
-export function asRocketError(err: unknown): RocketMQError {
-  return err instanceof RocketMQError ? err : rocketError('SYSTEM_ERROR', `unexpected: ${(err as Error)?.message ?? String(err)}`, {}, err);
-}
 
 /** A message not sent because one before it (in an ordered batch) failed. */
 function skipped(cause: unknown): RocketMQError {

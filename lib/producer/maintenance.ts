@@ -1,9 +1,9 @@
 // The scheduled function's verbs: keep the routes in the shared state current, and probe the
 // isolated brokers so an isolation ends when its broker answers again, here and for the fleet.
+import { asRocketError } from '../errors.ts';
 import type { RouteCache } from '../route/route-cache.ts';
 import type { StateSync } from '../state/state-sync.ts';
 import type { ProbeOutcome, RefreshOutcome } from './api.ts';
-import { asRocketError } from './batch-settle.ts';
 import type { LatencyFaultTolerance } from './fault-tolerance.ts';
 import type { IsolationProbe } from './isolation-probe.ts';
 import { wrapNamespace } from './prepare.ts';
