@@ -2,7 +2,7 @@
 // ROCKETMQ binary header we write by default, and with JSON) and decode the broker's response frame
 // (a 5.3.3 broker's JSON header, as captured), against the floor of plain Buffer.concat copies of
 // the same bytes.
-import { encodeBinaryFrame, encodeFrame, decodeFrame } from '../lib/remoting/frame.ts';
+import { encodeBinaryFrame, encodeJsonFrame, decodeFrame } from '../lib/remoting/frame.ts';
 import { sendRequest } from '../lib/protocol/send.ts';
 import { CLIENT_LANGUAGE, CLIENT_VERSION } from '../lib/remoting/command.ts';
 
@@ -65,7 +65,7 @@ export function runCodec(): CodecResult[] {
     const iterations = size >= 16384 ? 50_000 : 200_000;
     let sink = 0;
     const encodeBinary = () => (sink += encodeBinaryFrame(command).length);
-    const encodeJson = () => (sink += encodeFrame(command).length);
+    const encodeJson = () => (sink += encodeJsonFrame(command).length);
     const decode = () => (sink += decodeFrame(responseFrame).opaque);
     const ours = timeNs(iterations, () => {
       encodeBinary();

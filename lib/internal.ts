@@ -30,7 +30,7 @@ export { RequestCode, ResponseCode } from './remoting/codes.ts';
 export type { RemotingCommand, RequestCommand } from './remoting/command.ts';
 export { SerializeType } from './remoting/command.ts';
 export { Connection, reply, type ConnectionOptions } from './remoting/connection.ts';
-export { decodeFrame, encodeBinaryFrame, encodeFrame, encodeFrameAs, MAX_FRAME_LENGTH } from './remoting/frame.ts';
+export { decodeFrame, encodeBinaryFrame, encodeFrameAs, encodeJsonFrame, MAX_FRAME_LENGTH } from './remoting/frame.ts';
 export { RemotingClient } from './remoting/remoting-client.ts';
 export { NameServerClient } from './route/name-server.ts';
 export { capDefaultTopicRoute, toPublishInfo } from './route/publish-info.ts';

@@ -15,7 +15,8 @@ export const MAX_FRAME_LENGTH = 16 * 1024 * 1024;
 
 const defaultWriter = new BufferWriter();
 
-export function encodeFrame(command: RemotingCommand, writer: BufferWriter = defaultWriter): Buffer {
+/** A frame with a JSON header, whatever the header holds. */
+export function encodeJsonFrame(command: RemotingCommand, writer: BufferWriter = defaultWriter): Buffer {
   const lengthAt = writer.reserve(8);
   const headerStart = writer.length;
   writer.utf8(jsonHeader(command));
@@ -53,7 +54,7 @@ export function encodeFrameAs(format: SerializeTypeCode, command: RemotingComman
     const bound = binaryHeaderBound(command);
     if (bound >= 0) return binaryFrame(command, bound);
   }
-  return encodeFrame(command, writer);
+  return encodeJsonFrame(command, writer);
 }
 
 /**

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RocketMQError } from '../../lib/internal.ts';
 import { FrameAccumulator } from '../../lib/internal.ts';
-import { decodeFrame, encodeBinaryFrame, encodeFrame } from '../../lib/internal.ts';
+import { decodeFrame, encodeBinaryFrame, encodeJsonFrame } from '../../lib/internal.ts';
 
 function feed(chunks: Uint8Array[]): { frames: number; error?: unknown } {
   const accumulator = new FrameAccumulator();
@@ -90,7 +90,7 @@ describe('frame decoding under random input', () => {
       }),
       // A header length past the end of the frame.
       fc.tuple(command, fc.nat()).map(([c, over]) => {
-        const bytes = Buffer.from(encodeFrame(c));
+        const bytes = Buffer.from(encodeJsonFrame(c));
         const frameLength = bytes.readInt32BE(0);
         bytes.writeUIntBE(frameLength - 4 + 1 + (over % (0xffffff - frameLength + 4)), 5, 3);
         return bytes;
@@ -121,7 +121,7 @@ describe('frame decoding under random input', () => {
   it('yields nothing and keeps waiting for a truncated frame', () => {
     fc.assert(
       fc.property(command, fc.nat(), (c, cut) => {
-        const bytes = encodeFrame(c);
+        const bytes = encodeJsonFrame(c);
         const { frames, error } = feed([bytes.subarray(0, cut % bytes.length)]);
         expect(error).toBeUndefined();
         expect(frames).toBe(0);
@@ -133,7 +133,7 @@ describe('frame decoding under random input', () => {
   it('decodes valid frames identically however the stream is chunked', () => {
     fc.assert(
       fc.property(fc.array(command, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 6 }), (commands, cuts) => {
-        const stream = Buffer.concat(commands.map((c, i) => (i % 2 ? encodeBinaryFrame(c) : encodeFrame(c))));
+        const stream = Buffer.concat(commands.map((c, i) => (i % 2 ? encodeBinaryFrame(c) : encodeJsonFrame(c))));
         const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
         const chunks = [0, ...points, stream.length].slice(1).map((end, i, ends) => stream.subarray(i ? ends[i - 1]! : 0, end));
         const decoded: unknown[] = [];

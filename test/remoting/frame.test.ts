@@ -8,7 +8,7 @@ import { buildJsonFrame } from '../../infra/local/probe.ts';
 import { RocketMQError } from '../../lib/internal.ts';
 import { FrameAccumulator } from '../../lib/internal.ts';
 import type { RemotingCommand } from '../../lib/internal.ts';
-import { decodeFrame, encodeBinaryFrame, encodeFrame, encodeFrameAs, MAX_FRAME_LENGTH, SerializeType } from '../../lib/internal.ts';
+import { decodeFrame, encodeBinaryFrame, encodeFrameAs, encodeJsonFrame, MAX_FRAME_LENGTH, SerializeType } from '../../lib/internal.ts';
 import { parseTopicRouteData } from '../../lib/internal.ts';
 
 const golden = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'frames.json'), 'utf8')) as {
@@ -69,7 +69,7 @@ describe('golden frames from the real Java client and name server', () => {
 
 describe('encode against an independent naive builder', () => {
   it('writes the same bytes as the naive builder given the same header object', () => {
-    const ours = encodeFrame(sample);
+    const ours = encodeJsonFrame(sample);
     const header = JSON.parse(ours.subarray(8, 8 + (ours.readUInt32BE(4) & 0xffffff)).toString('utf8'));
 
     expect(ours.equals(buildJsonFrame(header, sample.body))).toBe(true);
@@ -80,7 +80,7 @@ describe('encode against an independent naive builder', () => {
     const naive = buildJsonFrame({ code: 17, flag: 1, opaque: 9, language: 'GO', version: 317, remark: 'x', extFields: { n: 5 } });
 
     expect(decodeFrame(afterPrefix(naive))).toMatchObject({ code: 17, flag: 1, opaque: 9, language: 'GO', remark: 'x', extFields: { n: '5' } });
-    for (const bytes of [encodeFrame(sample), encodeBinaryFrame(sample)]) {
+    for (const bytes of [encodeJsonFrame(sample), encodeBinaryFrame(sample)]) {
       const back = decodeFrame(afterPrefix(bytes));
       expect({ ...back, serializeType: undefined }).toEqual({ ...sample, serializeType: undefined });
     }
@@ -137,7 +137,7 @@ describe('ROCKETMQ binary headers as we write them', () => {
 
   it('are what encodeFrameAs writes when asked, and JSON when asked for JSON', () => {
     expect(encodeFrameAs(SerializeType.ROCKETMQ, sample).equals(encodeBinaryFrame(sample))).toBe(true);
-    expect(encodeFrameAs(SerializeType.JSON, sample).equals(encodeFrame(sample))).toBe(true);
+    expect(encodeFrameAs(SerializeType.JSON, sample).equals(encodeJsonFrame(sample))).toBe(true);
   });
 
   it('give way to JSON for a header with an empty value, which binary would turn into null on the server', () => {
@@ -222,14 +222,14 @@ describe('frame accumulator', () => {
 
 describe('frame decoder on hostile input', () => {
   it('refuses a header length larger than the frame', () => {
-    const bad = Buffer.from(encodeFrame(sample));
+    const bad = Buffer.from(encodeJsonFrame(sample));
     bad.writeUInt32BE(bad.length, 4);
 
     expect(() => decodeFrame(afterPrefix(bad))).toThrow(/header length .* exceeds frame/);
   });
 
   it('refuses an unknown serialize type and an unparseable JSON header with PROTOCOL_ERROR', () => {
-    const badType = Buffer.from(encodeFrame(sample));
+    const badType = Buffer.from(encodeJsonFrame(sample));
     badType[4] = 7;
     const badJson = buildJsonFrame({});
     badJson.write('!', 8);
