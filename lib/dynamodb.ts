@@ -8,6 +8,5 @@ export {
   type CheckLocalTransaction,
   type LocalTransactionContext,
   type ResolveSummary,
-  type RunOutcome,
   type TransactionsOptions,
 } from './transactions/transactions.ts';

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Message } from '../message/message.ts';
-import type { LocalTransaction, LocalTransactionState, Producer, SendOptions } from '../producer/api.ts';
+import type { LocalTransaction, LocalTransactionState, Producer, SendOptions, TransactionOutcome } from '../producer/api.ts';
 import type { HalfMessage, TransactionDecision } from '../producer/transaction.ts';
 import type { DynamoDbTransactionLedger, LedgerEntry } from '../state/transaction-ledger.ts';
 
@@ -38,13 +38,6 @@ export interface TransactionsOptions {
 export interface LocalTransactionContext {
   commitItem: TransactWriteItem;
   rollbackItem: TransactWriteItem;
-}
-
-export interface RunOutcome {
-  half: HalfMessage;
-  state: LocalTransactionState;
-  ended: boolean;
-  error?: unknown;
 }
 
 export interface ResolveSummary {
@@ -109,7 +102,7 @@ export class Transactions {
     message: Message,
     execute: LocalTransaction<[half: HalfMessage, context: LocalTransactionContext]>,
     options: SendOptions = {},
-  ): Promise<RunOutcome> {
+  ): Promise<TransactionOutcome> {
     const half = await this.begin(message, options);
     let state: LocalTransactionState;
     try {
