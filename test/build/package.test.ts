@@ -4,7 +4,7 @@
 // The TypeScript samples of README and of every page under docs/ are compiled the same way. Dependencies come from npm's cache, filled
 // by this checkout's own install.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -91,7 +91,11 @@ describe('the packed package', () => {
     const installed = join(app, 'node_modules', 'rocketmq-lambda');
     const top = readdirSync(installed).sort();
 
-    expect(top).toEqual(['README.md', 'dist', 'lib', 'package.json']);
+    expect(top).toEqual(['BENCHMARKS.md', 'README.md', 'RELIABILITY.md', 'dist', 'docs', 'lib', 'package.json']);
+    // README's links resolve where a user reads it, in node_modules: every page it links is there.
+    const linked = [...readFileSync(join(installed, 'README.md'), 'utf8').matchAll(/\]\(((?:docs\/)?[\w-]+\.md)(?:#[^)]*)?\)/g)].map((m) => m[1]!);
+    expect(linked.length).toBeGreaterThan(5);
+    expect(linked.filter((page) => !existsSync(join(installed, page)))).toEqual([]);
     expect(readdirSync(join(installed, 'lib'))).not.toContain('internal.ts');
     expect(readdirSync(join(installed, 'dist', 'lib'))).toContain('index.d.ts');
   });
