@@ -44,9 +44,13 @@ async function inProcessFunctions(): Promise<LocalFunctions> {
 /** Each function in its own managed-instances environment: worker threads, many invocations at once in each. */
 async function managedInstancesFunctions(shape: ManagedInstancesShape): Promise<LocalFunctions> {
   const { ManagedInstancesEnvironment } = await import('./managed-instances/environment.ts');
-  const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
   const start = (name: string) =>
-    ManagedInstancesEnvironment.start({ module: new URL(`../../functions/${name}/index.ts`, import.meta.url).pathname, functionName: name, env, ...shape });
+    ManagedInstancesEnvironment.start({
+      module: new URL(`../../functions/${name}/index.ts`, import.meta.url).pathname,
+      functionName: name,
+      env: process.env,
+      ...shape,
+    });
   const [publish, bridge, refresh] = await Promise.all([start('publish'), start('sqs-bridge'), start('route-refresh')]);
   const through =
     (environment: Awaited<ReturnType<typeof start>>) =>

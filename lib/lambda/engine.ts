@@ -102,7 +102,7 @@ export class Engine {
       // The AWS SDK's DynamoDB client is most of the code a cold start would load: only a
       // deployment with a state table loads it, here, in the init phase when prepareInInit runs.
       const dynamodb = config.stateTable ? await loadDynamoDb() : undefined;
-      const store = await this.invokeStore();
+      const store = this.store ?? (await this.invokeStore());
       const producer = createProducer({
         ...producerOptions(config),
         logger: (entry) => this.logger.warn(String(entry.message ?? 'producer'), entry),
@@ -122,9 +122,9 @@ export class Engine {
     return this.starting;
   }
 
-  private async invokeStore(): Promise<InvokeStoreBase> {
-    this.store ??= await InvokeStore.getInstanceAsync(this.concurrent);
-    return this.store;
+  /** The store, made once; a warm invocation finds it without an await. */
+  private invokeStore(): InvokeStoreBase | Promise<InvokeStoreBase> {
+    return this.store ?? InvokeStore.getInstanceAsync(this.concurrent).then((store) => (this.store = store));
   }
 
   /**
@@ -133,7 +133,7 @@ export class Engine {
    * with the request id the runtime would give it, so its scope is its own there too.
    */
   async inContext<T>(context: Pick<Context, 'awsRequestId'>, work: () => Promise<T>): Promise<T> {
-    const store = await this.invokeStore();
+    const store = this.store ?? (await this.invokeStore());
     if (store.hasContext()) return work();
     return store.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId }, work);
   }
@@ -144,7 +144,7 @@ export class Engine {
     this.coldStart = false;
     // First of all: whatever this invocation starts from here on, the cold load included, is its own.
     const scope = new WorkScope();
-    const store = await this.invokeStore();
+    const store = this.store ?? (await this.invokeStore());
     if (store.hasContext()) store.set(SCOPE_KEY, scope);
     // Else a middleware called outside any runtime context: the work goes unscoped, which every
     // invocation's flush also waits for (correct, only not isolated).

@@ -40,12 +40,8 @@ export class WorkScope implements CallScope {
   closing = false;
   /** Trace records of this scope's sends, sent by its flush. */
   readonly trace = new TraceBuffer();
-  private endedFlag = false;
-
   /** Whether the unit of work has answered: see end(). */
-  get ended(): boolean {
-    return this.endedFlag;
-  }
+  ended = false;
 
   /**
    * The unit of work has answered (its final flush is done). Work that still starts in its async
@@ -53,7 +49,7 @@ export class WorkScope implements CallScope {
    * scope from now on, so the next scope's flush waits for it instead of nobody.
    */
   end(): void {
-    this.endedFlag = true;
+    this.ended = true;
   }
 }
 

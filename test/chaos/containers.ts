@@ -145,13 +145,12 @@ export async function childContainer(name: string, env: NodeJS.ProcessEnv = proc
  */
 export async function managedContainer(name: string, env: NodeJS.ProcessEnv, shape: { workers: number; maxConcurrency: number }): Promise<Container> {
   const { ManagedInstancesEnvironment } = await import('../../infra/local/managed-instances/environment.ts');
-  const variables = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
   const modules: Record<FunctionName, string> = {
     publish: join(import.meta.dirname, '..', '..', 'functions', 'publish', 'index.ts'),
     bridge: join(import.meta.dirname, '..', '..', 'functions', 'sqs-bridge', 'index.ts'),
   };
   const start = (fn: FunctionName) =>
-    ManagedInstancesEnvironment.start({ module: modules[fn], functionName: `${name}-${fn}`, env: variables, ...shape, onLine: () => undefined });
+    ManagedInstancesEnvironment.start({ module: modules[fn], functionName: `${name}-${fn}`, env, ...shape, onLine: () => undefined });
   const [publish, bridge] = await Promise.all([start('publish'), start('bridge')]);
   const environments = { publish, bridge };
   return {

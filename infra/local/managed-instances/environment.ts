@@ -21,8 +21,8 @@ export interface EnvironmentOptions {
   /** The function's configured timeout; default 30 s. */
   timeoutMs?: number;
   memoryMb?: number;
-  /** The function's variables (the process's are not passed on, as in Lambda). */
-  env?: Record<string, string>;
+  /** The function's variables (the process's are not passed on, as in Lambda); unset ones are left out. */
+  env?: NodeJS.ProcessEnv;
   /** Each line a worker writes to stdout (logs, EMF metrics); default: passed to this process's stdout. */
   onLine?: (line: string, worker: number) => void;
 }
@@ -72,7 +72,7 @@ export class ManagedInstancesEnvironment {
       memoryMb: options.memoryMb ?? 2048,
     };
     const env = {
-      ...(options.env ?? {}),
+      ...Object.fromEntries(Object.entries(options.env ?? {}).filter((e): e is [string, string] => e[1] !== undefined)),
       AWS_LAMBDA_FUNCTION_NAME: functionName,
       AWS_LAMBDA_MAX_CONCURRENCY: String(maxConcurrency),
       AWS_LAMBDA_NODEJS_WORKER_COUNT: String(workers),
