@@ -178,7 +178,8 @@ export class ProducerImpl implements Producer {
   /** Work that must settle before its scope's flush returns (the whole producer's, for shutdown). */
   private track<T>(work: Promise<T>): Promise<T> {
     this.pending.track(work);
-    (this.scope()?.pending ?? this.unscoped).track(work);
+    // Without a scope source nothing flushes by scope: the whole-producer set is enough.
+    if (this.options.scope) (this.scope()?.pending ?? this.unscoped).track(work);
     return work;
   }
 
@@ -235,7 +236,8 @@ export class ProducerImpl implements Producer {
     const sync = this.sync;
     try {
       const giveUp = sync ? () => sync.abortInFlight(scope) : undefined;
-      if (scope) await Promise.all([scope.pending.settle(deadline, giveUp), this.unscoped.settle(deadline, giveUp)]);
+      // A producer told no scope source tracked nothing by scope: it settles everything.
+      if (scope && this.options.scope) await Promise.all([scope.pending.settle(deadline, giveUp), this.unscoped.settle(deadline, giveUp)]);
       else await this.pending.settle(deadline, giveUp);
       // Trace records last: the async sends just settled leave theirs.
       await this.sendTraces(deadline, scope);
