@@ -237,7 +237,7 @@ export class Engine {
 async function loadDynamoDb() {
   const [{ DynamoDbSharedState }, { DynamoDbTransactionLedger }, { Transactions }] = await Promise.all([
     import('../state/dynamodb-state.ts'),
-    import('../state/transaction-ledger.ts'),
+    import('../transactions/ledger.ts'),
     import('../transactions/transactions.ts'),
   ]);
   return { DynamoDbSharedState, DynamoDbTransactionLedger, Transactions };

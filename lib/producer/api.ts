@@ -5,10 +5,10 @@ import type { RocketMQError } from '../errors.ts';
 import type { Message } from '../message/message.ts';
 import type { MessageQueue } from '../route/publish-info.ts';
 import type { SendResult } from './send-result.ts';
-import type { HalfMessage, TransactionDecision } from './transaction.ts';
+import type { HalfMessage, TransactionDecision } from './half-message.ts';
 import type { TopicRouteData } from '../protocol/topic-route.ts';
 
-export type { HalfMessage, TransactionDecision } from './transaction.ts';
+export type { HalfMessage, TransactionDecision } from './half-message.ts';
 
 /** What a local transaction decided: UNKNOWN leaves the half message to the resolver or the broker's check. */
 export type LocalTransactionState = TransactionDecision | 'UNKNOWN';

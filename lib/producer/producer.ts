@@ -1,7 +1,7 @@
 // The producer: DefaultMQProducerImpl's lifecycle and send verbs, wired from the pieces that do the
 // work (send-loop.ts, attempt.ts, batch-settle.ts, heartbeats.ts, maintenance.ts). Users get it as
 // the Producer interface (api.ts); the class itself is reached only through the internal entry.
-import { buildClientId } from '../client/client-id.ts';
+import { buildClientId } from './client-id.ts';
 import { invalidArgument, rocketError } from '../errors.ts';
 import { Prop } from '../message/properties.ts';
 import { checkMessage, type Message } from '../message/message.ts';
@@ -26,7 +26,7 @@ import type {
   StartOptions,
   TransactionOutcome,
 } from './api.ts';
-import { endTransaction, halfMessageOf, isDelivered, type HalfMessage, type TransactionDecision } from './transaction.ts';
+import { endTransaction, halfMessageOf, isDelivered, type HalfMessage, type TransactionDecision } from './half-message.ts';
 import type { Prepared } from './attempt.ts';
 import { settleBatch } from './batch-settle.ts';
 import { prepareBatches, splitBatchResult } from './batch-send.ts';

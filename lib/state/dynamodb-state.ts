@@ -6,19 +6,16 @@
 // Writes are conditional ("newest wins"); a lost race returns the winner (ALL_OLD), no second read.
 import {
   ConditionalCheckFailedException,
-  DynamoDBClient,
+  type DynamoDBClient,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
-  type AttributeValue,
   type DynamoDBClientConfig,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { hostname } from 'node:os';
 import { parseTopicRouteData } from '../protocol/topic-route.ts';
+import { createStateClient, expiresAt, type Item, maybeNum, n, num, queryAll, s, str } from './dynamodb-item.ts';
 import type { FaultRecord, LoadedState, RouteRecord, SharedState, WriteOutcome } from './shared-state.ts';
-
-type Item = Record<string, AttributeValue>;
 
 export interface DynamoDbStateOptions {
   tableName: string;
@@ -44,22 +41,6 @@ function defaultWriter(env: NodeJS.ProcessEnv = process.env): string {
   return `${hostname()} pid ${process.pid}`;
 }
 
-/**
- * A DynamoDB client for the hot path: it must give up fast, because a send never waits long on
- * shared state (the producer goes on with local state when it does not answer).
- */
-export function createStateClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
-  return new DynamoDBClient({
-    maxAttempts: 2,
-    // Without throwOnRequestTimeout the handler only logs a warning when requestTimeout passes.
-    requestHandler: { connectionTimeout: 500, requestTimeout: 1000, throwOnRequestTimeout: true },
-    ...config,
-  });
-}
-
-const n = (value: number): AttributeValue => ({ N: String(Math.round(value)) });
-const num = (item: Item, name: string): number => Number(item[name]?.N ?? 0);
-
 export class DynamoDbSharedState implements SharedState {
   readonly client: DynamoDBClient;
   private readonly table: string;
@@ -81,10 +62,10 @@ export class DynamoDbSharedState implements SharedState {
   }
 
   async load(signal?: AbortSignal): Promise<LoadedState> {
-    const items = await this.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: this.pk } } }, signal);
+    const items = await this.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': s(this.pk) } }, signal);
     const state: LoadedState = { faults: [], routes: [] };
     for (const item of items) {
-      const sk = item.sk?.S ?? '';
+      const sk = str(item, 'sk') ?? '';
       if (sk.startsWith('BROKER#')) state.faults.push(toFault(item));
       else if (sk.startsWith('ROUTE#')) {
         const route = toRoute(item);
@@ -98,7 +79,7 @@ export class DynamoDbSharedState implements SharedState {
     const items = await this.query(
       {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :broker)',
-        ExpressionAttributeValues: { ':pk': { S: this.pk }, ':broker': { S: 'BROKER#' } },
+        ExpressionAttributeValues: { ':pk': s(this.pk), ':broker': s('BROKER#') },
       },
       signal,
     );
@@ -109,16 +90,16 @@ export class DynamoDbSharedState implements SharedState {
     return this.conditional(
       new UpdateItemCommand({
         TableName: this.table,
-        Key: { pk: { S: this.pk }, sk: { S: `BROKER#${record.brokerName}` } },
+        Key: { pk: s(this.pk), sk: s(`BROKER#${record.brokerName}`) },
         UpdateExpression: 'SET brokerName = :b, isolatedUntil = :u, latencyMs = :l, updatedAt = :t, expiresAt = :e, writtenBy = :w',
         ConditionExpression: 'attribute_not_exists(isolatedUntil) OR isolatedUntil < :u',
         ExpressionAttributeValues: {
-          ':b': { S: record.brokerName },
+          ':b': s(record.brokerName),
           ':u': n(record.isolatedUntil),
           ':l': n(record.latencyMs),
           ':t': n(record.updatedAt),
-          ':e': n(record.isolatedUntil / 1000 + this.faultTtl),
-          ':w': { S: this.writer },
+          ':e': expiresAt(record.isolatedUntil, this.faultTtl),
+          ':w': s(this.writer),
         },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
@@ -131,10 +112,10 @@ export class DynamoDbSharedState implements SharedState {
     return this.conditional(
       new UpdateItemCommand({
         TableName: this.table,
-        Key: { pk: { S: this.pk }, sk: { S: `BROKER#${brokerName}` } },
+        Key: { pk: s(this.pk), sk: s(`BROKER#${brokerName}`) },
         UpdateExpression: 'SET isolatedUntil = :now, updatedAt = :now, writtenBy = :w',
         ConditionExpression: 'isolatedUntil <= :seen AND isolatedUntil > :now',
-        ExpressionAttributeValues: { ':now': n(now), ':seen': n(seenUntil), ':w': { S: this.writer } },
+        ExpressionAttributeValues: { ':now': n(now), ':seen': n(seenUntil), ':w': s(this.writer) },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
       toFault,
@@ -146,7 +127,7 @@ export class DynamoDbSharedState implements SharedState {
     return this.conditional(
       new UpdateItemCommand({
         TableName: this.table,
-        Key: { pk: { S: this.pk }, sk: { S: `BROKER#${brokerName}` } },
+        Key: { pk: s(this.pk), sk: s(`BROKER#${brokerName}`) },
         UpdateExpression: 'SET probeAt = :now',
         ConditionExpression: 'isolatedUntil > :now AND (attribute_not_exists(probeAt) OR probeAt <= :since)',
         ExpressionAttributeValues: { ':now': n(now), ':since': n(since) },
@@ -162,12 +143,12 @@ export class DynamoDbSharedState implements SharedState {
       new PutItemCommand({
         TableName: this.table,
         Item: {
-          pk: { S: this.pk },
-          sk: { S: `ROUTE#${record.topic}` },
-          topic: { S: record.topic },
-          route: { S: JSON.stringify(record.route) },
+          pk: s(this.pk),
+          sk: s(`ROUTE#${record.topic}`),
+          topic: s(record.topic),
+          route: s(JSON.stringify(record.route)),
           fetchedAt: n(record.fetchedAt),
-          expiresAt: n(record.fetchedAt / 1000 + this.routeTtl),
+          expiresAt: expiresAt(record.fetchedAt, this.routeTtl),
         },
         ConditionExpression: 'attribute_not_exists(fetchedAt) OR fetchedAt < :f',
         ExpressionAttributeValues: { ':f': n(record.fetchedAt) },
@@ -180,19 +161,9 @@ export class DynamoDbSharedState implements SharedState {
 
   /** All live items of a query, every page; expired ones are skipped here, whatever TTL did. */
   private async query(input: Omit<QueryCommandInput, 'TableName'>, signal?: AbortSignal): Promise<Item[]> {
-    const items: Item[] = [];
     const nowSeconds = this.now() / 1000;
-    let start: Item | undefined;
-    do {
-      this.calls.reads += 1;
-      const page = await this.client.send(
-        new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }),
-        signal ? { abortSignal: signal } : {},
-      );
-      for (const item of page.Items ?? []) if (num(item, 'expiresAt') > nowSeconds) items.push(item);
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+    const items = await queryAll(this.client, { ...input, TableName: this.table }, () => (this.calls.reads += 1), signal);
+    return items.filter((item) => num(item, 'expiresAt') > nowSeconds);
   }
 
   private async conditional<T>(
@@ -215,18 +186,18 @@ export class DynamoDbSharedState implements SharedState {
 
 function toFault(item: Item): FaultRecord {
   return {
-    brokerName: item.brokerName?.S ?? (item.sk?.S ?? '').slice('BROKER#'.length),
+    brokerName: str(item, 'brokerName') ?? (str(item, 'sk') ?? '').slice('BROKER#'.length),
     isolatedUntil: num(item, 'isolatedUntil'),
     latencyMs: num(item, 'latencyMs'),
     updatedAt: num(item, 'updatedAt'),
-    ...(item.probeAt?.N ? { probeAt: num(item, 'probeAt') } : {}),
-    ...(item.writtenBy?.S ? { writtenBy: item.writtenBy.S } : {}),
+    ...(maybeNum(item, 'probeAt') !== undefined ? { probeAt: num(item, 'probeAt') } : {}),
+    ...(str(item, 'writtenBy') ? { writtenBy: str(item, 'writtenBy') } : {}),
   };
 }
 
 function toRoute(item: Item): RouteRecord | undefined {
   try {
-    return { topic: item.topic?.S ?? '', route: parseTopicRouteData(item.route?.S ?? ''), fetchedAt: num(item, 'fetchedAt') };
+    return { topic: str(item, 'topic') ?? '', route: parseTopicRouteData(str(item, 'route') ?? ''), fetchedAt: num(item, 'fetchedAt') };
   } catch {
     return undefined; // an unreadable route is as good as none: the name server is asked
   }

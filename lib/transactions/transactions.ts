@@ -14,8 +14,8 @@ import { randomUUID } from 'node:crypto';
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Message } from '../message/message.ts';
 import type { LocalTransaction, LocalTransactionState, Producer, SendOptions, TransactionOutcome } from '../producer/api.ts';
-import type { HalfMessage, TransactionDecision } from '../producer/transaction.ts';
-import type { DynamoDbTransactionLedger, LedgerEntry } from '../state/transaction-ledger.ts';
+import type { HalfMessage, TransactionDecision } from '../producer/half-message.ts';
+import type { DynamoDbTransactionLedger, LedgerEntry } from './ledger.ts';
 
 export interface TransactionsOptions {
   /** After this long an undecided or unended transaction is the resolver's. Default 60 s. */

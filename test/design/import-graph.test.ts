@@ -1,7 +1,7 @@
 // The one-way doors of lib/, read from the code: a folder may import only from folders below it,
 // no two files import each other through any path, and functions/ reach lib/ only through the
 // package's public entry points. The order, top to bottom:
-//   functions -> lib/cli -> lib entry points -> lib/lambda -> lib/transactions -> lib/producer -> lib/client -> lib/state
+//   functions -> lib/cli -> lib entry points -> lib/lambda -> lib/transactions -> lib/producer -> lib/state
 //   -> lib/route -> lib/protocol -> lib/message -> lib/remoting -> lib/rules.ts -> lib/errors.ts
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -16,7 +16,6 @@ const ORDER = [
   'lib/protocol',
   'lib/route',
   'lib/state',
-  'lib/client',
   'lib/trace',
   'lib/producer',
   'lib/transactions',

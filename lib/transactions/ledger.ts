@@ -14,13 +14,10 @@ import {
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
-  type AttributeValue,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import type { HalfMessage, TransactionDecision } from '../protocol/end-transaction.ts';
-import { createStateClient } from './dynamodb-state.ts';
-
-type Item = Record<string, AttributeValue>;
+import { createStateClient, expiresAt, type Item, maybeNum, n, num, queryAll, s, str } from '../state/dynamodb-item.ts';
 
 export type LedgerState = 'PENDING' | TransactionDecision | 'ENDED';
 
@@ -49,9 +46,6 @@ export interface TransactionLedgerOptions {
   now?: () => number;
 }
 
-const n = (value: number): AttributeValue => ({ N: String(Math.round(value)) });
-const num = (item: Item, name: string): number => Number(item[name]?.N ?? 0);
-
 function shardOf(transactionId: string): number {
   let hash = 0;
   for (let i = 0; i < transactionId.length; i++) hash = (hash * 31 + transactionId.charCodeAt(i)) | 0;
@@ -60,15 +54,15 @@ function shardOf(transactionId: string): number {
 
 function toEntry(item: Item): LedgerEntry {
   return {
-    half: JSON.parse(item.half?.S ?? '{}') as HalfMessage,
-    state: (item.state?.S ?? 'PENDING') as LedgerState,
+    half: JSON.parse(str(item, 'half') ?? '{}') as HalfMessage,
+    state: (str(item, 'state') ?? 'PENDING') as LedgerState,
     dueAt: num(item, 'dueAt'),
-    onTimeout: (item.onTimeout?.S ?? 'ROLLBACK') as TransactionDecision,
+    onTimeout: (str(item, 'onTimeout') ?? 'ROLLBACK') as TransactionDecision,
     createdAt: num(item, 'createdAt'),
-    leaseOwner: item.leaseOwner?.S,
+    leaseOwner: str(item, 'leaseOwner'),
     leaseUntil: num(item, 'leaseUntil'),
-    endingAt: item.endingAt?.N ? num(item, 'endingAt') : undefined,
-    endedAs: item.endedAs?.S as TransactionDecision | undefined,
+    endingAt: maybeNum(item, 'endingAt'),
+    endedAs: str(item, 'endedAs') as TransactionDecision | undefined,
   };
 }
 
@@ -87,7 +81,7 @@ export class DynamoDbTransactionLedger {
   }
 
   private key(transactionId: string): Item {
-    return { pk: { S: `TX#${this.scope}#${shardOf(transactionId)}` }, sk: { S: `TX#${transactionId}` } };
+    return { pk: s(`TX#${this.scope}#${shardOf(transactionId)}`), sk: s(`TX#${transactionId}`) };
   }
 
   /** A new half message, pending until its local transaction says; fails if it is there already. */
@@ -99,14 +93,14 @@ export class DynamoDbTransactionLedger {
         TableName: this.tableName,
         Item: {
           ...this.key(half.transactionId),
-          half: { S: JSON.stringify(half) },
-          state: { S: 'PENDING' },
+          half: s(JSON.stringify(half)),
+          state: s('PENDING'),
           dueAt: n(options.dueAt),
-          onTimeout: { S: options.onTimeout },
+          onTimeout: s(options.onTimeout),
           createdAt: n(now),
           updatedAt: n(now),
           leaseUntil: n(0),
-          expiresAt: n(options.dueAt / 1000 + DAY_SECONDS),
+          expiresAt: expiresAt(options.dueAt, DAY_SECONDS),
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
@@ -125,7 +119,7 @@ export class DynamoDbTransactionLedger {
         UpdateExpression: 'SET #s = :d, updatedAt = :t',
         ConditionExpression: '#s = :pending',
         ExpressionAttributeNames: { '#s': 'state' },
-        ExpressionAttributeValues: { ':d': { S: decision }, ':pending': { S: 'PENDING' }, ':t': n(this.now()) },
+        ExpressionAttributeValues: { ':d': s(decision), ':pending': s('PENDING'), ':t': n(this.now()) },
       },
     };
   }
@@ -157,7 +151,7 @@ export class DynamoDbTransactionLedger {
           UpdateExpression: 'SET leaseOwner = :o, leaseUntil = :u, updatedAt = :t',
           ConditionExpression: 'attribute_exists(pk) AND #s <> :ended AND (leaseUntil < :t OR leaseOwner = :o)',
           ExpressionAttributeNames: { '#s': 'state' },
-          ExpressionAttributeValues: { ':o': { S: owner }, ':u': n(now + leaseMs), ':t': n(now), ':ended': { S: 'ENDED' } },
+          ExpressionAttributeValues: { ':o': s(owner), ':u': n(now + leaseMs), ':t': n(now), ':ended': s('ENDED') },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -179,7 +173,7 @@ export class DynamoDbTransactionLedger {
           UpdateExpression: 'SET #s = :d, updatedAt = :t',
           ConditionExpression: '#s = :pending AND leaseOwner = :o',
           ExpressionAttributeNames: { '#s': 'state' },
-          ExpressionAttributeValues: { ':d': { S: decision }, ':pending': { S: 'PENDING' }, ':o': { S: owner }, ':t': n(this.now()) },
+          ExpressionAttributeValues: { ':d': s(decision), ':pending': s('PENDING'), ':o': s(owner), ':t': n(this.now()) },
         }),
       );
       return true;
@@ -201,7 +195,7 @@ export class DynamoDbTransactionLedger {
         Key: this.key(transactionId),
         UpdateExpression: 'SET endingAt = :t, updatedAt = :t',
         ConditionExpression: 'leaseOwner = :o',
-        ExpressionAttributeValues: { ':t': n(this.now()), ':o': { S: owner } },
+        ExpressionAttributeValues: { ':t': n(this.now()), ':o': s(owner) },
       }),
     );
   }
@@ -218,12 +212,12 @@ export class DynamoDbTransactionLedger {
         ConditionExpression: 'leaseOwner = :o AND #s = :e',
         ExpressionAttributeNames: { '#s': 'state' },
         ExpressionAttributeValues: {
-          ':ended': { S: 'ENDED' },
-          ':e': { S: endedAs },
+          ':ended': s('ENDED'),
+          ':e': s(endedAs),
           ':t': n(now),
           ':zero': n(0),
-          ':x': n(now / 1000 + DAY_SECONDS),
-          ':o': { S: owner },
+          ':x': expiresAt(now, DAY_SECONDS),
+          ':o': s(owner),
         },
       }),
     );
@@ -247,23 +241,19 @@ export class DynamoDbTransactionLedger {
   async due(now = this.now()): Promise<LedgerEntry[]> {
     const entries: LedgerEntry[] = [];
     for (let shard = 0; shard < LEDGER_SHARDS; shard++) {
-      let start: Item | undefined;
-      do {
-        this.calls.reads += 1;
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk',
-            FilterExpression: '#s <> :ended AND dueAt <= :now',
-            ExpressionAttributeNames: { '#s': 'state' },
-            ExpressionAttributeValues: { ':pk': { S: `TX#${this.scope}#${shard}` }, ':ended': { S: 'ENDED' }, ':now': n(now) },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of page.Items ?? []) entries.push(toEntry(item));
-        start = page.LastEvaluatedKey;
-      } while (start);
+      const items = await queryAll(
+        this.client,
+        {
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          FilterExpression: '#s <> :ended AND dueAt <= :now',
+          ExpressionAttributeNames: { '#s': 'state' },
+          ExpressionAttributeValues: { ':pk': s(`TX#${this.scope}#${shard}`), ':ended': s('ENDED'), ':now': n(now) },
+          ConsistentRead: true,
+        },
+        () => (this.calls.reads += 1),
+      );
+      entries.push(...items.map(toEntry));
     }
     return entries.sort((a, b) => a.dueAt - b.dueAt);
   }
