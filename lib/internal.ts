@@ -6,6 +6,7 @@ import { ProducerImpl } from './producer/producer.ts';
 
 export * from './index.ts';
 export * from './lambda/index.ts';
+export * from './lambda/functions-kit.ts';
 export { ProducerImpl } from './producer/producer.ts';
 export { isAccessDenied, rocketError } from './errors.ts';
 export { classify } from './producer/send-loop.ts';

@@ -3,20 +3,15 @@
 // what the cluster or this code did; the details of a 5xx go to the log.
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import { RocketMQError } from '../../lib/index.ts';
+import { errorResponse, json, RequestError, toHttpRequest, topicPolicy, type TraceProperties } from '../../lib/lambda/functions-kit.ts';
 import {
   contextFromHeaders,
-  errorResponse,
-  json,
-  RequestError,
-  toHttpRequest,
-  topicPolicy,
   prepareInInit,
   withProducer,
   withTraceContext,
   type Invocation,
   type ProducerHandler,
   type TraceContext,
-  type TraceProperties,
 } from '../../lib/lambda/index.ts';
 import { parsePublishRequest, rawField, type PublishRequest } from './request.ts';
 

@@ -11,7 +11,7 @@
 // refused (415), because guessing would publish a JSON envelope as a raw body. Error fields are
 // paths in the request body: "tags", "keys[1]", "messages[3].body"; or the header at fault.
 import { checkTopic, type Message } from '../../lib/index.ts';
-import { RequestError, type HttpRequest, type TopicPolicy } from '../../lib/lambda/index.ts';
+import { RequestError, type HttpRequest, type TopicPolicy } from '../../lib/lambda/functions-kit.ts';
 
 export type Mode = 'sync' | 'async' | 'oneway';
 export type PublishRequest =

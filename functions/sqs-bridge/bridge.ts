@@ -16,15 +16,13 @@ import type { SQSBatchItemFailure, SQSBatchResponse, SQSMessageAttribute, SQSRec
 import type { BatchOutcome, Message } from '../../lib/index.ts';
 import {
   checkedContext,
-  invocationXrayHeader,
   DEFAULT_TRACE_PROPERTIES,
+  invocationXrayHeader,
   topicPolicy,
-  withTraceContext,
-  type Invocation,
   type TopicPolicy,
-  type TraceContext,
   type TraceProperties,
-} from '../../lib/lambda/index.ts';
+} from '../../lib/lambda/functions-kit.ts';
+import { withTraceContext, type Invocation, type TraceContext } from '../../lib/lambda/index.ts';
 
 export interface BridgeConfig {
   targetTopic: string | undefined;

@@ -1,8 +1,10 @@
 // The package as a user gets it: `npm pack`, installed into a fresh project, a handler written
 // against "rocketmq-lambda", "rocketmq-lambda/lambda" and "rocketmq-lambda/dynamodb" type-checked
 // under strict (library types included), bundled with esbuild, and run against the local broker.
-// The TypeScript samples of README and of every page under docs/ are compiled the same way. Dependencies come from npm's cache, filled
-// by this checkout's own install.
+// The TypeScript samples of README and of every page under docs/ are compiled the same way. The
+// AWS SDK and Powertools are optional peers: a project of the core alone gets no other package and
+// sends; one of "./lambda" installs only that entry's peers and sends from a handler. Dependencies
+// come from npm's cache, filled by this checkout's own install.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,15 @@ const root = join(import.meta.dirname, '..', '..');
 const stack = inject('stack');
 const work = mkdtempSync(join(tmpdir(), 'package-test-'));
 const app = join(work, 'app');
+/** A project that installs the package and nothing else: the core needs no other package. */
+const coreApp = join(work, 'core-only');
+/** A project with the package and only the peers "./lambda" needs without a state table. */
+const lambdaApp = join(work, 'lambda-only');
+const LAMBDA_PEERS = ['@aws-lambda-powertools/logger', '@aws-lambda-powertools/metrics', '@aws/lambda-invoke-store'];
+/** Every optional peer: the project that bundles a handler using all three entries and secret references. */
+const FULL_PEERS = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).peerDependencies as Record<string, string>).filter(
+  (name) => !name.startsWith('@types/'),
+);
 const repoVersion = (name: string) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version as string;
 const npm = (args: string[], cwd: string) =>
   run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, timeout: 240_000, env: { ...process.env, npm_config_update_notifier: 'false' } });
@@ -71,19 +82,21 @@ beforeAll(async () => {
   const [packed] = JSON.parse(stdout) as { filename: string }[];
   const tarball = packed!.filename;
   expect(readdirSync(work)).toContain(tarball);
-  mkdirSync(app);
-  writeFileSync(
-    join(app, 'package.json'),
-    JSON.stringify({
-      name: 'packaged-app',
-      private: true,
-      type: 'module',
-      dependencies: { 'rocketmq-lambda': `file:../${tarball}`, '@middy/core': repoVersion('@middy/core') },
-      devDependencies: { '@types/node': repoVersion('@types/node') },
-    }),
-  );
-  await npm(['install', '--prefer-offline'], app);
-}, 300_000);
+  const project = (dir: string, peers: string[], devDependencies: Record<string, string> = {}) => {
+    mkdirSync(dir);
+    const dependencies = { 'rocketmq-lambda': `file:../${tarball}`, ...Object.fromEntries(peers.map((p) => [p, repoVersion(p)])) };
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: `packaged-${dir.split('/').pop()}`, private: true, type: 'module', dependencies, devDependencies }),
+    );
+    return npm(['install', '--prefer-offline'], dir);
+  };
+  const types = { '@types/node': repoVersion('@types/node'), '@types/aws-lambda': repoVersion('@types/aws-lambda') };
+  // One at a time: parallel installs into one npm cache race on it.
+  await project(app, FULL_PEERS, types);
+  await project(coreApp, []);
+  await project(lambdaApp, LAMBDA_PEERS);
+}, 400_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the packed package', () => {
@@ -133,6 +146,60 @@ describe('the packed package', () => {
     const reader = new RemotingClient();
     try {
       expect((await viewByOffsetId(reader, result.offsetMsgId)).body.toString()).toBe('from the packed tarball');
+    } finally {
+      reader.shutdown();
+    }
+  });
+
+  it('installs nothing but itself for the core, which sends to the local broker', async () => {
+    writeFileSync(
+      join(coreApp, 'send.mjs'),
+      `import { createProducer } from 'rocketmq-lambda';
+const producer = createProducer({ nameServers: process.argv[2], producerGroup: 'core-only' });
+await producer.start();
+try {
+  process.stdout.write(JSON.stringify(await producer.send({ topic: 'TopicTest', body: 'core only', tags: 'core' })));
+} finally {
+  await producer.shutdown();
+}
+`,
+    );
+
+    const { stdout } = await run(process.execPath, ['send.mjs', stack.nameServer], { cwd: coreApp, timeout: 60_000 });
+
+    expect(readdirSync(join(coreApp, 'node_modules')).filter((name) => !name.startsWith('.'))).toEqual(['rocketmq-lambda']);
+    const result = JSON.parse(stdout) as { status: string; offsetMsgId: string };
+    expect(result.status).toBe('SEND_OK');
+    const reader = new RemotingClient();
+    try {
+      expect((await viewByOffsetId(reader, result.offsetMsgId)).body.toString()).toBe('core only');
+    } finally {
+      reader.shutdown();
+    }
+  });
+
+  it('runs a "./lambda" handler with only its own peers installed (no AWS SDK without a state table)', async () => {
+    writeFileSync(
+      join(lambdaApp, 'handler.mjs'),
+      `import { sharedEngine, withProducer } from 'rocketmq-lambda/lambda';
+export const handler = withProducer(async (event, _context, rocketmq) => rocketmq.send({ topic: 'TopicTest', body: event.body, tags: 'lambda-only' }));
+const context = { awsRequestId: 'lambda-only-1', functionName: 'lambda-only', getRemainingTimeInMillis: () => 30_000 };
+process.stdout.write(JSON.stringify(await handler({ body: 'lambda peers only' }, context)));
+await sharedEngine().close(); // the warm producer keeps its sockets for the next event; a script exits
+`,
+    );
+
+    const env = { ...process.env, NAMESRV_ADDR: stack.nameServer, PRODUCER_GROUP: 'lambda-only', STATE_TABLE: '', POWERTOOLS_METRICS_DISABLED: 'true' };
+    const { stdout } = await run(process.execPath, ['handler.mjs'], { cwd: lambdaApp, timeout: 60_000, env });
+
+    const installed = readdirSync(join(lambdaApp, 'node_modules'));
+    expect(installed).not.toContain('@aws-sdk');
+    expect(installed).not.toContain('@middy');
+    const result = JSON.parse(stdout) as { status: string; offsetMsgId: string };
+    expect(result.status).toBe('SEND_OK');
+    const reader = new RemotingClient();
+    try {
+      expect((await viewByOffsetId(reader, result.offsetMsgId)).body.toString()).toBe('lambda peers only');
     } finally {
       reader.shutdown();
     }

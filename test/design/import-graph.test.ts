@@ -1,6 +1,7 @@
 // The one-way doors of lib/, read from the code: a folder may import only from folders below it,
-// no two files import each other through any path, and functions/ reach lib/ only through the
-// package's public entry points. The order, top to bottom:
+// no two files import each other through any path, and functions/ and the CLI reach lib/ only
+// through the package's public entry points (functions/ also through lib/lambda/functions-kit.ts,
+// what they are built from beside them). The order, top to bottom:
 //   functions -> lib/cli -> lib entry points -> lib/lambda -> lib/transactions -> lib/producer -> lib/state
 //   -> lib/route -> lib/protocol -> lib/message -> lib/remoting -> lib/rules.ts -> lib/errors.ts
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -27,6 +28,8 @@ const ORDER = [
 /** What a user imports: the package's exports (package.json) and the tests' internal entry. */
 const ENTRY_POINTS = ['lib/index.ts', 'lib/internal.ts', 'lib/lambda/index.ts', 'lib/dynamodb.ts'];
 const PUBLIC_ENTRY_POINTS = ENTRY_POINTS.filter((e) => e !== 'lib/internal.ts');
+/** What the shipped functions are built from besides the public entry points; not a package export. */
+const FUNCTIONS_KIT = 'lib/lambda/functions-kit.ts';
 
 function files(dir: string): string[] {
   return readdirSync(join(root, dir)).flatMap((name) => {
@@ -68,13 +71,23 @@ describe('import graph of lib/ and functions/', () => {
     expect(wrong).toEqual([]);
   });
 
-  it('lets functions/ and the CLI import lib/ only through the public entry points', () => {
+  it('lets functions/ and the CLI import lib/ only through the public entry points (functions/ also through their kit)', () => {
     const consumer = (file: string) => file.startsWith('functions/') || file.startsWith('lib/cli/');
-    const inside = (file: string, target: string) => file.startsWith('lib/cli/') && target.startsWith('lib/cli/');
+    const allowed = (file: string, target: string) =>
+      PUBLIC_ENTRY_POINTS.includes(target) ||
+      (file.startsWith('lib/cli/') && target.startsWith('lib/cli/')) ||
+      (file.startsWith('functions/') && target === FUNCTIONS_KIT);
     const wrong = [...graph].flatMap(([file, targets]) =>
-      consumer(file) ? targets.filter((t) => t.startsWith('lib/') && !PUBLIC_ENTRY_POINTS.includes(t) && !inside(file, t)).map((t) => `${file} -> ${t}`) : [],
+      consumer(file) ? targets.filter((t) => t.startsWith('lib/') && !allowed(file, t)).map((t) => `${file} -> ${t}`) : [],
     );
     expect(wrong).toEqual([]);
+  });
+
+  it('keeps the functions kit out of the package exports and out of the public "./lambda" entry', () => {
+    const exported = Object.values(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).exports as Record<string, unknown>);
+    expect(JSON.stringify(exported)).not.toContain('functions-kit');
+    expect(graph.get('lib/lambda/index.ts')).not.toContain(FUNCTIONS_KIT);
+    expect(PUBLIC_ENTRY_POINTS.flatMap((e) => graph.get(e) ?? [])).not.toContain(FUNCTIONS_KIT);
   });
 
   it('has no cycle between files', () => {
