@@ -72,6 +72,18 @@ export async function main(nameServers: string): Promise<void> {
 if (process.argv[2]) await main(process.argv[2]);
 `;
 
+/** A program's printed SendResult: SEND_OK, and the broker holds `body` at its offset id. */
+async function expectStored(stdout: string, body: string): Promise<void> {
+  const result = JSON.parse(stdout) as { status: string; offsetMsgId: string };
+  expect(result.status).toBe('SEND_OK');
+  const reader = new RemotingClient();
+  try {
+    expect((await viewByOffsetId(reader, result.offsetMsgId)).body.toString()).toBe(body);
+  } finally {
+    reader.shutdown();
+  }
+}
+
 const TSCONFIG = {
   compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] },
 };
@@ -141,14 +153,7 @@ describe('the packed package', () => {
 
     const { stdout } = await run(process.execPath, [join(app, 'out', 'handler.mjs'), stack.nameServer], { cwd: app, timeout: 60_000 });
 
-    const result = JSON.parse(stdout) as { status: string; offsetMsgId: string };
-    expect(result.status).toBe('SEND_OK');
-    const reader = new RemotingClient();
-    try {
-      expect((await viewByOffsetId(reader, result.offsetMsgId)).body.toString()).toBe('from the packed tarball');
-    } finally {
-      reader.shutdown();
-    }
+    await expectStored(stdout, 'from the packed tarball');
   });
 
   it('installs nothing but itself for the core, which sends to the local broker', async () => {
@@ -168,14 +173,7 @@ try {
     const { stdout } = await run(process.execPath, ['send.mjs', stack.nameServer], { cwd: coreApp, timeout: 60_000 });
 
     expect(readdirSync(join(coreApp, 'node_modules')).filter((name) => !name.startsWith('.'))).toEqual(['rocketmq-lambda']);
-    const result = JSON.parse(stdout) as { status: string; offsetMsgId: string };
-    expect(result.status).toBe('SEND_OK');
-    const reader = new RemotingClient();
-    try {
-      expect((await viewByOffsetId(reader, result.offsetMsgId)).body.toString()).toBe('core only');
-    } finally {
-      reader.shutdown();
-    }
+    await expectStored(stdout, 'core only');
   });
 
   it('runs a "./lambda" handler with only its own peers installed (no AWS SDK without a state table)', async () => {
@@ -195,14 +193,7 @@ await sharedEngine().close(); // the warm producer keeps its sockets for the nex
     const installed = readdirSync(join(lambdaApp, 'node_modules'));
     expect(installed).not.toContain('@aws-sdk');
     expect(installed).not.toContain('@middy');
-    const result = JSON.parse(stdout) as { status: string; offsetMsgId: string };
-    expect(result.status).toBe('SEND_OK');
-    const reader = new RemotingClient();
-    try {
-      expect((await viewByOffsetId(reader, result.offsetMsgId)).body.toString()).toBe('lambda peers only');
-    } finally {
-      reader.shutdown();
-    }
+    await expectStored(stdout, 'lambda peers only');
   });
 
   it('installs the operator CLI as a bin that answers --help and reads a route from the local name server', async () => {
