@@ -71,6 +71,86 @@ export const ERROR_TABLE = {
 
 export type ErrorName = keyof typeof ERROR_TABLE;
 
+const edge = <S extends number>(status: S, message: string) => ({ status, message });
+
+/**
+ * The string codes of the adapter's edges, beside ERROR_TABLE: what the HTTP functions refuse
+ * before anything is sent (a 4xx naming the field), what a deployment cannot do (a 5xx whatever
+ * the caller sends), and a configuration the adapter cannot start with. `status` is the HTTP
+ * answer. A failure of the producer itself is never here: it is a RocketMQError of ERROR_TABLE,
+ * mapped to a status by its code.
+ */
+export const EDGE_ERROR_TABLE = {
+  BAD_REQUEST: edge(400, 'the request is not valid HTTP/1.1'),
+  INVALID_EVENT: edge(400, 'not an API Gateway event'),
+  INVALID_BODY: edge(400, 'the request body is not well-formed text'),
+  INVALID_JSON: edge(400, 'the request body is not valid JSON'),
+  INVALID_ARGUMENT: edge(400, 'invalid argument'),
+  TOPIC_NOT_ALLOWED: edge(403, "the topic is not on the deployment's allowlist"),
+  TOPIC_RESERVED: edge(403, 'the topic belongs to the cluster itself'),
+  NOT_FOUND: edge(404, 'no such resource'),
+  UNKNOWN_TRANSACTION: edge(404, 'no such transaction'),
+  METHOD_NOT_ALLOWED: edge(405, 'method not allowed'),
+  REQUEST_TIMEOUT: edge(408, 'the request did not arrive in time'),
+  TRANSACTION_DECIDED: edge(409, 'the transaction was decided otherwise'),
+  URI_TOO_LONG: edge(414, 'the request line is too long'),
+  UNSUPPORTED_MEDIA_TYPE: edge(415, 'unsupported media type'),
+  HEADERS_TOO_LARGE: edge(431, 'the request headers are too large'),
+  INTERNAL: edge(500, 'internal error'),
+  INVALID_CONFIG: edge(500, 'the configuration is invalid'),
+  SECRET_UNREADABLE: edge(500, 'a configured secret cannot be read'),
+  TRANSACTIONS_DISABLED: edge(501, 'transactions need the state table (STATE_TABLE)'),
+} as const;
+
+export type EdgeErrorName = keyof typeof EDGE_ERROR_TABLE;
+
+/**
+ * An error at the adapter's edges, with a code of EDGE_ERROR_TABLE: the field at fault (an input
+ * field, a header, an environment variable) and what is wrong with it kept apart; the message is
+ * "<field>: <detail>".
+ */
+export class EdgeError extends Error {
+  override name = 'EdgeError';
+  readonly status: number;
+
+  constructor(
+    readonly code: EdgeErrorName,
+    readonly field: string | undefined,
+    readonly detail: string = EDGE_ERROR_TABLE[code].message,
+    options?: { cause?: unknown },
+  ) {
+    super(field === undefined ? detail : `${field}: ${detail}`, options);
+    this.status = EDGE_ERROR_TABLE[code].status;
+  }
+}
+
+/** A variable the adapter cannot start with (INVALID_CONFIG), or a secret it names that cannot be read (SECRET_UNREADABLE). */
+export class ConfigError extends EdgeError {
+  override name = 'ConfigError';
+  constructor(variable: string, detail: string, code: 'INVALID_CONFIG' | 'SECRET_UNREADABLE' = 'INVALID_CONFIG') {
+    super(code, variable, detail);
+  }
+
+  /** The environment variable at fault. */
+  get variable(): string {
+    return this.field!;
+  }
+}
+
+/** What an HTTP request got wrong, or a deployment cannot do for it: answered with the code's status, nothing sent. */
+export class RequestError extends EdgeError {
+  override name = 'RequestError';
+  constructor(
+    code: EdgeErrorName,
+    field: string | undefined,
+    detail?: string,
+    /** Headers of the answer (Allow for a 405). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(code, field, detail);
+  }
+}
+
 type BrokerCodeName = { [K in ErrorName]: (typeof ERROR_TABLE)[K]['side'] extends 'broker' ? K : never }[ErrorName];
 
 /** ResponseCode.java, as far as a producer meets it: SUCCESS and the broker side of the table. */
@@ -112,13 +192,20 @@ export class RocketMQError extends Error {
   readonly codeName: string;
   readonly retriable: boolean;
   readonly context: ErrorContext;
+  /**
+   * What is wrong, without the field it is about (`context.field`) or where it happened: the
+   * message is built from them, and whoever names the field otherwise (a message of a batch, a
+   * field of an HTTP body) builds its own from the same detail.
+   */
+  readonly detail: string;
 
-  constructor(spec: ErrorSpec, message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(spec: ErrorSpec, message: string, context: ErrorContext = {}, options?: { cause?: unknown; detail?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = spec.code;
     this.codeName = spec.name;
     this.retriable = spec.retriable;
     this.context = context;
+    this.detail = options?.detail ?? message;
   }
 }
 
@@ -164,17 +251,35 @@ function where(context: ErrorContext): string {
 
 /** INVALID_ARGUMENT for the input field at fault, nothing sent: the one way every validator raises it. */
 export function invalidArgument(field: string, detail: string, context: ErrorContext = {}): never {
-  throw rocketError('INVALID_ARGUMENT', `${field}: ${detail}`, { ...context, field });
+  throw fieldError('INVALID_ARGUMENT', field, detail, context);
+}
+
+/** An error about one input field, nothing sent: "<field>: <detail>", with field and detail kept apart. */
+export function fieldError(name: ErrorName, field: string, detail: string, context: ErrorContext = {}, cause?: unknown): RocketMQError {
+  return build(name, `${field}: ${detail}${where(context)}`, { ...context, field }, { cause, detail });
+}
+
+/**
+ * The same error about another name of its field (a message of a batch, a field as the caller
+ * wrote it). Field errors are this client's, all in the table; anything else is returned as it is.
+ */
+export function withField(err: RocketMQError, field: string): RocketMQError {
+  if (!(err.codeName in ERROR_TABLE)) return err;
+  return fieldError(err.codeName as ErrorName, field, err.detail, err.context, err.cause);
 }
 
 /** The one way to build an error for a code of the table. */
 export function rocketError(name: ErrorName, detail?: string, context: ErrorContext = {}, cause?: unknown): RocketMQError {
-  const s = ERROR_TABLE[name];
   // An error passed on to the requests it ends keeps its text; the address is not named twice.
-  const text = detail ?? s.message;
+  const text = detail ?? ERROR_TABLE[name].message;
   const suffix = where(context);
   const message = suffix && text.endsWith(suffix) ? text : `${text}${suffix}`;
-  const options = cause === undefined ? undefined : { cause };
+  return build(name, message, context, { cause, detail: text });
+}
+
+function build(name: ErrorName, message: string, context: ErrorContext, given: { cause: unknown; detail: string }): RocketMQError {
+  const s = ERROR_TABLE[name];
+  const options = given;
   switch (name) {
     case 'CONNECT_BROKER_EXCEPTION':
     case 'ACCESS_BROKER_TIMEOUT':

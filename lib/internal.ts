@@ -8,7 +8,7 @@ export * from './index.ts';
 export * from './lambda/index.ts';
 export * from './lambda/functions-kit.ts';
 export { ProducerImpl } from './producer/producer.ts';
-export { isAccessDenied, rocketError } from './errors.ts';
+export { fieldError, invalidArgument, isAccessDenied, rocketError } from './errors.ts';
 export { classify } from './producer/send-loop.ts';
 export { buildClientId } from './producer/client-id.ts';
 export { sendHeartbeats, unregisterClient } from './producer/heartbeats.ts';

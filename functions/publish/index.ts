@@ -3,7 +3,7 @@
 // what the cluster or this code did; the details of a 5xx go to the log.
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import { RocketMQError } from '../../lib/index.ts';
-import { errorResponse, json, RequestError, toHttpRequest, topicPolicy, type TraceProperties } from '../../lib/lambda/functions-kit.ts';
+import { errorResponse, json, RequestError, toHttpRequest, topicPolicy, withField, type TraceProperties } from '../../lib/lambda/functions-kit.ts';
 import {
   contextFromHeaders,
   prepareInInit,
@@ -22,17 +22,16 @@ import { parsePublishRequest, rawField, type PublishRequest } from './request.ts
  */
 async function transaction(request: Extract<PublishRequest, { kind: 'begin' | 'end' }>, rocketmq: Invocation): Promise<APIGatewayProxyResult> {
   const transactions = rocketmq.transactions;
-  if (!transactions) return json(501, { error: { code: 'TRANSACTIONS_DISABLED', message: 'transactions need the state table (STATE_TABLE)' } });
+  if (!transactions) throw new RequestError('TRANSACTIONS_DISABLED', undefined);
   if (request.kind === 'begin') {
     const dueInMs = (request.timeoutSeconds ?? 60) * 1000;
     const half = await transactions.begin(request.message, { deadline: rocketmq.deadline, refuseClusterTopics: true, dueInMs });
     return json(200, { transactionId: half.transactionId, msgId: half.msgId, resolvedAfter: new Date(Date.now() + dueInMs).toISOString() });
   }
   const outcome = await transactions.finish(request.transactionId, request.decision, rocketmq.deadline);
-  if (outcome.state === 'UNKNOWN_TRANSACTION')
-    return json(404, { error: { code: 'UNKNOWN_TRANSACTION', field: 'transactionId', message: 'no such transaction' } });
+  if (outcome.state === 'UNKNOWN_TRANSACTION') throw new RequestError('UNKNOWN_TRANSACTION', 'transactionId');
   if (outcome.state !== request.decision && !(outcome.state === 'ENDED' && outcome.ended)) {
-    return json(409, { error: { code: 'TRANSACTION_DECIDED', message: `the transaction was decided otherwise (${outcome.state})` } });
+    throw new RequestError('TRANSACTION_DECIDED', undefined, `the transaction was decided otherwise (${outcome.state})`);
   }
   return json(200, { transactionId: request.transactionId, state: request.decision, ended: outcome.ended });
 }
@@ -70,10 +69,7 @@ export const publish: ProducerHandler<APIGatewayProxyEventV2 | APIGatewayProxyEv
         return json(200, { result: await rocketmq.send(message!, options) });
     }
   } catch (err) {
-    const error =
-      request?.raw && err instanceof RocketMQError && err.context.field && rawField(err.context.field) !== err.context.field
-        ? new RequestError(err.codeName, rawField(err.context.field), err.message.replace(/^[^:]+:/, `${rawField(err.context.field)}:`))
-        : err;
+    const error = request?.raw && err instanceof RocketMQError && err.context.field ? withField(err, rawField(err.context.field)) : err;
     const response = errorResponse(error, rocketmq.requestId);
     if (response.statusCode >= 500) rocketmq.logger.error('publish failed', err as Error);
     return response;

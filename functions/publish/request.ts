@@ -79,7 +79,7 @@ export function jsonDepth(text: string): number {
 
 function parseJson(body: Buffer, charset: string | undefined): unknown {
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    throw new RequestError('UNSUPPORTED_MEDIA_TYPE', 'content-type', 'JSON must be UTF-8', 415);
+    throw new RequestError('UNSUPPORTED_MEDIA_TYPE', 'content-type', 'JSON must be UTF-8');
   }
   let text: string;
   try {
@@ -129,15 +129,15 @@ function pathTopic(encoded: string, policy: TopicPolicy): string {
   }
   checkTopic(topic);
   const refusal = policy.refusal(topic);
-  if (refusal) throw new RequestError(refusal.code, 'topic', refusal.message, 403);
+  if (refusal) throw new RequestError(refusal.code, 'topic', refusal.message);
   return topic;
 }
 
 export function parsePublishRequest(request: HttpRequest, policy: TopicPolicy): PublishRequest {
   const end = END_ROUTE.exec(request.path);
   const match = ROUTE.exec(request.path);
-  if (!match && !end) throw new RequestError('NOT_FOUND', undefined, `no route for ${request.path}`, 404);
-  if (request.method !== 'POST') throw new RequestError('METHOD_NOT_ALLOWED', undefined, 'use POST', 405, { allow: 'POST' });
+  if (!match && !end) throw new RequestError('NOT_FOUND', undefined, `no route for ${request.path}`);
+  if (request.method !== 'POST') throw new RequestError('METHOD_NOT_ALLOWED', undefined, 'use POST', { allow: 'POST' });
   if (end) {
     const transactionId = end[1]!;
     if (!TRANSACTION_ID.test(transactionId)) throw invalid('transactionId', 'is not a transaction id (32 or 56 uppercase hex digits)');
@@ -152,13 +152,11 @@ export function parsePublishRequest(request: HttpRequest, policy: TopicPolicy): 
       'UNSUPPORTED_MEDIA_TYPE',
       'content-type',
       'set content-type: application/json for the JSON form, or the type of a raw body (e.g. application/octet-stream)',
-      415,
     );
   }
 
   if (!isJsonType(media.type)) {
-    if (batch || transaction)
-      throw new RequestError('UNSUPPORTED_MEDIA_TYPE', 'content-type', `a ${batch ? 'batch' : 'transaction'} must be application/json`, 415);
+    if (batch || transaction) throw new RequestError('UNSUPPORTED_MEDIA_TYPE', 'content-type', `a ${batch ? 'batch' : 'transaction'} must be application/json`);
     const message: Message = { topic, body: request.body };
     const tags = request.headers['x-rocketmq-tags'];
     const keys = request.headers['x-rocketmq-keys'];

@@ -5,9 +5,10 @@
 //   POST /_local/sqs   {"messages":[{"body":"...","attributes":{"k":"v"},"groupId":"g"}]} -> bridge
 //   POST /_local/refresh                                                                 -> refresh
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, maxHeaderSize, type Server } from 'node:http';
+import { createServer, type IncomingMessage, maxHeaderSize, STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { errorResponse, RequestError } from '../../lib/internal.ts';
 
 type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 
@@ -52,16 +53,6 @@ function isUtf8(body: Buffer): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** A request the local endpoints cannot turn into an event: answered 400 with a stable code. */
-class LocalInputError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
   }
 }
 
@@ -114,18 +105,22 @@ function parseSqsInput(body: Buffer): { Records: unknown[] } | { messages: Local
   try {
     input = JSON.parse(body.toString('utf8'));
   } catch {
-    throw new LocalInputError('INVALID_JSON', 'the request body is not valid JSON');
+    throw new RequestError('INVALID_JSON', undefined);
   }
   if (isObject(input) && Array.isArray(input.Records)) {
     input.Records.forEach((record, i) => {
       if (!isObject(record) || typeof record.messageId !== 'string' || record.messageId === '' || typeof record.body !== 'string') {
-        throw new LocalInputError('INVALID_EVENT', `Records[${i}] needs a messageId and a body (strings)`);
+        throw new RequestError('INVALID_EVENT', `Records[${i}]`, `needs a messageId and a body (strings)`);
       }
     });
     return { Records: input.Records };
   }
   if (!isObject(input) || !Array.isArray(input.messages) || input.messages.length === 0) {
-    throw new LocalInputError('INVALID_EVENT', 'send {"messages":[{"body":"...","attributes":{...},"groupId":"..."}]} or a full SQS event {"Records":[...]}');
+    throw new RequestError(
+      'INVALID_EVENT',
+      undefined,
+      'send {"messages":[{"body":"...","attributes":{...},"groupId":"..."}]} or a full SQS event {"Records":[...]}',
+    );
   }
   input.messages.forEach((m, i) => {
     const ok =
@@ -133,7 +128,7 @@ function parseSqsInput(body: Buffer): { Records: unknown[] } | { messages: Local
       typeof m.body === 'string' &&
       (m.attributes === undefined || (isObject(m.attributes) && Object.values(m.attributes).every((v) => typeof v === 'string'))) &&
       (m.groupId === undefined || (typeof m.groupId === 'string' && m.groupId !== ''));
-    if (!ok) throw new LocalInputError('INVALID_EVENT', `messages[${i}] needs a body string, attributes of strings and an optional groupId string`);
+    if (!ok) throw new RequestError('INVALID_EVENT', `messages[${i}]`, `needs a body string, attributes of strings and an optional groupId string`);
   });
   return { messages: input.messages as LocalMessage[] };
 }
@@ -162,34 +157,22 @@ export function sqsEvent(body: Buffer): SQSEvent {
   };
 }
 
-/** The body of every error this server answers itself: `{"error":{"code":...,"message":...}}`. */
-const errorBody = (code: string, message: string): string => JSON.stringify({ error: { code, message } });
-
 /**
  * What to answer a request Node's parser refused before any handler saw it. A request line and
  * headers over maxHeaderSize (16 KB) are HPE_HEADER_OVERFLOW: 414 when the request line alone
  * passes the limit (the packet starts with it and no line break comes within the limit), 431 when
  * the headers do. A request that did not arrive in time is 408, anything else 400.
  */
-function refusedRequest(err: Error & { code?: string; rawPacket?: Buffer }): { status: number; reason: string; code: string; message: string } {
-  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return { status: 408, reason: 'Request Timeout', code: 'REQUEST_TIMEOUT', message: 'the request did not arrive in time' };
-  }
-  if (err.code !== 'HPE_HEADER_OVERFLOW') {
-    return { status: 400, reason: 'Bad Request', code: 'BAD_REQUEST', message: 'the request is not valid HTTP/1.1' };
-  }
+function refusedRequest(err: Error & { code?: string; rawPacket?: Buffer }): RequestError {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return new RequestError('REQUEST_TIMEOUT', undefined);
+  if (err.code !== 'HPE_HEADER_OVERFLOW') return new RequestError('BAD_REQUEST', undefined);
   const packet = err.rawPacket;
   const lineBreak = packet?.indexOf('\r\n') ?? -1;
   const startsWithRequestLine = packet !== undefined && /^[A-Z]+ /.test(packet.subarray(0, 16).toString('latin1'));
   if (startsWithRequestLine && (lineBreak === -1 || lineBreak > maxHeaderSize)) {
-    return { status: 414, reason: 'URI Too Long', code: 'URI_TOO_LONG', message: `the request line is longer than ${maxHeaderSize} bytes` };
+    return new RequestError('URI_TOO_LONG', undefined, `the request line is longer than ${maxHeaderSize} bytes`);
   }
-  return {
-    status: 431,
-    reason: 'Request Header Fields Too Large',
-    code: 'HEADERS_TOO_LARGE',
-    message: `the request line and headers are longer than ${maxHeaderSize} bytes`,
-  };
+  return new RequestError('HEADERS_TOO_LARGE', undefined, `the request line and headers are longer than ${maxHeaderSize} bytes`);
 }
 
 /**
@@ -204,10 +187,9 @@ function answerRefused(answered: WeakSet<Duplex>, err: Error & { code?: string }
     socket.destroy();
     return;
   }
-  const { status, reason, code, message } = refusedRequest(err);
-  const body = errorBody(code, message);
+  const { statusCode, body } = errorResponse(refusedRequest(err));
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
   setTimeout(() => socket.destroy(), 5000).unref();
 }
@@ -233,13 +215,10 @@ export function createLocalServer(handlers: LocalHandlers): Server {
         send(result.statusCode, headers, result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString() : result.body);
       }
     } catch (err) {
-      if (err instanceof LocalInputError) {
-        send(400, { 'content-type': 'application/json' }, errorBody(err.code, err.message));
-        return;
-      }
       // A handler that throws is a defect of ours; its details belong in the log, not the answer.
-      process.stderr.write(`local server: ${(err as Error).stack ?? String(err)}\n`);
-      send(500, { 'content-type': 'application/json' }, errorBody('INTERNAL', 'internal error'));
+      if (!(err instanceof RequestError)) process.stderr.write(`local server: ${(err as Error).stack ?? String(err)}\n`);
+      const answer = errorResponse(err);
+      send(answer.statusCode, { 'content-type': 'application/json' }, answer.body);
     }
   });
   server.on('clientError', (err: Error, socket: Duplex) => answerRefused(answered, err, socket));

@@ -2,6 +2,7 @@
 // variable stops the container with one error that names it.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { ConfigError } from '../errors.ts';
 import type { ProducerOptions } from '../producer/options.ts';
 import { TOPIC_MAX_LENGTH } from '../message/message.ts';
 import { groupProblem, hostPortsProblem, integerProblem, nameProblem, namespaceProblem, splitHostPorts } from '../rules.ts';
@@ -9,16 +10,6 @@ import { DEFAULT_TRACE_TOPIC } from '../trace/trace-data.ts';
 import { resolveSecret, secretReferenceProblem } from './secrets.ts';
 import { allowlistProblem, parseAllowlist } from './topic-policy.ts';
 import { DEFAULT_TRACE_PROPERTIES, type TraceProperties, tracePropertyProblem } from './trace-context.ts';
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    detail: string,
-  ) {
-    super(`${variable}: ${detail}`);
-  }
-}
 
 export interface AdapterConfig {
   nameServers: string[];
@@ -108,7 +99,7 @@ function integer(env: NodeJS.ProcessEnv, name: keyof typeof VARIABLES, fallback:
   if (raw === undefined || raw === '') return fallback;
   const value = /^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
   const problem = integerProblem(value, min);
-  if (problem) throw new ConfigError(name, `"${raw}" ${problem.replace(/^must be/, 'is not')}`);
+  if (problem) throw new ConfigError(name, `${problem}, not "${raw}"`);
   return value;
 }
 

@@ -3,6 +3,7 @@
 // of the adapter's variables. Not one of the package's exports: a user's handler does not need
 // them, and keeping them out lets them change with the functions. The import-graph test lets
 // functions/ reach lib/ through this module and the public entry points only.
+export { withField } from '../errors.ts';
 export { VARIABLES } from './config.ts';
 export { errorResponse, json, RequestError, statusFor, toHttpRequest, type HttpRequest } from './http.ts';
 export { allowlistProblem, parseAllowlist, reservedReason, topicPolicy, type TopicPolicy, type TopicRefusal } from './topic-policy.ts';

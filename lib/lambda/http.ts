@@ -3,7 +3,9 @@
 // stable code, never by message text or class name. A 4xx names what the caller got wrong; a 5xx
 // gives the code and the request id, and leaves broker addresses and retries to the logs.
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
-import { ERROR_TABLE, errorSpec, RocketMQError, SendError } from '../errors.ts';
+import { EdgeError, ERROR_TABLE, errorSpec, RequestError, RocketMQError, SendError } from '../errors.ts';
+
+export { RequestError };
 
 export interface HttpRequest {
   method: string;
@@ -14,20 +16,6 @@ export interface HttpRequest {
 
 export function isV2(event: APIGatewayProxyEventV2 | APIGatewayProxyEvent): event is APIGatewayProxyEventV2 {
   return (event as APIGatewayProxyEventV2).version === '2.0';
-}
-
-/** An error the request itself caused: a 4xx with a stable code and the field at fault. */
-export class RequestError extends Error {
-  override name = 'RequestError';
-  constructor(
-    readonly code: string,
-    readonly field: string | undefined,
-    message: string,
-    readonly statusCode = 400,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -79,15 +67,17 @@ export function statusFor(err: RocketMQError): number {
 
 /** The response for any error; `requestId` goes into every 5xx so a caller can quote it. */
 export function errorResponse(err: unknown, requestId?: string): APIGatewayProxyResult {
-  if (err instanceof RequestError) {
-    return json(err.statusCode, { error: { code: err.code, ...(err.field ? { field: err.field } : {}), message: err.message } }, err.headers);
+  // A 4xx names the field at fault beside what is wrong with it (the detail), never inside it.
+  if (err instanceof EdgeError) {
+    const headers = err instanceof RequestError ? err.headers : {};
+    const requestIdOf5xx = err.status >= 500 && requestId ? { requestId } : {};
+    return json(err.status, { error: { code: err.code, ...(err.field ? { field: err.field } : {}), message: err.detail, ...requestIdOf5xx } }, headers);
   }
   if (err instanceof RocketMQError) {
     const status = statusFor(err);
     const field = err.context.field;
     // What the caller sent is theirs to see; what the cluster did (addresses, attempts) is not.
-    const message =
-      status < 500 && field !== undefined ? err.message : errorSpec(err.code).message + (err.context.topic ? ` (topic ${err.context.topic})` : '');
+    const message = status < 500 && field !== undefined ? err.detail : errorSpec(err.code).message + (err.context.topic ? ` (topic ${err.context.topic})` : '');
     return json(status, {
       error: {
         code: err.codeName,
@@ -99,5 +89,5 @@ export function errorResponse(err: unknown, requestId?: string): APIGatewayProxy
       },
     });
   }
-  return json(500, { error: { code: 'INTERNAL', message: 'internal error', ...(requestId ? { requestId } : {}) } });
+  return errorResponse(new EdgeError('INTERNAL', undefined), requestId);
 }

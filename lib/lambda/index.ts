@@ -8,5 +8,6 @@ export { Engine, type EngineOptions, type Invocation } from './engine.ts';
 export { MetricUnit } from '@aws-lambda-powertools/metrics';
 export { prepareInInit, sharedEngine, withProducer, type ProducerHandler } from './with-producer.ts';
 export { rocketmqProducer, type ContextWithProducer, type MiddyRequestLike, type ProducerMiddleware } from './middleware.ts';
-export { ConfigError, producerOptions, readConfig, withSecrets, type AdapterConfig } from './config.ts';
+export { producerOptions, readConfig, withSecrets, type AdapterConfig } from './config.ts';
+export { ConfigError, EDGE_ERROR_TABLE, EdgeError, type EdgeErrorName } from '../errors.ts';
 export { contextFromHeaders, withTraceContext, type TraceContext } from './trace-context.ts';

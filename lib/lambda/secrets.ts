@@ -5,6 +5,7 @@
 //   secretsmanager:prod/rocketmq#secretKey one field of a JSON secret
 // Read once per container, at cold start, with Powertools Parameters (cached), never per message.
 // The SDK clients give up fast, like the DynamoDB one: a cold start must not hang on them.
+import { ConfigError } from '../errors.ts';
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 
@@ -39,16 +40,26 @@ export async function resolveSecret(value: string, variable: string): Promise<st
     const { SSMProvider } = await import('@aws-lambda-powertools/parameters/ssm');
     ssm ??= new SSMProvider({ clientConfig: FAST });
     const found = await ssm.get(reference.name, { decrypt: true });
-    if (typeof found !== 'string') throw new Error(`${variable}: SSM parameter ${reference.name} holds no value`);
+    if (typeof found !== 'string') throw new ConfigError(variable, `SSM parameter ${reference.name} holds no value`, 'SECRET_UNREADABLE');
     return found;
   }
   const { SecretsProvider } = await import('@aws-lambda-powertools/parameters/secrets');
   secrets ??= new SecretsProvider({ clientConfig: FAST });
   const found = await secrets.get(reference.name);
   const text = typeof found === 'string' ? found : found === undefined ? undefined : Buffer.from(found).toString('utf8');
-  if (text === undefined) throw new Error(`${variable}: secret ${reference.name} holds no value`);
+  if (text === undefined) throw new ConfigError(variable, `secret ${reference.name} holds no value`, 'SECRET_UNREADABLE');
   if (!reference.field) return text;
-  const field = (JSON.parse(text) as Record<string, unknown>)[reference.field];
-  if (typeof field !== 'string') throw new Error(`${variable}: secret ${reference.name} has no string field "${reference.field}"`);
+  const field = jsonField(text, reference.field);
+  if (typeof field !== 'string') throw new ConfigError(variable, `secret ${reference.name} has no string field "${reference.field}"`, 'SECRET_UNREADABLE');
   return field;
+}
+
+/** A field of a JSON object text; undefined when the text is not a JSON object. */
+function jsonField(text: string, name: string): unknown {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)[name] : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,7 +1,7 @@
 // The message a caller sends, and the checks made before any I/O (Validators.checkMessage,
 // checkTopic, Message.putUserProperty), plus our own: no separator characters anywhere a caller
 // controls, or a caller could smuggle properties such as DELAY or TAGS onto the wire.
-import { invalidArgument as invalid, rocketError } from '../errors.ts';
+import { fieldError, invalidArgument as invalid } from '../errors.ts';
 import { nameProblem } from '../rules.ts';
 import { hasSeparator, RESERVED_PROPERTY_NAMES } from './properties.ts';
 
@@ -40,7 +40,7 @@ const SYSTEM_TOPICS = new Set(['TBW102', 'BenchmarkTest', 'RMQ_SYS_TRACE_TOPIC',
 
 /** MESSAGE_ILLEGAL raised before sending: the body is over the size limit. */
 export function tooLarge(field: string, size: number, limit: number, topic: string): never {
-  throw rocketError('MESSAGE_ILLEGAL', `${field}: ${size} bytes exceed maxMessageSize ${limit}`, { topic, field });
+  throw fieldError('MESSAGE_ILLEGAL', field, `${size} bytes exceed maxMessageSize ${limit}`, { topic });
 }
 
 export function checkTopic(topic: unknown, field = 'topic'): asserts topic is string {

@@ -3,7 +3,7 @@
 // results spread back to one per message (queueOffset + i, ProduceAccumulator.splitSendResults).
 // Every rule is checked per message, so a settled batch can fail one message alone; errors name
 // the message as `messages[i].<field>`.
-import { invalidArgument as invalid, RocketMQError, rocketError, type ErrorName } from '../errors.ts';
+import { invalidArgument as invalid, RocketMQError, withField } from '../errors.ts';
 import { encodeBatch, batchEntrySize, type BatchEntry } from '../message/batch.ts';
 import { checkMessage, tooLarge, type Message } from '../message/message.ts';
 import { encodeProperties, Prop } from '../message/properties.ts';
@@ -29,10 +29,8 @@ export interface BatchItem {
 /** The same error, naming the message of the batch it is about. */
 export function atIndex(err: unknown, index: number): unknown {
   if (!(err instanceof RocketMQError) || err.context.field === undefined) return err;
-  const whole = err.context.field === 'message';
-  const field = whole ? `messages[${index}]` : `messages[${index}].${err.context.field}`;
-  const message = whole ? err.message.replace(/^message/, field) : `messages[${index}].${err.message}`;
-  return rocketError(err.codeName as ErrorName, message, { ...err.context, field }, err.cause);
+  const field = err.context.field === 'message' ? `messages[${index}]` : `messages[${index}].${err.context.field}`;
+  return withField(err, field);
 }
 
 /** Checks one message against the message and batch rules (`first` sets topic and WAIT) and encodes it. */

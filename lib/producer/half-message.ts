@@ -3,7 +3,7 @@
 // plain data, so any process of the producer group can end it later (EndTransactionProcessor checks
 // only the group and the two offsets). The half message carries TRAN_MSG=true and PGROUP; the
 // broker keeps it out of consumers' sight until END_TRANSACTION commits it.
-import { rocketError } from '../errors.ts';
+import { invalidArgument, rocketError } from '../errors.ts';
 import { decodeOffsetMsgId } from '../protocol/view-message.ts';
 import {
   endTransactionRequest,
@@ -52,7 +52,7 @@ export async function endTransaction(
   options: { fromCheck?: boolean; deadline?: number } = {},
 ): Promise<string> {
   if (decision !== 'COMMIT' && decision !== 'ROLLBACK') {
-    throw rocketError('INVALID_ARGUMENT', `decision: must be COMMIT or ROLLBACK, not ${String(decision)}`, { field: 'decision' });
+    invalidArgument('decision', `must be COMMIT or ROLLBACK, not ${String(decision)}`);
   }
   const timeoutMs = Math.min(deps.timeoutMs, (options.deadline ?? Number.POSITIVE_INFINITY) - Date.now());
   if (timeoutMs <= 0) throw rocketError('ACCESS_BROKER_TIMEOUT', 'no time left before the deadline to end the transaction', { topic: half.topic });

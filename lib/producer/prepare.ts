@@ -3,7 +3,7 @@
 // a body is never compressed twice (sendKernelImpl restores the body for that reason). Sizes are
 // checked here, on the wire form: the body after compression, the properties as encoded.
 import { deflateSync } from 'node:zlib';
-import { rocketError } from '../errors.ts';
+import { invalidArgument } from '../errors.ts';
 import { tooLarge, type Message } from '../message/message.ts';
 import { encodeProperties, MAX_PROPERTIES_BYTES, Prop } from '../message/properties.ts';
 import type { UniqIdGenerator } from '../message/uniq-id.ts';
@@ -89,11 +89,11 @@ export function checkPropertiesSize(message: Message, propertiesText: string): v
     ['tags', bytes(message.tags)],
   ];
   const field = parts.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
-  throw rocketError(
-    'INVALID_ARGUMENT',
-    `${field}: tags, keys and properties encode to ${size} bytes, over the ${MAX_PROPERTIES_BYTES} a message may carry ` +
+  invalidArgument(
+    field,
+    `tags, keys and properties encode to ${size} bytes, over the ${MAX_PROPERTIES_BYTES} a message may carry ` +
       '(the broker stores at most 32767 bytes of properties, its own included)',
-    { topic: message.topic, field },
+    { topic: message.topic },
   );
 }
 

@@ -2,7 +2,7 @@
 // work (send-loop.ts, attempt.ts, batch-settle.ts, heartbeats.ts, maintenance.ts). Users get it as
 // the Producer interface (api.ts); the class itself is reached only through the internal entry.
 import { buildClientId } from './client-id.ts';
-import { invalidArgument, rocketError } from '../errors.ts';
+import { fieldError, invalidArgument, rocketError } from '../errors.ts';
 import { Prop } from '../message/properties.ts';
 import { checkMessage, type Message } from '../message/message.ts';
 import { UniqIdGenerator } from '../message/uniq-id.ts';
@@ -282,8 +282,8 @@ export class ProducerImpl implements Producer {
     this.ensureRunning();
     const batches = prepareBatches(messages, this.settings);
     if (options.atomic && batches.length > 1) {
-      const detail = `messages: the batch takes ${batches.length} requests of at most ${this.options.maxMessageSize} bytes; an atomic batch must fit one`;
-      throw rocketError('MESSAGE_ILLEGAL', detail, { topic: messages[0]?.topic, field: 'messages' });
+      const detail = `the batch takes ${batches.length} requests of at most ${this.options.maxMessageSize} bytes; an atomic batch must fit one`;
+      throw fieldError('MESSAGE_ILLEGAL', 'messages', detail, { topic: messages[0]?.topic });
     }
     const results: SendResult[] = [];
     for (const batch of batches) results.push(...splitBatchResult(batch, (await this.sendPrepared(batch, messages[0]!, 'sync', options))!));

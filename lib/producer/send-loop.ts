@@ -1,7 +1,7 @@
 // The send loop (DefaultMQProducerImpl.sendDefaultImpl and the async retries of onExceptionImpl):
 // one budget for all attempts, never past the caller's deadline; which queue each attempt takes;
 // which failures move on and which count against the broker, both read from the error table.
-import { BrokerError, ConnectionError, ERROR_TABLE, RocketMQError, SendError, errorSpec, rocketError, type ErrorSpec } from '../errors.ts';
+import { BrokerError, ConnectionError, ERROR_TABLE, RocketMQError, SendError, errorSpec, fieldError, type ErrorSpec } from '../errors.ts';
 import type { Message } from '../message/message.ts';
 import { SendStatus } from '../protocol/send.ts';
 import type { MessageQueue, TopicPublishInfo } from '../route/publish-info.ts';
@@ -96,7 +96,7 @@ export async function sendWithRetries(
   // A broker of this route isolated long enough is probed beside the send (tracked, bounded).
   for (const probe of deps.probe?.due(info.masters, options.deadline) ?? []) deps.track(probe);
   if (options.refuseClusterTopics && isClusterTopic(info, prepared.wireTopic)) {
-    throw rocketError('TOPIC_RESERVED', `topic: "${prepared.topic}" is the name of a broker or cluster`, { topic: prepared.topic, field: 'topic' });
+    throw fieldError('TOPIC_RESERVED', 'topic', `"${prepared.topic}" is the name of a broker or cluster`, { topic: prepared.topic });
   }
   const fixed = fixedQueue(info, message, options);
   let last: MessageQueue | undefined;

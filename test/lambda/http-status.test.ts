@@ -1,7 +1,24 @@
 // The HTTP status of every error code the publish function can meet, read from codes alone, and
 // what a 5xx body keeps to itself. Pure functions: no service needed.
 import { describe, expect, it } from 'vitest';
-import { BrokerError, ClientError, ERROR_TABLE, errorResponse, rocketError, SendError, statusFor, type ErrorName } from '../../lib/internal.ts';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  BrokerError,
+  ClientError,
+  ConfigError,
+  EDGE_ERROR_TABLE,
+  ERROR_TABLE,
+  errorResponse,
+  invalidArgument,
+  RequestError,
+  rocketError,
+  SendError,
+  statusFor,
+  withField,
+  type ErrorName,
+  type RocketMQError,
+} from '../../lib/internal.ts';
 
 const send = (name: ErrorName, timedOut = false) =>
   new SendError(ERROR_TABLE[name], 'detail', { attempts: 3, elapsedMs: 10, brokers: ['broker-a'], timedOut, topic: 'T' });
@@ -46,5 +63,74 @@ describe('HTTP status by code', () => {
     expect(response.statusCode).toBe(500);
     expect(JSON.parse(response.body).error).toEqual({ code: 'INTERNAL', message: 'internal error', requestId: 'req-2' });
     expect(new ClientError(ERROR_TABLE.INVALID_ARGUMENT, 'x').name).toBe('ClientError');
+  });
+});
+
+describe('one error family at the edges', () => {
+  const caught = (f: () => unknown) => {
+    try {
+      f();
+    } catch (err) {
+      return err as RocketMQError;
+    }
+    throw new Error('nothing thrown');
+  };
+
+  it('answers every edge code with the status of its table row, the field beside the detail', () => {
+    for (const [code, row] of Object.entries(EDGE_ERROR_TABLE)) {
+      const response = errorResponse(new RequestError(code as keyof typeof EDGE_ERROR_TABLE, 'where', 'what'), 'req-3');
+      const body = JSON.parse(response.body).error;
+
+      expect([code, response.statusCode]).toEqual([code, row.status]);
+      expect(body).toMatchObject({ code, field: 'where', message: 'what' });
+      expect('requestId' in body).toBe(row.status >= 500);
+    }
+    expect(new RequestError('METHOD_NOT_ALLOWED', undefined, 'use POST', { allow: 'POST' })).toMatchObject({ status: 405, message: 'use POST' });
+  });
+
+  it('keeps field and detail apart in a RocketMQError, so another name of the field needs no rewriting of text', () => {
+    const err = caught(() => invalidArgument('tags', 'must not hold \\u0001', { topic: 'T' }));
+    const renamed = withField(err, 'x-rocketmq-tags');
+
+    expect([err.message, err.detail, err.context.field]).toEqual(['tags: must not hold \\u0001 (topic T)', 'must not hold \\u0001', 'tags']);
+    expect([renamed.message, renamed.detail, renamed.context.field, renamed.code]).toEqual([
+      'x-rocketmq-tags: must not hold \\u0001 (topic T)',
+      'must not hold \\u0001',
+      'x-rocketmq-tags',
+      ERROR_TABLE.INVALID_ARGUMENT.code,
+    ]);
+    expect(JSON.parse(errorResponse(renamed).body).error).toMatchObject({ field: 'x-rocketmq-tags', message: 'must not hold \\u0001' });
+  });
+
+  it('makes a configuration error an edge error naming its variable', () => {
+    const err = new ConfigError('ROCKETMQ_SECRET_KEY', 'secret prod/rocketmq holds no value', 'SECRET_UNREADABLE');
+
+    expect([err.code, err.variable, err.field, err.detail, err.message]).toEqual([
+      'SECRET_UNREADABLE',
+      'ROCKETMQ_SECRET_KEY',
+      'ROCKETMQ_SECRET_KEY',
+      'secret prod/rocketmq holds no value',
+      'ROCKETMQ_SECRET_KEY: secret prod/rocketmq holds no value',
+    ]);
+  });
+
+  it('leaves no ad-hoc error code, plain Error or rewritten message in the functions, the adapter or the local server', () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const files = (dir: string): string[] =>
+      readdirSync(join(root, dir)).flatMap((name) => {
+        const path = join(dir, name);
+        return statSync(join(root, path)).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
+      });
+    const offending = ['functions', 'lib/lambda', 'infra/local/server.ts'].flatMap((dir) =>
+      (dir.endsWith('.ts') ? [dir] : files(dir)).flatMap((file) => {
+        const text = readFileSync(join(root, file), 'utf8');
+        return [
+          ...[...text.matchAll(/json\(\s*[45]\d\d\b/g)].map((m) => `${file}: ${m[0]}`),
+          ...[...text.matchAll(/throw new Error\(/g)].map((m) => `${file}: ${m[0]}`),
+          ...[...text.matchAll(/\.message\.replace\(/g)].map((m) => `${file}: ${m[0]}`),
+        ];
+      }),
+    );
+    expect(offending).toEqual([]);
   });
 });

@@ -244,8 +244,10 @@ describe('HTTP publish function', () => {
     const tag = await invoke(httpApiEvent('POST', '/topics/TopicTest/messages', 'x', { 'content-type': 'text/plain', 'x-rocketmq-tags': 'a\u0002b' }));
     const key = await invoke(httpApiEvent('POST', '/topics/TopicTest/messages', 'x', { 'content-type': 'text/plain', 'x-rocketmq-keys': 'a,b\u0001c' }));
 
-    expect([tag.status, tag.body.error.field]).toEqual([400, 'x-rocketmq-tags']);
-    expect([key.status, key.body.error.field]).toEqual([400, 'x-rocketmq-keys']);
+    expect([tag.status, tag.body.error.field, tag.body.error.code]).toEqual([400, 'x-rocketmq-tags', 'INVALID_ARGUMENT']);
+    expect([key.status, key.body.error.field, key.body.error.code]).toEqual([400, 'x-rocketmq-keys', 'INVALID_ARGUMENT']);
+    // The field is named beside the message, never inside it under the name the JSON form uses.
+    expect(`${tag.body.error.message} ${key.body.error.message}`).not.toMatch(/\b(tags|keys)(\[\d+\])?:/);
   });
 
   it('refuses a text body with a lone surrogate instead of storing a replacement character', async () => {
