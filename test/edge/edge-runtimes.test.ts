@@ -76,8 +76,9 @@ describe(`a Worker in workerd ${EDGE_RUNTIMES.workerd}`, () => {
   });
 
   it('sends at an older compatibility date with nodejs_compat and the three Node features the producer uses turned on', async () => {
-    // Before 2025-09-15 `nodejs_compat` has no node:os and a process without hrtime; before
-    // 2026-02-15 the global setTimeout returns a number, not a Timeout with unref().
+    // Without these flags the producer fails at 2025-09-01 (`nodejs_compat` has no node:os, and a
+    // process without hrtime) and at 2026-02-01 (the global setTimeout returns a number, not a
+    // Timeout with unref()); it works from 2025-09-15 and 2026-02-15 on (the dates tried).
     const flags = ['nodejs_compat', 'enable_nodejs_os_module', 'enable_nodejs_process_v2', 'enable_nodejs_global_timers'];
     const worker = await serveWorker(workerd, { compatibilityDate: '2024-09-23', compatibilityFlags: flags });
     try {
