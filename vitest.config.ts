@@ -42,8 +42,14 @@ export default defineConfig({
           globalSetup: ['test/setup/global.ts'],
           include: ['test/**/*.test.ts'],
           // test/clusters/ is its own tier: vitest.clusters.config.ts, `npm run test:clusters`.
-          exclude: ['test/faults/**', 'test/infra/**', 'test/design/**', 'test/standalone/**', 'test/clusters/**', ...UNIT_TESTS],
+          exclude: ['test/faults/**', 'test/infra/**', 'test/design/**', 'test/standalone/**', 'test/clusters/**', 'test/edge/**', ...UNIT_TESTS],
         },
+      },
+      {
+        // Sends from workerd, Deno and Bun (`npm run test:edge`), fetched from the npm registry
+        // into .cache/edge on first use; on the same stack as the services project, beside it.
+        extends: true,
+        test: { name: 'edge', globalSetup: ['test/setup/global.ts'], include: ['test/edge/**/*.test.ts'] },
       },
       {
         // No global setup: runs alone in seconds with no service started.

@@ -4,8 +4,9 @@
 // Each Node comes from the npm registry as the package `node-<platform>-<arch>@<version>`, whose
 // tarball carries the binary at `package/bin/node`. It is fetched with `npm pack` (no install
 // scripts run) into the untracked cache (`.cache/node/<major>`), once, and its `--version` checked
-// before every run. Vitest is then started by that binary, so its forked workers run on it too, and
-// EXPECT_NODE_MAJOR tells test/runtime/ which major must be the one running the tests.
+// before every run (infra/registry-binary.ts). Vitest is then started by that binary, so its
+// forked workers run on it too, and EXPECT_NODE_MAJOR tells test/runtime/ which major must be the
+// one running the tests.
 //
 //   tsx infra/runtimes.ts                    every runtime below, the default tier
 //   tsx infra/runtimes.ts --node 24          one runtime
@@ -14,13 +15,13 @@
 //
 // The runs share one local stack: a running one is reused, otherwise one is started for them all
 // and stopped at the end, as the test run's global setup does.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CACHE_DIR, REPO_ROOT } from './local/config.ts';
 import { StackError } from './local/errors.ts';
 import { seconds, startupSummary } from './local/startup.ts';
+import { ensureRegistryBinary } from './registry-binary.ts';
 
 /**
  * The Node.js releases standing in for the Lambda runtimes `nodejs22.x` and `nodejs24.x` (Lambda
@@ -75,45 +76,10 @@ export function nodePackage(platform: NodeJS.Platform = process.platform, arch: 
 export const nodeDir = (major: NodeMajor): string => join(CACHE_DIR, 'node', major);
 export const nodeBinary = (major: NodeMajor): string => join(nodeDir(major), 'bin', 'node');
 
-function versionOf(binary: string): string | null {
-  if (!existsSync(binary)) return null;
-  const run = spawnSync(binary, ['--version'], { encoding: 'utf8' });
-  return run.status === 0 ? run.stdout.trim() : null;
-}
-
 /** The binary of `major` at its pinned version, fetched when missing or of another version. */
 export function ensureNode(major: NodeMajor): string {
   const version = NODE_RUNTIMES[major];
-  const binary = nodeBinary(major);
-  if (versionOf(binary) === `v${version}`) return binary;
-
-  const spec = `${nodePackage()}@${version}`;
-  const parent = dirname(nodeDir(major));
-  mkdirSync(parent, { recursive: true });
-  // Unpacked beside its final place and moved in whole, so an interrupted fetch leaves no half binary.
-  const staging = mkdtempSync(join(parent, `.${major}-`));
-  try {
-    process.stderr.write(`fetching ${spec} from the npm registry\n`);
-    const pack = spawnSync('npm', ['pack', spec, '--pack-destination', staging, '--silent', '--no-audit', '--no-fund'], {
-      cwd: staging,
-      encoding: 'utf8',
-    });
-    const tarball = readdirSync(staging).find((name) => name.endsWith('.tgz'));
-    if (pack.status !== 0 || !tarball) {
-      throw new StackError(`npm could not fetch ${spec}:\n${`${pack.stdout ?? ''}${pack.stderr ?? ''}`.trim()}`);
-    }
-    const untar = spawnSync('tar', ['-xzf', tarball], { cwd: staging, encoding: 'utf8' });
-    if (untar.status !== 0) throw new StackError(`could not unpack ${tarball}: ${untar.stderr.trim()}`);
-    const found = versionOf(join(staging, 'package', 'bin', 'node'));
-    if (found !== `v${version}`) throw new StackError(`${spec} holds a bin/node that reports ${found ?? 'nothing'}, not v${version}`);
-    rmSync(nodeDir(major), { recursive: true, force: true });
-    renameSync(join(staging, 'package'), nodeDir(major));
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
-  const installed = versionOf(binary);
-  if (installed !== `v${version}`) throw new StackError(`${binary} reports ${installed ?? 'nothing'} after installing, not v${version}`);
-  return binary;
+  return ensureRegistryBinary({ spec: `${nodePackage()}@${version}`, dir: nodeDir(major), binary: join('bin', 'node'), reports: `v${version}` });
 }
 
 interface Outcome {

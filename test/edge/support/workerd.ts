@@ -1,0 +1,99 @@
+// A Worker in Cloudflare's own runtime: test/edge/programs/worker.ts bundled by esbuild as
+// wrangler would for `nodejs_compat` (ESM, `node:*` left to the runtime, the `workerd` and
+// `worker` export conditions), served by `workerd serve` on a free loopback port. The config's
+// network service allows `local` addresses, so the Worker's sockets reach the local stack on
+// 127.0.0.1, which production Workers refuse.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { compatibilityDate } from '../../../infra/edge-runtimes.ts';
+
+export interface WorkerOptions {
+  /** Default: the date the pinned workerd implements. */
+  compatibilityDate?: string;
+  compatibilityFlags?: string[];
+}
+
+export interface ServedWorker {
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  bundleBytes: number;
+  /** What workerd wrote to stdout and stderr so far. */
+  output: () => string;
+  close: () => Promise<void>;
+}
+
+const ENTRY = join(import.meta.dirname, '..', 'programs', 'worker.ts');
+
+/** The Worker as one ES module, what `wrangler deploy` would upload. */
+export async function bundleWorker(outfile: string): Promise<number> {
+  await build({
+    entryPoints: [ENTRY],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'es2022',
+    conditions: ['workerd', 'worker'],
+    logLevel: 'warning',
+  });
+  return readFileSync(outfile).byteLength;
+}
+
+export function workerdConfig(options: WorkerOptions = {}): string {
+  const flags = (options.compatibilityFlags ?? []).map((flag) => JSON.stringify(flag)).join(', ');
+  return `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    # Sockets and fetch() of the Worker go out through this service; "local" lets them reach loopback.
+    (name = "internet", network = (allow = ["public", "local"])),
+  ],
+  sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "main") ],
+);
+
+const worker :Workerd.Worker = (
+  modules = [ (name = "worker.js", esModule = embed "worker.js") ],
+  compatibilityDate = "${options.compatibilityDate ?? compatibilityDate()}",
+  compatibilityFlags = [${flags}],
+  globalOutbound = "internet",
+);
+`;
+}
+
+/** Bundles the Worker and serves it with `workerd` (the binary at `binary`) until close(). */
+export async function serveWorker(binary: string, options: WorkerOptions = {}): Promise<ServedWorker> {
+  const dir = mkdtempSync(join(tmpdir(), 'edge-workerd-'));
+  const bundleBytes = await bundleWorker(join(dir, 'worker.js'));
+  writeFileSync(join(dir, 'config.capnp'), workerdConfig(options));
+  // --control-fd: workerd reports the port it bound for the socket as a JSON line on fd 3.
+  const child = spawn(binary, ['serve', 'config.capnp', '--control-fd=3'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((settle) => child.once('exit', () => settle()));
+  const close = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const port = await new Promise<number>((settle, fail) => {
+      let control = '';
+      child.stdio[3]!.on('data', (chunk: Buffer) => {
+        control += chunk.toString();
+        const listen = /"event":"listen","socket":"http","port":(\d+)/.exec(control);
+        if (listen) settle(Number(listen[1]));
+      });
+      child.once('exit', (code, signal) => fail(new Error(`workerd exited (${code ?? signal}) before listening:\n${output}`)));
+      child.once('error', fail);
+    });
+    return { url: `http://127.0.0.1:${port}`, bundleBytes, output: () => output, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
