@@ -48,6 +48,7 @@ export const ERROR_TABLE = {
   INVALID_PARAMETER: spec(29, 'INVALID_PARAMETER', 'broker', false, false, 'invalid parameter'),
   NO_BUYER_ID: spec(204, 'NO_BUYER_ID', 'broker', true, false, 'no buyer id'),
   NOT_IN_CURRENT_UNIT: spec(205, 'NOT_IN_CURRENT_UNIT', 'broker', true, false, 'not in current unit'),
+  ILLEGAL_OPERATION: spec(604, 'ILLEGAL_OPERATION', 'broker', false, false, 'the broker refused the operation'),
   GO_AWAY: spec(1500, 'GO_AWAY', 'broker', true, true, 'the broker is shutting down'),
 
   CONNECT_BROKER_EXCEPTION: spec(10001, 'CONNECT_BROKER_EXCEPTION', 'client', true, true, 'could not connect, or the connection closed'),
@@ -67,6 +68,10 @@ export const ERROR_TABLE = {
   ACCESS_DENIED: spec(19008, 'ACCESS_DENIED', 'client', false, false, 'the cluster refused these credentials or this permission'),
   TLS_HANDSHAKE_FAILED: spec(19009, 'TLS_HANDSHAKE_FAILED', 'client', false, false, 'the TLS handshake failed'),
   TRANSACTIONS_UNSUPPORTED: spec(19010, 'TRANSACTIONS_UNSUPPORTED', 'client', false, false, 'transactional messages cannot be ended on this path'),
+  // What a server version lacks, or has switched off: the request is fine, this cluster cannot do it.
+  UNSUPPORTED_BY_BROKER: spec(19011, 'UNSUPPORTED_BY_BROKER', 'client', false, false, "the broker's version does not support this"),
+  RECALL_DISABLED: spec(19012, 'RECALL_DISABLED', 'client', false, false, 'the broker has recall switched off (recallMessageEnable=false)'),
+  RECALL_EXPIRED: spec(19013, 'RECALL_EXPIRED', 'client', false, false, 'too late to recall: the message is due or delivered'),
 } as const;
 
 export type ErrorName = keyof typeof ERROR_TABLE;
@@ -293,6 +298,9 @@ function build(name: ErrorName, message: string, context: ErrorContext, given: {
     case 'NOT_STARTED':
     case 'TOPIC_RESERVED':
     case 'TRANSACTIONS_UNSUPPORTED':
+    case 'UNSUPPORTED_BY_BROKER':
+    case 'RECALL_DISABLED':
+    case 'RECALL_EXPIRED':
       return new ClientError(s, message, context, options);
     default:
       return new RocketMQError(s, message, context, options);

@@ -22,6 +22,7 @@ export type {
 export type { MessageTraceOptions, ProducerOptions } from './producer/options.ts';
 export { SCOPE_COUNTERS, WorkScope, type ScopeCounter, type ScopeSource } from './producer/scope.ts';
 export type { SendResult } from './producer/send-result.ts';
+export type { RecallOptions, RecallResult } from './producer/recall.ts';
 export type { SendContext, SendMessageHook, CheckForbiddenHook, SendMode } from './producer/hooks.ts';
 export { checkTopic, type Message } from './message/message.ts';
 export type { MessageQueue } from './route/publish-info.ts';

@@ -146,6 +146,11 @@ export function brokerConfig(site: RocketMqSite, name: BrokerName): string {
     // Keeps TBW102 on every broker, so a send to an unknown topic can auto-create it.
     'autoCreateTopicEnable=true',
     'diskMaxUsedSpaceRatio=99',
+    // Recall of timer messages (5.3.2+) is off by default; the local cluster offers it, as a
+    // deployment that uses it must (older brokers ignore the key).
+    'recallMessageEnable=true',
+    // Lite topics (5.5+) reach their queues only through LMQ multi-dispatch, off by default.
+    ...(site.version.startsWith('5.5') ? ['enableLmq=true', 'enableMultiDispatch=true'] : []),
     ...(site.brokerConfig ?? []),
     '',
   ].join('\n');

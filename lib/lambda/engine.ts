@@ -15,6 +15,7 @@ import type { Message } from '../message/message.ts';
 import type { BatchOutcome, ProbeOutcome, Producer, RefreshOutcome, SendOptions, SettledBatchOptions, StartOptions } from '../producer/api.ts';
 import { createProducer } from '../producer/producer.ts';
 import { WorkScope, type ScopeCounter } from '../producer/scope.ts';
+import type { RecallResult } from '../producer/recall.ts';
 import type { SendResult } from '../producer/send-result.ts';
 import type { Transactions } from '../transactions/transactions.ts';
 import { producerOptions, readConfig, withSecrets, type AdapterConfig } from './config.ts';
@@ -44,6 +45,8 @@ export interface Invocation {
   sendOneway(message: Message, options?: SendOptions): Promise<void>;
   sendBatch(messages: Message[], options?: SendOptions): Promise<SendResult[]>;
   sendBatchSettled(messages: Message[], options?: SettledBatchOptions): Promise<BatchOutcome[]>;
+  /** Takes back a timer message before it is due (5.3.2+, recallMessageEnable=true), within this invocation's time. */
+  recall(topic: string, recallHandle: string): Promise<RecallResult>;
   refreshRoutes(topics: string[]): Promise<RefreshOutcome>;
   probeIsolated(): Promise<ProbeOutcome>;
   /** Transactions through the ledger in the state table; undefined without STATE_TABLE. */
@@ -181,6 +184,7 @@ export class Engine {
       sendOneway: (message, options) => timed(producer.sendOneway(message, bounded(options))),
       sendBatch: (messages, options) => timed(producer.sendBatch(messages, bounded(options))),
       sendBatchSettled: (messages, options) => timed(producer.sendBatchSettled(messages, bounded(options))),
+      recall: (topic, handle) => producer.recall(topic, handle, { deadline }),
       refreshRoutes: (topics) => producer.refreshRoutes(topics, deadline),
       probeIsolated: () => producer.probeIsolated(deadline),
       transactions: this.transactions,

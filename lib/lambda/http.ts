@@ -55,6 +55,11 @@ export function statusFor(err: RocketMQError): number {
       return 504;
     case ERROR_TABLE.TRANSACTIONS_UNSUPPORTED.code:
       return 501; // the deployment's cluster cannot do it, whatever the caller sends
+    case ERROR_TABLE.UNSUPPORTED_BY_BROKER.code:
+    case ERROR_TABLE.RECALL_DISABLED.code:
+      return 422; // well-formed, but this cluster cannot do what it asks (a feature of a newer server, or one switched off)
+    case ERROR_TABLE.RECALL_EXPIRED.code:
+      return 410;
     case ERROR_TABLE.TOO_MANY_REQUESTS.code:
     case ERROR_TABLE.CLIENT_CLOSED.code:
     case ERROR_TABLE.NOT_STARTED.code:

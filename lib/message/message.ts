@@ -18,6 +18,21 @@ export interface Message {
   delayLevel?: number;
   /** 5.x timer message: deliver at this epoch time in ms (TIMER_DELIVER_MS). */
   deliverAt?: number;
+  /** 5.x timer message: deliver this many seconds after the broker stores it (TIMER_DELAY_SEC). */
+  delaySeconds?: number;
+  /** 5.x timer message: deliver this many ms after the broker stores it (TIMER_DELAY_MS; the broker's timer ticks in seconds). */
+  delayMs?: number;
+  /**
+   * 5.4+ priority message: an integer >= 0 for a topic of message type PRIORITY; the broker puts
+   * it on queue min(priority, queues - 1). Not with a delay, a sharding key or a transaction (the
+   * broker would drop it silently), nor in a batch.
+   */
+  priority?: number;
+  /**
+   * 5.5+ lite topic: the sub-topic of a parent topic of message type LITE (1 to 64 of A-Z a-z 0-9 _ -;
+   * the broker checks none of it and a "$" in it stops its dispatch). Not in a batch or a transaction.
+   */
+  liteTopic?: string;
   /** Ordered sends: messages with the same key go to the same queue. */
   shardingKey?: string;
   /** WAIT property; true unless set false. */
@@ -68,7 +83,33 @@ export function bodyBytes(body: Message['body']): Buffer {
   invalid('body', 'must be a Buffer, Uint8Array or string');
 }
 
-const MESSAGE_FIELDS = new Set(['topic', 'body', 'tags', 'keys', 'properties', 'flag', 'delayLevel', 'deliverAt', 'shardingKey', 'waitStoreMsgOK']);
+const MESSAGE_FIELDS = new Set([
+  'topic',
+  'body',
+  'tags',
+  'keys',
+  'properties',
+  'flag',
+  'delayLevel',
+  'deliverAt',
+  'delaySeconds',
+  'delayMs',
+  'priority',
+  'liteTopic',
+  'shardingKey',
+  'waitStoreMsgOK',
+]);
+
+/** The ways to delay a message; at most one per message. */
+export const DELAY_FIELDS = ['delayLevel', 'deliverAt', 'delaySeconds', 'delayMs'] as const;
+/** The delay fields that make a 5.x timer message (a delay level works on 4.x as well). */
+export const TIMER_FIELDS = ['deliverAt', 'delaySeconds', 'delayMs'] as const;
+/** Our rule for lite topic names: the broker checks none, and "$", "," or "%" break its dispatch. */
+export const LITE_TOPIC_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** The delay field a message sets, if any. */
+export function delayField(message: Message): (typeof DELAY_FIELDS)[number] | undefined {
+  return DELAY_FIELDS.find((f) => message[f] !== undefined);
+}
 
 /** The broker's default timerMaxDelaySec (3 days): a later deliverAt is refused as MESSAGE_ILLEGAL. */
 export const DEFAULT_TIMER_MAX_DELAY_MS = 259_200_000;
@@ -109,7 +150,29 @@ export function checkMessage(message: Message, timerMaxDelayMs = DEFAULT_TIMER_M
     // HookUtils.checkIfTimerMessage: the broker refuses a delivery further out than timerMaxDelaySec.
     invalid('deliverAt', `is more than ${timerMaxDelayMs} ms (timerMaxDelayMs) from now`);
   }
-  if (message.delayLevel !== undefined && message.deliverAt !== undefined) invalid('deliverAt', 'cannot be combined with delayLevel');
+  for (const [field, unit] of [
+    ['delaySeconds', 1000],
+    ['delayMs', 1],
+  ] as const) {
+    const value = message[field];
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value < 1) invalid(field, 'must be a whole number of at least 1');
+    if (value * unit > timerMaxDelayMs) invalid(field, `is more than ${timerMaxDelayMs} ms (timerMaxDelayMs)`);
+  }
+  const delays = DELAY_FIELDS.filter((f) => message[f] !== undefined);
+  // The broker honours one (a delay level silently wins over a timer): a second is refused, not dropped.
+  if (delays.length > 1) invalid(delays[1]!, `cannot be combined with ${delays[0]}`);
+  if (message.priority !== undefined) {
+    if (!Number.isSafeInteger(message.priority) || message.priority < 0 || message.priority >= 2 ** 31) {
+      invalid('priority', 'must be an integer from 0 to 2147483647');
+    }
+    // SendMessageProcessor drops the priority of a delayed or ordered message without a word.
+    if (delays.length > 0) invalid('priority', `cannot be combined with ${delays[0]}: the broker drops the priority of a delayed message`);
+    if (message.shardingKey !== undefined) invalid('priority', 'cannot be combined with shardingKey: the broker drops the priority of an ordered message');
+  }
+  if (message.liteTopic !== undefined && (typeof message.liteTopic !== 'string' || !LITE_TOPIC_PATTERN.test(message.liteTopic))) {
+    invalid('liteTopic', 'must be 1 to 64 characters of A-Z a-z 0-9 _ -');
+  }
   if (message.shardingKey !== undefined) checkText(message.shardingKey, 'shardingKey');
   return body;
 }

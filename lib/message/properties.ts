@@ -16,6 +16,10 @@ export const Prop = {
   TRAN_MSG: 'TRAN_MSG',
   PGROUP: 'PGROUP',
   SHARDING_KEY: '__SHARDINGKEY',
+  /** 5.4+: which priority queue of a PRIORITY topic (MessageConst.PROPERTY_PRIORITY). */
+  PRIORITY: '_SYS_MSG_PRIORITY_',
+  /** 5.5+: the lite topic under a LITE parent topic (MessageConst.PROPERTY_LITE_TOPIC). */
+  LITE_TOPIC: '__LITE_TOPIC',
   INSTANCE_ID: 'INSTANCE_ID',
   RECONSUME_TIME: 'RECONSUME_TIME',
   MAX_RECONSUME_TIMES: 'MAX_RECONSUME_TIMES',
@@ -72,6 +76,8 @@ export const RESERVED_PROPERTY_NAMES: ReadonlySet<string> = new Set([
   'TIMER_DEQUEUE_MS',
   'TIMER_ROLL_TIMES',
   'TIMER_DEL_UNIQKEY',
+  '_SYS_MSG_PRIORITY_',
+  '__LITE_TOPIC',
   '__CRC32#',
   '__BORNHOST',
   'BORN_TIMESTAMP',

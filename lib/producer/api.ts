@@ -7,6 +7,7 @@ import type { MessageQueue } from '../route/publish-info.ts';
 import type { SendResult } from './send-result.ts';
 import type { HalfMessage, TransactionDecision } from './half-message.ts';
 import type { TopicRouteData } from '../protocol/topic-route.ts';
+import type { RecallOptions, RecallResult } from './recall.ts';
 
 export type { HalfMessage, TransactionDecision } from './half-message.ts';
 
@@ -162,6 +163,13 @@ export interface Producer {
    * pending.
    */
   sendInTransaction(message: Message, execute: LocalTransaction, options?: SendOptions): Promise<TransactionOutcome>;
+  /**
+   * 5.3.2+: takes back a timer message (deliverAt, delaySeconds, delayMs) before it is due, by the
+   * `recallHandle` of its SendResult; the broker must have recallMessageEnable=true. Refused before
+   * sending for a malformed handle, one of another topic (INVALID_ARGUMENT) or one already due
+   * (RECALL_EXPIRED); RECALL_DISABLED and UNSUPPORTED_BY_BROKER when the cluster cannot.
+   */
+  recall(topic: string, recallHandle: string, options?: RecallOptions): Promise<RecallResult>;
   /** Maintenance: whether a committed copy of the half message is in its topic (a resolver's check). */
   isDelivered(half: HalfMessage, deadline?: number): Promise<boolean>;
   /** Replaces sockets idle too long and re-reads shared state when due (before an invocation). */

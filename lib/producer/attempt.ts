@@ -9,6 +9,7 @@ import type { MessageTracer } from '../trace/tracer.ts';
 import type { MessageQueue, TopicPublishInfo } from '../route/publish-info.ts';
 import type { RouteCache } from '../route/route-cache.ts';
 import type { PreparedBatch } from './batch-send.ts';
+import { checkBrokerVersion } from './broker-features.ts';
 import type { HeartbeatScheduler } from './heartbeats.ts';
 import type { SendContext, SendMode } from './hooks.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -69,15 +70,23 @@ export function sendRequestFor(o: ResolvedOptions, prepared: Prepared, queue: Me
 /** Resolves to the SendResult, or undefined for oneway (only written, never answered). */
 export async function attemptSend(deps: AttemptDeps, prepared: Prepared, message: Message, target: AttemptTarget): Promise<SendResult | undefined> {
   const { options: o, remoting } = deps;
-  const { queue, info, mode, timeoutMs } = target;
+  const { queue, info, mode } = target;
+  const began = Date.now();
   let address = info.masters.get(queue.brokerName);
   if (!address) {
     // The broker is not in this route (yet): refresh once, as findBrokerAddressInPublish's caller does.
-    const refreshed = await deps.routes.refresh(prepared.wireTopic, { deadline: Date.now() + timeoutMs }).catch(() => info);
+    const refreshed = await deps.routes.refresh(prepared.wireTopic, { deadline: began + target.timeoutMs }).catch(() => info);
     address = refreshed.masters.get(queue.brokerName);
   }
   if (!address) throw rocketError('BROKER_NOT_EXIST_EXCEPTION', `The broker[${queue.brokerName}] not exist`, { topic: prepared.topic });
   if (o.vipChannelEnabled) address = vipChannel(address);
+  const need = prepared.requirement;
+  if (need) {
+    const broker = { address, brokerName: queue.brokerName, topic: prepared.topic };
+    await checkBrokerVersion(remoting, deps.heartbeats, broker, need, target.timeoutMs);
+  }
+  // What the route refresh and the version check left of the attempt's budget.
+  const timeoutMs = Math.max(1, target.timeoutMs - (Date.now() - began));
 
   const context: SendContext = {
     producerGroup: o.producerGroup,
@@ -110,6 +119,7 @@ export async function attemptSend(deps: AttemptDeps, prepared: Prepared, message
       regionId: stored.regionId,
       traceOn: stored.traceOn,
       ...(stored.transactionId ? { transactionId: stored.transactionId } : {}),
+      ...(stored.recallHandle ? { recallHandle: stored.recallHandle } : {}),
     };
     context.result = result;
     deps.tracer?.sent(prepared, address, startedAt, result);

@@ -5,7 +5,7 @@
 // the message as `messages[i].<field>`.
 import { invalidArgument as invalid, RocketMQError, withField } from '../errors.ts';
 import { encodeBatch, batchEntrySize, type BatchEntry } from '../message/batch.ts';
-import { checkMessage, tooLarge, type Message } from '../message/message.ts';
+import { checkMessage, delayField, tooLarge, type Message } from '../message/message.ts';
 import { encodeProperties, Prop } from '../message/properties.ts';
 import { checkPropertiesSize, messageProperties, RETRY_PREFIX, wrapNamespace, type PreparedMessage, type PrepareSettings } from './prepare.ts';
 import type { TracedMember } from '../trace/tracer.ts';
@@ -39,8 +39,11 @@ export function prepareBatchItem(message: Message, index: number, first: Message
     const body = checkMessage(message, settings.timerMaxDelayMs);
     if (message.topic !== first.topic) invalid('topic', 'every message of a batch must have the same topic');
     if ((message.waitStoreMsgOK ?? true) !== (first.waitStoreMsgOK ?? true)) invalid('waitStoreMsgOK', 'must be the same for every message of a batch');
-    if (message.delayLevel !== undefined) invalid('delayLevel', 'a batch cannot carry delayed messages');
-    if (message.deliverAt !== undefined) invalid('deliverAt', 'a batch cannot carry delayed messages');
+    const delay = delayField(message);
+    if (delay) invalid(delay, 'a batch cannot carry delayed messages');
+    // The broker's batch path applies neither: refused rather than stored without them.
+    if (message.priority !== undefined) invalid('priority', 'a batch cannot carry priority messages');
+    if (message.liteTopic !== undefined) invalid('liteTopic', 'a batch cannot carry lite topic messages');
     if (message.topic.startsWith(RETRY_PREFIX)) invalid('topic', 'a batch cannot go to a retry topic');
     // A batch goes to one queue: the one of its sharding key, which must then be every message's.
     if (message.shardingKey !== first.shardingKey) invalid('shardingKey', 'must be the same for every message of a batch (or absent from all)');
@@ -92,6 +95,7 @@ export function groupBatches(items: BatchItem[], first: Message, settings: Prepa
       msgId: members.map((i) => i.msgId).join(','),
       reconsumeTimes: 0,
       maxReconsumeTimes: undefined,
+      requirement: undefined, // a batch carries no timer, priority or lite topic
       batch: true,
       msgIds: members.map((i) => i.msgId),
       members: members.map((i) => ({ msgId: i.msgId, tags: i.tags, keys: i.keys, bodyLength: i.entry.body.length })),

@@ -3,6 +3,7 @@
 // a body is never compressed twice (sendKernelImpl restores the body for that reason). Sizes are
 // checked here, on the wire form: the body after compression, the properties as encoded.
 import { deflateSync } from 'node:zlib';
+import { requirementOf, type Requirement } from './broker-features.ts';
 import { invalidArgument } from '../errors.ts';
 import { tooLarge, type Message } from '../message/message.ts';
 import { encodeProperties, MAX_PROPERTIES_BYTES, Prop } from '../message/properties.ts';
@@ -31,6 +32,8 @@ export interface PreparedMessage {
   msgId: string;
   reconsumeTimes: number;
   maxReconsumeTimes: number | undefined;
+  /** The broker version a feature of the message needs (a timer, a priority, a lite topic); checked before it is sent. */
+  requirement: Requirement | undefined;
 }
 
 export interface PrepareSettings {
@@ -67,6 +70,11 @@ export function messageProperties(message: Message, settings: { namespace: strin
   properties.set(Prop.WAIT, message.waitStoreMsgOK === false ? 'false' : 'true');
   if (message.delayLevel !== undefined) properties.set(Prop.DELAY, String(message.delayLevel));
   if (message.deliverAt !== undefined) properties.set(Prop.TIMER_DELIVER_MS, String(message.deliverAt));
+  // As given, like Java's setDelayTimeSec / setDelayTimeMs: the broker counts from its own clock.
+  if (message.delaySeconds !== undefined) properties.set(Prop.TIMER_DELAY_SEC, String(message.delaySeconds));
+  if (message.delayMs !== undefined) properties.set(Prop.TIMER_DELAY_MS, String(message.delayMs));
+  if (message.priority !== undefined) properties.set(Prop.PRIORITY, String(message.priority));
+  if (message.liteTopic !== undefined) properties.set(Prop.LITE_TOPIC, message.liteTopic);
   if (message.shardingKey !== undefined) properties.set(Prop.SHARDING_KEY, message.shardingKey);
   if (settings.namespace) properties.set(Prop.INSTANCE_ID, settings.namespace);
   return properties;
@@ -137,6 +145,7 @@ export function prepareMessage(message: Message, body: Buffer, settings: Prepare
   const propertiesText = encodeProperties(properties);
   checkPropertiesSize(message, propertiesText);
   return {
+    requirement: requirementOf(properties),
     topic: message.topic,
     wireTopic,
     body: wireBody,

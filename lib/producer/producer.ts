@@ -4,7 +4,7 @@
 import { buildClientId } from './client-id.ts';
 import { fieldError, invalidArgument, rocketError } from '../errors.ts';
 import { Prop } from '../message/properties.ts';
-import { checkMessage, type Message } from '../message/message.ts';
+import { checkMessage, delayField, type Message } from '../message/message.ts';
 import { UniqIdGenerator } from '../message/uniq-id.ts';
 import { RemotingClient } from '../remoting/remoting-client.ts';
 import type { TopicRouteData } from '../protocol/topic-route.ts';
@@ -41,6 +41,7 @@ import { sendTraceMessage } from './trace-send.ts';
 import { MessageTracer } from '../trace/tracer.ts';
 import { prepareMessage, wrapNamespace, type PrepareSettings } from './prepare.ts';
 import { QueueSelector } from './queue-selector.ts';
+import { recallMessage, type RecallOptions, type RecallResult } from './recall.ts';
 import { rehearseSend } from './rehearsal.ts';
 import { countInScope, liveScopes, type ScopeSource, type WorkScope } from './scope.ts';
 import { sendWithRetries, type SendCounters, type SendLoopDeps } from './send-loop.ts';
@@ -297,9 +298,11 @@ export class ProducerImpl implements Producer {
 
   async sendHalf(message: Message, options: SendOptions = {}): Promise<HalfMessage> {
     this.ensureRunning();
-    // Java drops a delay from a transactional message silently; a caller should know it is ignored.
-    if (message?.delayLevel !== undefined) invalidArgument('delayLevel', 'a transactional message cannot be delayed');
-    if (message?.deliverAt !== undefined) invalidArgument('deliverAt', 'a transactional message cannot be delayed');
+    // Java drops a delay from a transactional message silently, the broker its priority; a caller should know.
+    const delay = message && typeof message === 'object' ? delayField(message) : undefined;
+    if (delay) invalidArgument(delay, 'a transactional message cannot be delayed');
+    if (message?.priority !== undefined) invalidArgument('priority', 'a transactional message cannot carry a priority');
+    if (message?.liteTopic !== undefined) invalidArgument('liteTopic', 'a transactional message cannot go to a lite topic');
     const body = checkMessage(message, this.options.timerMaxDelayMs);
     const group = this.options.producerGroup;
     const prepared = prepareMessage(
@@ -338,6 +341,13 @@ export class ProducerImpl implements Producer {
     this.ensureRunning();
     const address = await endTransaction({ remoting: this.remoting, routes: this.routes, timeoutMs: this.options.mqClientApiTimeout }, half, decision, options);
     this.tracer?.ended(half, decision, options.fromCheck ?? false, address);
+  }
+
+  recall(topic: string, recallHandle: string, options: RecallOptions = {}): Promise<RecallResult> {
+    this.ensureRunning();
+    const o = this.options;
+    const deps = { remoting: this.remoting, routes: this.routes, heartbeats: this.heartbeats, producerGroup: o.producerGroup, namespace: o.namespace };
+    return recallMessage({ ...deps, timeoutMs: o.sendMsgTimeout }, topic, recallHandle, options);
   }
 
   lookupRoute(topic: string, deadline?: number): Promise<TopicRouteData | null> {

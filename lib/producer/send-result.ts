@@ -11,6 +11,8 @@ export interface SendResult {
   queue: MessageQueue;
   queueOffset: number;
   transactionId?: string;
+  /** 5.3.2+, a timer message only (deliverAt, delaySeconds, delayMs): what `producer.recall` takes to take it back before it is due. */
+  recallHandle?: string;
   regionId: string;
   traceOn: boolean;
 }

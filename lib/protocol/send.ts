@@ -89,6 +89,8 @@ export interface SendResponse {
   queueId: number;
   queueOffset: number;
   transactionId?: string;
+  /** 5.3.2+, timer messages only: the handle RECALL_MESSAGE takes. */
+  recallHandle?: string;
   regionId: string;
   traceOn: boolean;
 }
@@ -108,6 +110,7 @@ export function decodeSendResponse(response: RemotingCommand): SendResponse {
   if (status) decoded.status = status;
   if (response.remark !== undefined) decoded.remark = response.remark;
   if (ext.transactionId) decoded.transactionId = ext.transactionId;
+  if (ext.recallHandle) decoded.recallHandle = ext.recallHandle;
   return decoded;
 }
 

@@ -46,6 +46,8 @@ export class RemotingClient {
   staleReplaced = 0;
   /** Requests sent again on a fresh connection because the idle one failed on first use. */
   staleReconnects = 0;
+  /** The version code (MQVersion ordinal) each peer put in its last response. */
+  private readonly versions = new Map<string, number>();
 
   constructor(options: RemotingClientOptions = {}) {
     this.idleLimitMs = options.idleLimitMs ?? REMOTING_DEFAULTS.idleLimitMs;
@@ -83,14 +85,22 @@ export class RemotingClient {
     const started = Date.now();
     const connection = this.connection(address);
     const stale = connection.established && !connection.closed && started - connection.lastIoAt >= STALE_AFTER_IDLE_MS;
+    let response: RemotingCommand;
     try {
-      return await connection.request(request, timeoutMs);
+      response = await connection.request(request, timeoutMs);
     } catch (err) {
       if (!stale || !(err instanceof ConnectionError) || err.codeName !== 'CONNECT_BROKER_EXCEPTION') throw err;
       this.staleReconnects += 1;
       connection.close('stale after idle');
-      return this.connection(address).request(request, Math.max(1, timeoutMs - (Date.now() - started)));
+      response = await this.connection(address).request(request, Math.max(1, timeoutMs - (Date.now() - started)));
     }
+    this.versions.set(address, response.version);
+    return response;
+  }
+
+  /** The version code `address` answered with last; undefined before its first answer. */
+  peerVersion(address: string): number | undefined {
+    return this.versions.get(address);
   }
 
   invokeOneway(address: string, command: RequestCommand): Promise<void> {

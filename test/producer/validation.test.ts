@@ -42,6 +42,22 @@ describe('message validation before any I/O', () => {
     ['a property value with a separator', { topic: 'TopicTest', body: 'x', properties: { a: 'b\u0002TAGS\u0001x' } }, 'properties.a', 19004],
     ['a reserved property name', { topic: 'TopicTest', body: 'x', properties: { DELAY: '3' } }, 'properties.DELAY', 19004],
     ['delay level 19', { topic: 'TopicTest', body: 'x', delayLevel: 19 }, 'delayLevel', 19004],
+    ['a delay of 0 seconds', { topic: 'TopicTest', body: 'x', delaySeconds: 0 }, 'delaySeconds', 19004],
+    ['a delay of 1.5 seconds', { topic: 'TopicTest', body: 'x', delaySeconds: 1.5 }, 'delaySeconds', 19004],
+    ["a delay in seconds past the brokers' 3-day timer limit", { topic: 'TopicTest', body: 'x', delaySeconds: 259_201 }, 'delaySeconds', 19004],
+    ['a negative delay in ms', { topic: 'TopicTest', body: 'x', delayMs: -5 }, 'delayMs', 19004],
+    ['a delay in ms given as text', { topic: 'TopicTest', body: 'x', delayMs: '100' }, 'delayMs', 19004],
+    ["a delay in ms past the brokers' 3-day timer limit", { topic: 'TopicTest', body: 'x', delayMs: 259_200_001 }, 'delayMs', 19004],
+    ['two ways of delaying (the broker would keep one silently)', { topic: 'TopicTest', body: 'x', delayLevel: 2, delayMs: 500 }, 'delayMs', 19004],
+    ['deliverAt with delaySeconds', { topic: 'TopicTest', body: 'x', deliverAt: Date.now() + 5000, delaySeconds: 5 }, 'delaySeconds', 19004],
+    ['a negative priority', { topic: 'TopicTest', body: 'x', priority: -1 }, 'priority', 19004],
+    ['a fractional priority', { topic: 'TopicTest', body: 'x', priority: 2.5 }, 'priority', 19004],
+    ['a priority on a delayed message (the broker drops it)', { topic: 'TopicTest', body: 'x', priority: 1, delaySeconds: 5 }, 'priority', 19004],
+    ['a priority on an ordered message (the broker drops it)', { topic: 'TopicTest', body: 'x', priority: 1, shardingKey: 'k' }, 'priority', 19004],
+    ['an empty lite topic', { topic: 'TopicTest', body: 'x', liteTopic: '' }, 'liteTopic', 19004],
+    ['a lite topic with a "$" (it stops the broker\'s dispatch)', { topic: 'TopicTest', body: 'x', liteTopic: 'a$b' }, 'liteTopic', 19004],
+    ['a lite topic with a "," (the broker splits on it)', { topic: 'TopicTest', body: 'x', liteTopic: 'a,b' }, 'liteTopic', 19004],
+    ['a lite topic of 65 characters', { topic: 'TopicTest', body: 'x', liteTopic: 'l'.repeat(65) }, 'liteTopic', 19004],
     ['a misspelled message field', { topic: 'TopicTest', body: 'x', tag: 'A' }, 'tag', 19004],
   ];
 
@@ -83,6 +99,16 @@ describe('batch rules', () => {
     ],
     ['a delayed message', [{ topic: 'TopicBatch', body: 'a', delayLevel: 2 }], 'messages[0].delayLevel'],
     ['a timer message', [{ topic: 'TopicBatch', body: 'a', deliverAt: Date.now() + 60_000 }], 'messages[0].deliverAt'],
+    [
+      'a message delayed in seconds',
+      [
+        { topic: 'TopicBatch', body: 'a' },
+        { topic: 'TopicBatch', body: 'b', delaySeconds: 5 },
+      ],
+      'messages[1].delaySeconds',
+    ],
+    ['a priority message', [{ topic: 'TopicBatch', body: 'a', priority: 1 }], 'messages[0].priority'],
+    ['a lite topic message', [{ topic: 'TopicBatch', body: 'a', liteTopic: 'l1' }], 'messages[0].liteTopic'],
     [
       'two sharding keys',
       [
@@ -182,4 +208,20 @@ describe('producer options', () => {
     expect((after as RocketMQError).codeName).toBe('CLIENT_CLOSED');
     expect(p.state).toBe('SHUTDOWN_ALREADY');
   });
+});
+
+describe('a transactional message refuses what the broker would drop from it', () => {
+  for (const [field, extra] of [
+    ['delaySeconds', { delaySeconds: 5 }],
+    ['delayMs', { delayMs: 500 }],
+    ['priority', { priority: 1 }],
+    ['liteTopic', { liteTopic: 'l1' }],
+  ] as const) {
+    it(`refuses ${field} on a half message, naming it`, async () => {
+      const error = await producer.sendHalf({ topic: 'TopicTest', body: 'x', ...extra }).catch((e: RocketMQError) => e);
+
+      expect(error).toBeInstanceOf(RocketMQError);
+      expect([(error as RocketMQError).code, (error as RocketMQError).context.field]).toEqual([19004, field]);
+    });
+  }
 });
