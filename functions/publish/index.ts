@@ -38,7 +38,7 @@ async function transaction(request: Extract<PublishRequest, { kind: 'begin' | 'e
 
 /** The request's trace context, in every message it publishes. */
 function withTrace(request: PublishRequest, context: TraceContext, names: TraceProperties): PublishRequest {
-  if (request.kind === 'end') return request;
+  if (request.kind === 'end' || request.kind === 'recall') return request;
   if (request.kind === 'begin') return { ...request, message: withTraceContext(request.message, context, names) };
   return { ...request, messages: request.messages.map((m) => withTraceContext(m, context, names)) };
 }
@@ -55,6 +55,7 @@ export const publish: ProducerHandler<APIGatewayProxyEventV2 | APIGatewayProxyEv
     );
     const options = { refuseClusterTopics: true };
     if (request.kind === 'begin' || request.kind === 'end') return await transaction(request, rocketmq);
+    if (request.kind === 'recall') return json(200, { recalled: await rocketmq.recall(request.topic, request.recallHandle) });
     // One request, stored whole or not at all: 200 means every message, a 5xx none of them.
     if (request.kind === 'batch') return json(200, { results: await rocketmq.sendBatch(request.messages, { ...options, atomic: true }) });
     const [message] = request.messages;

@@ -24,16 +24,21 @@ export type PublishRequest =
       raw: boolean;
     }
   | { kind: 'begin'; topic: string; message: Message; timeoutSeconds: number | undefined; raw: false }
-  | { kind: 'end'; transactionId: string; decision: 'COMMIT' | 'ROLLBACK'; raw: false };
+  | { kind: 'end'; transactionId: string; decision: 'COMMIT' | 'ROLLBACK'; raw: false }
+  | { kind: 'recall'; topic: string; recallHandle: string; raw: false };
 
 const ROUTE = /^\/topics\/([^/]+)\/(messages|messages\/batch|transactions)\/?$/;
 const END_ROUTE = /^\/transactions\/([^/]+)\/(commit|rollback)\/?$/;
+/** DELETE /topics/{topic}/messages/{recallHandle}: recalls a timer message (a handle is base64url, never "/"). */
+const RECALL_ROUTE = /^\/topics\/([^/]+)\/messages\/([^/]+)\/?$/;
 /** A transaction id is the half message's UNIQ_KEY: uppercase hex, 32 (IPv4) or 56 (IPv6) digits. */
 const TRANSACTION_ID = /^[0-9A-F]{32}([0-9A-F]{24})?$/;
 const TX_FIELDS = new Set(['body', 'bodyBase64', 'tags', 'keys', 'properties', 'shardingKey', 'timeoutSeconds']);
 /** A transaction left open longer than the broker checks it (about 7 minutes) is discarded by it. */
 export const MAX_TRANSACTION_TIMEOUT_SECONDS = 300;
-const FIELDS = new Set(['body', 'bodyBase64', 'tags', 'keys', 'properties', 'delayLevel', 'deliverAt', 'shardingKey', 'mode']);
+/** What a message takes besides its body, checked by the producer under the same names. */
+const MESSAGE_OPTIONS = ['tags', 'keys', 'properties', 'delayLevel', 'deliverAt', 'delaySeconds', 'delayMs', 'priority', 'liteTopic', 'shardingKey'] as const;
+const FIELDS = new Set(['body', 'bodyBase64', ...MESSAGE_OPTIONS, 'mode']);
 const MODES = new Set<Mode>(['sync', 'async', 'oneway']);
 /** Deeper JSON than this is refused before parsing (a body object is re-serialized, recursively). */
 export const MAX_JSON_DEPTH = 64;
@@ -114,7 +119,7 @@ function fromJson(topic: string, input: unknown, at: string, fields: ReadonlySet
   const message: Message = { topic, body };
   // Types and content (separators, ranges, reserved names) are checked by the producer, before I/O,
   // under the same field names.
-  for (const name of ['tags', 'keys', 'properties', 'delayLevel', 'deliverAt', 'shardingKey'] as const) {
+  for (const name of MESSAGE_OPTIONS) {
     if (input[name] !== undefined) (message as unknown as Record<string, unknown>)[name] = input[name];
   }
   return message;
@@ -136,6 +141,12 @@ function pathTopic(encoded: string, policy: TopicPolicy): string {
 export function parsePublishRequest(request: HttpRequest, policy: TopicPolicy): PublishRequest {
   const end = END_ROUTE.exec(request.path);
   const match = ROUTE.exec(request.path);
+  const recall = match ? null : RECALL_ROUTE.exec(request.path);
+  if (recall) {
+    if (request.method !== 'DELETE') throw new RequestError('METHOD_NOT_ALLOWED', undefined, 'use DELETE to recall a message', { allow: 'DELETE' });
+    // The handle is checked by the producer (shape, topic, time) before anything is sent.
+    return { kind: 'recall', topic: pathTopic(recall[1]!, policy), recallHandle: recall[2]!, raw: false };
+  }
   if (!match && !end) throw new RequestError('NOT_FOUND', undefined, `no route for ${request.path}`);
   if (request.method !== 'POST') throw new RequestError('METHOD_NOT_ALLOWED', undefined, 'use POST', { allow: 'POST' });
   if (end) {

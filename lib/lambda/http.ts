@@ -3,7 +3,7 @@
 // stable code, never by message text or class name. A 4xx names what the caller got wrong; a 5xx
 // gives the code and the request id, and leaves broker addresses and retries to the logs.
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
-import { EdgeError, ERROR_TABLE, errorSpec, RequestError, RocketMQError, SendError } from '../errors.ts';
+import { ClientError, EdgeError, ERROR_TABLE, errorSpec, RequestError, RocketMQError, SendError } from '../errors.ts';
 
 export { RequestError };
 
@@ -82,7 +82,9 @@ export function errorResponse(err: unknown, requestId?: string): APIGatewayProxy
     const status = statusFor(err);
     const field = err.context.field;
     // What the caller sent is theirs to see; what the cluster did (addresses, attempts) is not.
-    const message = status < 500 && field !== undefined ? err.detail : errorSpec(err.code).message + (err.context.topic ? ` (topic ${err.context.topic})` : '');
+    // What the caller asked for and this client refused (a field, a feature the cluster lacks) is told in full.
+    const told = status < 500 && (field !== undefined || err instanceof ClientError);
+    const message = told ? err.detail : errorSpec(err.code).message + (err.context.topic ? ` (topic ${err.context.topic})` : '');
     return json(status, {
       error: {
         code: err.codeName,

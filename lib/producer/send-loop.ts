@@ -1,7 +1,7 @@
 // The send loop (DefaultMQProducerImpl.sendDefaultImpl and the async retries of onExceptionImpl):
 // one budget for all attempts, never past the caller's deadline; which queue each attempt takes;
 // which failures move on and which count against the broker, both read from the error table.
-import { BrokerError, ConnectionError, ERROR_TABLE, RocketMQError, SendError, errorSpec, fieldError, type ErrorSpec } from '../errors.ts';
+import { BrokerError, ClientError, ConnectionError, ERROR_TABLE, RocketMQError, SendError, errorSpec, fieldError, type ErrorSpec } from '../errors.ts';
 import type { Message } from '../message/message.ts';
 import { SendStatus } from '../protocol/send.ts';
 import type { MessageQueue, TopicPublishInfo } from '../route/publish-info.ts';
@@ -126,6 +126,8 @@ export async function sendWithRetries(
       const verdict = classify(err, mode, o.retryResponseCodes);
       if (verdict.isolate) deps.faults?.update(queue.brokerName, Date.now() - started, true);
       if (!verdict.retry) {
+        // Refused before sending (the broker is too old for the message): the caller's refusal, not a failed send.
+        if (err instanceof ClientError && err.code === ERROR_TABLE.UNSUPPORTED_BY_BROKER.code) throw err;
         const e = err as RocketMQError;
         return fail(errorSpec(e.code ?? ERROR_TABLE.SYSTEM_ERROR.code), e.message, false, err);
       }

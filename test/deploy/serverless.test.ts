@@ -138,7 +138,9 @@ describe('packaged CloudFormation template', () => {
       { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] } },
     ]);
     // The shared state and the transaction ledger (the functions' only DynamoDB callers).
-    const source = ['dynamodb-state.ts', 'transaction-ledger.ts'].map((f) => readFileSync(join(root, 'lib', 'state', f), 'utf8')).join('\n');
+    const source = ['state/dynamodb-state.ts', 'state/dynamodb-item.ts', 'transactions/ledger.ts']
+      .map((f) => readFileSync(join(root, 'lib', f), 'utf8'))
+      .join('\n');
     const called = [...source.matchAll(/new (\w+)Command\(/g)].map((m) => `dynamodb:${m[1]}`);
     expect(new Set(called)).toEqual(new Set(dynamo[0].Action));
   });
@@ -150,6 +152,7 @@ describe('packaged CloudFormation template', () => {
       .map((r) => r.Properties);
 
     expect(routes.map((r) => r.RouteKey).sort()).toEqual([
+      'DELETE /topics/{topic}/messages/{recallHandle}',
       'POST /topics/{topic}/messages',
       'POST /topics/{topic}/messages/batch',
       'POST /topics/{topic}/transactions',

@@ -107,7 +107,7 @@ describe('HTTP publish function', () => {
     ['invalid JSON', '{"body":', 'INVALID_JSON', 400, undefined],
     ['a body object nested 10,000 deep', `{"body":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`, 'INVALID_JSON', 400, undefined],
     ['a JSON null body', 'null', 'INVALID_ARGUMENT', 400, undefined],
-    ['an unknown field', JSON.stringify({ body: 'x', priority: 1 }), 'INVALID_ARGUMENT', 400, 'priority'],
+    ['an unknown field', JSON.stringify({ body: 'x', urgency: 1 }), 'INVALID_ARGUMENT', 400, 'urgency'],
     ['both body and bodyBase64', JSON.stringify({ body: 'x', bodyBase64: 'eA==' }), 'INVALID_ARGUMENT', 400, 'body'],
     ['a body that is null', JSON.stringify({ body: null }), 'INVALID_ARGUMENT', 400, 'body'],
     ['a body that is a number', JSON.stringify({ body: 42 }), 'INVALID_ARGUMENT', 400, 'body'],
@@ -292,5 +292,56 @@ describe('HTTP publish function', () => {
 
     expect([badTopic.status, badTopic.body.error.field]).toEqual([400, 'topic']);
     expect([unknown.status, unknown.body.error.code]).toEqual([404, 'NOT_FOUND']);
+  });
+});
+
+describe('HTTP publish: the 5.3+ send features', () => {
+  const handleOf = (text: string) => Buffer.from(text).toString('base64url');
+  const recall = (topic: string, handle: string, method = 'DELETE') => invoke(httpApiEvent(method, `/topics/${topic}/messages/${handle}`, undefined));
+
+  it('takes delaySeconds and delayMs, answers the recall handle, and recalls the message with DELETE', async () => {
+    const seconds = await jsonPost('/topics/TopicTest/messages', JSON.stringify({ body: 'later', delaySeconds: 30 }));
+    const millis = await jsonPost('/topics/TopicTest/messages', JSON.stringify({ body: 'later still', delayMs: 45_000 }));
+
+    const recalled = await recall('TopicTest', seconds.body.result.recallHandle);
+    const stored = await viewByOffsetId(reader, millis.body.result.offsetMsgId);
+
+    expect([seconds.status, millis.status]).toEqual([200, 200]);
+    expect((await viewByOffsetId(reader, seconds.body.result.offsetMsgId)).properties.get('TIMER_DELAY_SEC')).toBe('30');
+    expect(stored.properties.get('TIMER_DELAY_MS')).toBe('45000');
+    expect([recalled.status, recalled.body]).toEqual([200, { recalled: { msgId: seconds.body.result.msgId } }]);
+    await recall('TopicTest', millis.body.result.recallHandle); // nothing left to deliver in the test topic later
+  });
+
+  it('answers a 4xx with a stable code for a malformed, foreign-topic or due handle, sending nothing', async () => {
+    const before = attempts();
+    const malformed = await recall('TopicTest', 'not-a-handle');
+    const foreign = await recall('TopicTest', handleOf(`v1 TopicBatch broker-a ${Date.now() + 60_000} 0A0B`));
+    const due = await recall('TopicTest', handleOf(`v1 TopicTest broker-a ${Date.now() - 1} 0A0B`));
+
+    expect([malformed.status, malformed.body.error.code, malformed.body.error.field]).toEqual([400, 'INVALID_ARGUMENT', 'recallHandle']);
+    expect([foreign.status, foreign.body.error.code, foreign.body.error.message]).toEqual([400, 'INVALID_ARGUMENT', 'belongs to topic TopicBatch']);
+    expect([due.status, due.body.error.code]).toEqual([410, 'RECALL_EXPIRED']);
+    expect(attempts()).toBe(before);
+  });
+
+  it('recalls only under the topic allowlist, and only with DELETE', async () => {
+    const handle = handleOf(`v1 TopicOnlyA broker-a ${Date.now() + 60_000} 0A0B`);
+    const outside = await recall('TopicOnlyA', handle);
+    const wrongMethod = await recall('TopicTest', handle, 'PUT');
+
+    expect([outside.status, outside.body.error.code]).toEqual([403, 'TOPIC_NOT_ALLOWED']);
+    expect([wrongMethod.status, wrongMethod.headers.allow]).toEqual([405, 'DELETE']);
+  });
+
+  it('answers 422 UNSUPPORTED_BY_BROKER for a priority or lite topic the 5.3.3 brokers cannot honour, and 400 for a bad one', async () => {
+    const priority = await jsonPost('/topics/TopicTest/messages', JSON.stringify({ body: 'urgent', priority: 2 }));
+    const lite = await jsonPost('/topics/TopicTest/messages', JSON.stringify({ body: 'lite', liteTopic: 'order-42' }));
+    const badLite = await jsonPost('/topics/TopicTest/messages', JSON.stringify({ body: 'lite', liteTopic: 'a$b' }));
+
+    expect([priority.status, priority.body.error.code]).toEqual([422, 'UNSUPPORTED_BY_BROKER']);
+    expect(priority.body.error.message).toContain('5.4.0');
+    expect([lite.status, lite.body.error.code]).toEqual([422, 'UNSUPPORTED_BY_BROKER']);
+    expect([badLite.status, badLite.body.error.field]).toEqual([400, 'liteTopic']);
   });
 });
