@@ -13,7 +13,7 @@
 // Failures are what is left: a record is reported failed unless a broker confirmed it, so no input
 // and no unexpected error can make the invocation throw after some records were stored.
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSMessageAttribute, SQSRecord } from 'aws-lambda';
-import type { BatchOutcome, Message } from '../../lib/index.ts';
+import type { BatchOutcome, Message, RocketMQError } from '../../lib/index.ts';
 import {
   checkedContext,
   DEFAULT_TRACE_PROPERTIES,
@@ -49,6 +49,15 @@ export interface Prepared {
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * Attributes that set what a message asks of the broker, under the producer's own names: a delay
+ * (5.x timers), a priority (5.4+), a lite topic (5.5+). The producer checks their ranges; a message
+ * with one goes alone, since a batch can carry none of them.
+ */
+const NUMBER_ATTRIBUTES = ['delaySeconds', 'delayMs', 'priority'] as const;
+const FEATURE_ATTRIBUTES: readonly string[] = [...NUMBER_ATTRIBUTES, 'liteTopic'];
+const goesAlone = (message: Message): boolean => FEATURE_ATTRIBUTES.some((name) => message[name as keyof Message] !== undefined);
+
 function attributeText(attribute: SQSMessageAttribute | undefined): string | undefined {
   if (!isObject(attribute)) return undefined;
   if (typeof attribute.stringValue === 'string') return attribute.stringValue;
@@ -79,7 +88,7 @@ export function toMessage(
   // No prototype: an attribute may be named "__proto__" and must land as a property like any other.
   const properties: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const name of Object.keys(attributes)) {
-    if ([config.topicAttribute, config.tagsAttribute, config.keysAttribute].includes(name)) continue;
+    if ([config.topicAttribute, config.tagsAttribute, config.keysAttribute, ...FEATURE_ATTRIBUTES].includes(name)) continue;
     // Trace context goes in checked, under the configured names (below).
     if ((name === 'traceparent' && trace.traceparent) || (name === 'tracestate' && trace.tracestate)) continue;
     const value = text(name);
@@ -93,6 +102,14 @@ export function toMessage(
       .filter(Boolean) ?? []),
   ];
   const message: Message = { topic, body: record.body, keys };
+  for (const name of NUMBER_ATTRIBUTES) {
+    const value = text(name);
+    if (value === undefined) continue;
+    if (!/^-?\d{1,16}$/.test(value.trim())) return { record, problem: `INVALID_ARGUMENT: the ${name} attribute "${value}" is not a whole number` };
+    message[name] = Number(value);
+  }
+  const liteTopic = text('liteTopic');
+  if (liteTopic !== undefined) message.liteTopic = liteTopic;
   const tags = text(config.tagsAttribute);
   if (tags !== undefined) message.tags = tags;
   if (Object.keys(properties).length > 0) message.properties = properties;
@@ -121,7 +138,8 @@ function runsOf(items: Prepared[]): Prepared[][] {
   for (const item of items) {
     const last = runs.at(-1);
     const head = last?.[0]?.message;
-    if (item.message && head && last && head.topic === item.message.topic) last.push(item);
+    const batchable = (m: Message | undefined): m is Message => m !== undefined && !goesAlone(m);
+    if (batchable(item.message) && batchable(head) && last && head.topic === item.message.topic) last.push(item);
     else runs.push([item]);
   }
   return runs;
@@ -157,7 +175,7 @@ function malformed(records: unknown[]): boolean {
 }
 
 /** What the bridge uses of an invocation. */
-export type BridgeInvocation = Pick<Invocation, 'sendBatchSettled' | 'logger' | 'config' | 'deadline'>;
+export type BridgeInvocation = Pick<Invocation, 'send' | 'sendBatchSettled' | 'logger' | 'config' | 'deadline'>;
 
 export async function bridgeRecords(records: SQSRecord[], invocation: BridgeInvocation, config: BridgeConfig): Promise<SQSBatchResponse> {
   const list: unknown[] = Array.isArray(records) ? records : [];
@@ -207,6 +225,22 @@ async function send(records: SQSRecord[], invocation: BridgeInvocation, config: 
       else invocation.logger.warn('record not confirmed', { messageId, code: o.error?.codeName, reason: o.error?.message });
     });
   const fifo = unique.some((r) => r.attributes?.MessageGroupId);
+  /** A run of records of one topic: one settled batch, or one send for a message that goes alone. */
+  const sendRun = async (run: Prepared[], stopOnFailure: boolean): Promise<BatchOutcome[]> => {
+    const [only] = run;
+    if (run.length === 1 && only?.message && goesAlone(only.message)) {
+      return [
+        await invocation.send(only.message, options).then(
+          (result) => ({ result }),
+          (error: RocketMQError) => ({ error }),
+        ),
+      ];
+    }
+    return invocation.sendBatchSettled(
+      run.map((p) => p.message!),
+      { ...options, stopOnFailure },
+    );
+  };
 
   if (fifo) {
     const groups = groupBy(prepared, (p) => p.record.attributes?.MessageGroupId ?? '');
@@ -215,30 +249,19 @@ async function send(records: SQSRecord[], invocation: BridgeInvocation, config: 
         for (const run of runsOf(group)) {
           // Order: nothing of a group goes after a record of it that failed.
           if (!run[0]!.message) return;
-          const outcomes = await invocation.sendBatchSettled(
-            run.map((p) => p.message!),
-            { ...options, stopOnFailure: true },
-          );
+          const outcomes = await sendRun(run, true);
           settle(run, outcomes);
           if (outcomes.some((o) => !o.result)) return;
         }
       }),
     );
   } else {
+    const sendable = prepared.filter((p) => p.message);
     const byTopic = groupBy(
-      prepared.filter((p) => p.message),
+      sendable.filter((p) => !goesAlone(p.message!)),
       (p) => p.message!.topic,
     );
-    await all(
-      [...byTopic.values()].map(async (items) => {
-        settle(
-          items,
-          await invocation.sendBatchSettled(
-            items.map((p) => p.message!),
-            options,
-          ),
-        );
-      }),
-    );
+    const runs = [...byTopic.values(), ...sendable.filter((p) => goesAlone(p.message!)).map((p) => [p])];
+    await all(runs.map(async (run) => settle(run, await sendRun(run, false))));
   }
 }

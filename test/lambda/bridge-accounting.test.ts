@@ -10,7 +10,13 @@ import { sqsRecord } from '../support/events.ts';
 
 function invocation(sendBatchSettled: (messages: Message[]) => Promise<BatchOutcome[]>): BridgeInvocation {
   const config = readConfig({ NAMESRV_ADDR: '127.0.0.1:1', PRODUCER_GROUP: 'bridge-accounting', ALLOWED_TOPICS: '*' });
-  return { sendBatchSettled, logger: new Logger({ logLevel: 'SILENT' }), config, deadline: Date.now() + 30_000 };
+  // A single send is a settled batch of one here, so one script answers both.
+  const send = async (message: Message) => {
+    const [outcome] = await sendBatchSettled([message]);
+    if (outcome?.error) throw outcome.error;
+    return outcome!.result!;
+  };
+  return { send, sendBatchSettled, logger: new Logger({ logLevel: 'SILENT' }), config, deadline: Date.now() + 30_000 };
 }
 
 const stored = (messages: Message[]): BatchOutcome[] => messages.map(() => ({ result: { status: 'SEND_OK' } as SendResult }));
@@ -47,5 +53,34 @@ describe('bridge accounting', () => {
 
     expect(response.batchItemFailures).toEqual([]);
     expect(sent).toHaveLength(1);
+  });
+
+  it("sends a record with a delay, priority or lite topic attribute alone, under the producer's names, and fails one with a bad number unsent", async () => {
+    const calls: Message[][] = [];
+    const scripted = invocation(async (messages) => {
+      calls.push(messages);
+      return stored(messages);
+    });
+    const records = [
+      sqsRecord('plain 1', { topic: 'T' }),
+      sqsRecord('delayed', { topic: 'T', delaySeconds: '30' }),
+      sqsRecord('urgent', { topic: 'T', priority: '2', origin: 'web' }),
+      sqsRecord('lite', { topic: 'T', liteTopic: 'order-42' }),
+      sqsRecord('plain 2', { topic: 'T' }),
+      sqsRecord('bad delay', { topic: 'T', delayMs: 'soon' }),
+    ];
+
+    const response = await bridgeRecords(records, scripted, readBridgeConfig({}));
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[5]!.messageId }]);
+    const bodies = calls.map((c) => c.map((m) => m.body));
+    expect(bodies).toContainEqual(['plain 1', 'plain 2']);
+    for (const alone of ['delayed', 'urgent', 'lite']) expect(bodies).toContainEqual([alone]);
+    const byBody = new Map(calls.flat().map((m) => [m.body, m]));
+    expect(byBody.get('delayed')!.delaySeconds).toBe(30);
+    expect(byBody.get('urgent')).toMatchObject({ priority: 2, properties: { origin: 'web' } });
+    expect(byBody.get('lite')!.liteTopic).toBe('order-42');
+    expect(byBody.get('lite')!.properties).toBeUndefined();
+    expect(byBody.has('bad delay')).toBe(false);
   });
 });

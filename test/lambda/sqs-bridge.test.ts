@@ -210,4 +210,17 @@ describe('SQS bridge', () => {
     expect(toMessage(sqsRecord('x'), config).problem).toMatch(/no topic/);
     expect(toMessage(sqsRecord('x', { topic: 'T' }), config).message?.topic).toBe('T');
   });
+
+  it('bridges a record with a delaySeconds attribute as a timer message and fails a priority the 5.3.3 brokers cannot honour', async () => {
+    const delayed = sqsRecord('bridged later', { delaySeconds: '1', tags: 'timer' });
+    const urgent = sqsRecord('bridged urgent', { priority: '1' });
+
+    const response = await handler(sqsEvent([delayed, urgent]), lambdaContext());
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: urgent.messageId }] });
+    const stored = await storedFor(delayed, 'TopicTest', 15_000);
+    expect(stored.body.toString()).toBe('bridged later');
+    expect(stored.properties.get('TIMER_DELAY_SEC')).toBe('1');
+    expect(stored.properties.get('delaySeconds')).toBeUndefined();
+  });
 });
