@@ -113,12 +113,15 @@ const isolation: Command = {
 
 const send: Command = {
   summary: 'send one message and print its SendResult (body from the argument or stdin)',
-  usage: 'send <topic> [body] [--tags t] [--keys k1,k2] [--property name=value ...] [--sharding-key k]',
+  usage: 'send <topic> [body] [--tags t] [--keys k1,k2] [--property name=value ...] [--sharding-key k] [--delay-seconds n] [--priority n] [--lite-topic l]',
   options: {
     tags: { type: 'string' },
     keys: { type: 'string' },
     property: { type: 'string', multiple: true },
     'sharding-key': { type: 'string' },
+    'delay-seconds': { type: 'string' },
+    priority: { type: 'string' },
+    'lite-topic': { type: 'string' },
   },
   async run(context, [topic, body], values, stdin) {
     if (!topic) throw new UsageError('which topic? send <topic> [body]');
@@ -134,6 +137,9 @@ const send: Command = {
     if (values.tags !== undefined) message.tags = values.tags as string;
     if (values.keys !== undefined) message.keys = (values.keys as string).split(',').filter(Boolean);
     if (values['sharding-key'] !== undefined) message.shardingKey = values['sharding-key'] as string;
+    if (values['delay-seconds'] !== undefined) message.delaySeconds = whole('--delay-seconds', values['delay-seconds'] as string);
+    if (values.priority !== undefined) message.priority = whole('--priority', values.priority as string);
+    if (values['lite-topic'] !== undefined) message.liteTopic = values['lite-topic'] as string;
     if (Object.keys(properties).length > 0) message.properties = properties;
     const result = await (await context.started()).send(message);
     if (context.json) {
@@ -146,6 +152,24 @@ const send: Command = {
         [[result.status, result.msgId, `${result.queue.brokerName}/${result.queue.queueId}`, String(result.queueOffset), result.offsetMsgId]],
       ),
     );
+    if (result.recallHandle) context.out(`\nrecall it before it is due: rocketmq-lambda recall ${topic} ${result.recallHandle}`);
+  },
+};
+
+/** A whole number given as an option's text; the producer checks its range. */
+function whole(option: string, text: string): number {
+  if (!/^-?\d{1,16}$/.test(text.trim())) throw new UsageError(`${option} ${text}: expected a whole number`);
+  return Number(text);
+}
+
+const recall: Command = {
+  summary: 'take back a timer message before it is due, by the recall handle its send printed (RocketMQ 5.3.2+)',
+  usage: 'recall <topic> <recallHandle>',
+  options: {},
+  async run(context, [topic, handle]) {
+    if (!topic || !handle) throw new UsageError('which message? recall <topic> <recallHandle>');
+    const result = await (await context.started()).recall(topic, handle);
+    context.out(context.json ? JSON.stringify(result, null, 2) : `recalled ${result.msgId} from ${topic}`);
   },
 };
 
@@ -185,4 +209,4 @@ const transactions: Command = {
   },
 };
 
-export const COMMANDS: Record<string, Command> = { routes, isolation, send, transactions };
+export const COMMANDS: Record<string, Command> = { routes, isolation, send, recall, transactions };

@@ -70,6 +70,19 @@ describe('rocketmq-lambda CLI', () => {
     expect(stored?.properties.get('UNIQ_KEY')).toBe(result.msgId);
   });
 
+  it('sends a timer message, prints how to recall it, and recalls it', async () => {
+    const sent = await cli(['send', 'TopicTest', 'recall me', '--delay-seconds', '60']);
+    const handle = /recall TopicTest (\S+)/.exec(sent.stdout)?.[1];
+
+    const recalled = await cli(['recall', 'TopicTest', handle ?? 'missing', '--json']);
+    const refused = await cli(['send', 'TopicTest', 'x', '--priority', 'high']);
+
+    expect(sent.code).toBe(0);
+    expect(handle).toMatch(/^[A-Za-z0-9_-]+=*$/);
+    expect([recalled.code, JSON.parse(recalled.stdout).msgId]).toEqual([0, expect.stringMatching(/^[0-9A-F]{32}$/)]);
+    expect([refused.code, refused.stderr]).toEqual([2, expect.stringContaining('--priority high: expected a whole number')]);
+  });
+
   it('reads the body from stdin and prints a table', async () => {
     const key = `cli-stdin-${Date.now()}`;
 

@@ -66,16 +66,17 @@ describe('message trace on the real brokers', () => {
     const sync = await producer.send({ topic: 'TopicTest', body: 'traced sync', tags: 'TagA', keys: ['order-1', 'order-2'] });
     const async = await producer.sendAsync({ topic: 'TopicTest', body: 'traced async' });
     const delayed = await producer.send({ topic: 'TopicTest', body: 'traced delayed', delayLevel: 1 });
+    const timer = await producer.send({ topic: 'TopicTest', body: 'traced timer', delayMs: 1000 });
     const batch = await producer.sendBatch(
       [0, 1, 2].map((i) => ({ topic: 'TopicBatch', body: `batch ${i}`.repeat(i + 1), tags: `T${i}`, keys: [`batch-${i}`] })),
     );
     const tx = await producer.sendInTransaction({ topic: 'TopicTest', body: 'traced transaction', keys: ['tx-1'] }, async () => 'COMMIT');
-    expect(producer.stats().trace).toMatchObject({ recordsSent: 0, buffered: 8 });
+    expect(producer.stats().trace).toMatchObject({ recordsSent: 0, buffered: 9 });
     await producer.flush();
     const after = Date.now();
 
-    expect(producer.stats().trace).toEqual({ recordsSent: 8, recordsFailed: 0, recordsDropped: 0, buffered: 0 });
-    const records = await dashboard([sync.msgId, async.msgId, delayed.msgId, ...batch.map((r) => r.msgId), tx.half.msgId]);
+    expect(producer.stats().trace).toEqual({ recordsSent: 9, recordsFailed: 0, recordsDropped: 0, buffered: 0 });
+    const records = await dashboard([sync.msgId, async.msgId, delayed.msgId, timer.msgId, ...batch.map((r) => r.msgId), tx.half.msgId]);
     const pub = (msgId: string) => records.find((r) => r.msgId === msgId && r.traceType === 'Pub');
 
     expect(pub(sync.msgId)).toMatchObject({
@@ -96,6 +97,7 @@ describe('message trace on the real brokers', () => {
     expect(pub(sync.msgId)!.traceMessageKeys.split(' ')).toEqual(expect.arrayContaining([sync.msgId, 'order-1', 'order-2']));
     expect(pub(async.msgId)).toMatchObject({ tags: 'null', keys: 'null', messageType: 'Normal_Msg', offsetMsgId: async.offsetMsgId });
     expect(pub(delayed.msgId)).toMatchObject({ messageType: 'Delay_Msg' });
+    expect(pub(timer.msgId)).toMatchObject({ messageType: 'Delay_Msg' });
     for (const [i, result] of batch.entries()) {
       expect(pub(result.msgId)).toMatchObject({
         topic: 'TopicBatch',
