@@ -8,10 +8,11 @@ import { bridgeRecords, readBridgeConfig, type BridgeInvocation } from '../../fu
 import { readConfig, type BatchOutcome, type Message, type SendResult } from '../../lib/internal.ts';
 import { sqsRecord } from '../support/events.ts';
 
-function invocation(sendBatchSettled: (messages: Message[]) => Promise<BatchOutcome[]>): BridgeInvocation {
+function invocation(sendBatchSettled: (messages: Message[]) => Promise<BatchOutcome[]>, singles: Message[] = []): BridgeInvocation {
   const config = readConfig({ NAMESRV_ADDR: '127.0.0.1:1', PRODUCER_GROUP: 'bridge-accounting', ALLOWED_TOPICS: '*' });
-  // A single send is a settled batch of one here, so one script answers both.
+  // A single send is a settled batch of one here, so one script answers both; `singles` records which went alone.
   const send = async (message: Message) => {
+    singles.push(message);
     const [outcome] = await sendBatchSettled([message]);
     if (outcome?.error) throw outcome.error;
     return outcome!.result!;
@@ -57,10 +58,11 @@ describe('bridge accounting', () => {
 
   it("sends a record with a delay, priority or lite topic attribute alone, under the producer's names, and fails one with a bad number unsent", async () => {
     const calls: Message[][] = [];
+    const singles: Message[] = [];
     const scripted = invocation(async (messages) => {
       calls.push(messages);
       return stored(messages);
-    });
+    }, singles);
     const records = [
       sqsRecord('plain 1', { topic: 'T' }),
       sqsRecord('delayed', { topic: 'T', delaySeconds: '30' }),
@@ -82,5 +84,7 @@ describe('bridge accounting', () => {
     expect(byBody.get('lite')!.liteTopic).toBe('order-42');
     expect(byBody.get('lite')!.properties).toBeUndefined();
     expect(byBody.has('bad delay')).toBe(false);
+    // Single sends, not batches of one: the producer refuses a delay, priority or lite topic in any batch.
+    expect(singles.map((m) => m.body).sort()).toEqual(['delayed', 'lite', 'urgent']);
   });
 });
