@@ -100,6 +100,7 @@ export const EDGE_ERROR_TABLE = {
   TRANSACTION_DECIDED: edge(409, 'the transaction was decided otherwise'),
   URI_TOO_LONG: edge(414, 'the request line is too long'),
   UNSUPPORTED_MEDIA_TYPE: edge(415, 'unsupported media type'),
+  IDEMPOTENCY_KEY_REUSED: edge(422, 'this Idempotency-Key was used with another message'),
   HEADERS_TOO_LARGE: edge(431, 'the request headers are too large'),
   INTERNAL: edge(500, 'internal error'),
   INVALID_CONFIG: edge(500, 'the configuration is invalid'),

@@ -23,8 +23,10 @@ export type { MessageTraceOptions, ProducerOptions } from './producer/options.ts
 export { SCOPE_COUNTERS, WorkScope, type ScopeCounter, type ScopeSource } from './producer/scope.ts';
 export type { SendResult } from './producer/send-result.ts';
 export type { RecallOptions, RecallResult } from './producer/recall.ts';
+export type { StoredLookup } from './producer/lookup.ts';
 export type { SendContext, SendMessageHook, CheckForbiddenHook, SendMode } from './producer/hooks.ts';
 export { checkTopic, type Message } from './message/message.ts';
+export { stableMessageId } from './message/uniq-id.ts';
 export type { MessageQueue } from './route/publish-info.ts';
 export { sameRoute, type BrokerData, type QueueData, type TopicRouteData } from './protocol/topic-route.ts';
 export { SendStatus } from './protocol/send.ts';

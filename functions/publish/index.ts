@@ -2,7 +2,7 @@
 // answer: a 4xx for what the caller sent (nothing is sent then), a 5xx with the request id for
 // what the cluster or this code did; the details of a 5xx go to the log.
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
-import { RocketMQError } from '../../lib/index.ts';
+import { type Message, RocketMQError, type SendResult, stableMessageId } from '../../lib/index.ts';
 import { errorResponse, json, RequestError, toHttpRequest, topicPolicy, withField, type TraceProperties } from '../../lib/lambda/functions-kit.ts';
 import {
   contextFromHeaders,
@@ -36,6 +36,44 @@ async function transaction(request: Extract<PublishRequest, { kind: 'begin' | 'e
   return json(200, { transactionId: request.transactionId, state: request.decision, ended: outcome.ended });
 }
 
+/**
+ * An Idempotency-Key (the IETF httpapi draft: a structured-field string, or a bare token) makes
+ * the UNIQ_KEY of each message of the request: a retry with the key carries the same ids, so a
+ * copy stored twice is recognizable. The time part is the quarter hour the request came in: a
+ * retry within it has the same ids (the admin tool searches from the id's time on, so it is never
+ * later than the store time).
+ */
+const IDEMPOTENCY_WINDOW_MS = 15 * 60_000;
+function withIdempotencyKey(request: PublishRequest, header: string | undefined, now = Date.now()): PublishRequest {
+  if (header === undefined || (request.kind !== 'single' && request.kind !== 'batch')) return request;
+  const key = /^"(.*)"$/.exec(header)?.[1] ?? header;
+  if (!/^[\x20-\x7e]{1,255}$/.test(key)) throw new RequestError('INVALID_ARGUMENT', 'idempotency-key', 'must be 1 to 255 printable ASCII characters');
+  const at = Math.floor(now / IDEMPOTENCY_WINDOW_MS) * IDEMPOTENCY_WINDOW_MS;
+  const seed = (i: number) => `http:${request.topic}:${key}${request.kind === 'batch' ? `:${i}` : ''}`;
+  return { ...request, messages: request.messages.map((m, i) => ({ ...m, id: stableMessageId(seed(i), at) })) };
+}
+
+/** The parts of a message its sender vouches for: a stored copy that differs is another message. */
+function sameMessage(message: Message, copy: { body: Buffer; properties: Map<string, string> }): boolean {
+  const body = typeof message.body === 'string' ? Buffer.from(message.body) : Buffer.from(message.body);
+  const keys = message.keys === undefined ? undefined : Array.isArray(message.keys) ? message.keys.join(' ') : message.keys;
+  return body.equals(copy.body) && message.tags === copy.properties.get('TAGS') && keys === copy.properties.get('KEYS');
+}
+
+/**
+ * PUBLISH_ONCE with an Idempotency-Key: the results of the first request when the brokers hold
+ * every message of it already (422 when the key came with other messages), undefined when they do
+ * not or cannot tell: then it is sent, as a duplicate with the same ids at worst.
+ */
+async function earlierResults(request: Extract<PublishRequest, { kind: 'single' | 'batch' }>, rocketmq: Invocation): Promise<SendResult[] | undefined> {
+  const lookups = await Promise.all(request.messages.map((m) => rocketmq.lookupStored(request.topic, m.id!).catch(() => undefined)));
+  const copies = lookups.map((l) => (l?.stored ? l : undefined));
+  if (copies.some((c, i) => c && !sameMessage(request.messages[i]!, c))) {
+    throw new RequestError('IDEMPOTENCY_KEY_REUSED', 'idempotency-key', 'this key was used with other messages');
+  }
+  return copies.every((c) => c) ? copies.map((c) => c!.stored) : undefined;
+}
+
 /** The request's trace context, in every message it publishes. */
 function withTrace(request: PublishRequest, context: TraceContext, names: TraceProperties): PublishRequest {
   if (request.kind === 'end' || request.kind === 'recall') return request;
@@ -49,13 +87,18 @@ export const publish: ProducerHandler<APIGatewayProxyEventV2 | APIGatewayProxyEv
   try {
     const http = toHttpRequest(event);
     request = withTrace(
-      parsePublishRequest(http, topicPolicy(rocketmq.config.allowedTopics)),
+      withIdempotencyKey(parsePublishRequest(http, topicPolicy(rocketmq.config.allowedTopics)), http.headers['idempotency-key']),
       contextFromHeaders(http.headers),
       rocketmq.config.traceProperties,
     );
     const options = { refuseClusterTopics: true };
     if (request.kind === 'begin' || request.kind === 'end') return await transaction(request, rocketmq);
     if (request.kind === 'recall') return json(200, { recalled: await rocketmq.recall(request.topic, request.recallHandle) });
+    if (rocketmq.config.publishOnce && request.messages[0]?.id !== undefined) {
+      const earlier = await earlierResults(request, rocketmq);
+      const replayed = { 'idempotent-replayed': 'true' };
+      if (earlier) return request.kind === 'batch' ? json(200, { results: earlier }, replayed) : json(200, { result: earlier[0] }, replayed);
+    }
     // One request, stored whole or not at all: 200 means every message, a 5xx none of them.
     if (request.kind === 'batch') return json(200, { results: await rocketmq.sendBatch(request.messages, { ...options, atomic: true }) });
     const [message] = request.messages;

@@ -13,7 +13,7 @@
 // Failures are what is left: a record is reported failed unless a broker confirmed it, so no input
 // and no unexpected error can make the invocation throw after some records were stored.
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSMessageAttribute, SQSRecord } from 'aws-lambda';
-import type { BatchOutcome, Message, RocketMQError } from '../../lib/index.ts';
+import { type BatchOutcome, type Message, type RocketMQError, stableMessageId } from '../../lib/index.ts';
 import {
   checkedContext,
   DEFAULT_TRACE_PROPERTIES,
@@ -101,7 +101,10 @@ export function toMessage(
       .map((k) => k.trim())
       .filter(Boolean) ?? []),
   ];
-  const message: Message = { topic, body: record.body, keys };
+  // One UNIQ_KEY per SQS message, whichever delivery sends it, its time part when SQS took it in.
+  const sentAt = Number(record.attributes?.SentTimestamp);
+  const id = stableMessageId(`sqs:${record.messageId}`, Number.isSafeInteger(sentAt) && sentAt > 0 ? sentAt : Date.now());
+  const message: Message = { topic, body: record.body, keys, id };
   for (const name of NUMBER_ATTRIBUTES) {
     const value = text(name);
     if (value === undefined) continue;
@@ -175,7 +178,28 @@ function malformed(records: unknown[]): boolean {
 }
 
 /** What the bridge uses of an invocation. */
-export type BridgeInvocation = Pick<Invocation, 'send' | 'sendBatchSettled' | 'logger' | 'config' | 'deadline'>;
+export type BridgeInvocation = Pick<Invocation, 'send' | 'sendBatchSettled' | 'lookupStored' | 'logger' | 'config' | 'deadline'>;
+
+/** A record SQS has handed over before: its first delivery may have stored it. */
+const redelivered = (record: SQSRecord): boolean => Number(record.attributes?.ApproximateReceiveCount) > 1;
+
+/**
+ * PUBLISH_ONCE: the redelivered records whose message the brokers hold already (by UNIQ_KEY) are
+ * confirmed without sending them again. A lookup that cannot tell leaves the record to be sent: a
+ * duplicate with the same UNIQ_KEY, which consumers can drop, rather than a loss.
+ */
+async function alreadyStored(prepared: Prepared[], invocation: BridgeInvocation): Promise<Set<string>> {
+  const found = new Set<string>();
+  await Promise.all(
+    prepared
+      .filter((p) => p.message && redelivered(p.record))
+      .map(async (p) => {
+        const lookup = await invocation.lookupStored(p.message!.topic, p.message!.id!).catch(() => ({ stored: null, known: false }));
+        if (lookup.stored) found.add(p.record.messageId);
+      }),
+  );
+  return found;
+}
 
 export async function bridgeRecords(records: SQSRecord[], invocation: BridgeInvocation, config: BridgeConfig): Promise<SQSBatchResponse> {
   const list: unknown[] = Array.isArray(records) ? records : [];
@@ -217,6 +241,10 @@ async function send(records: SQSRecord[], invocation: BridgeInvocation, config: 
   for (const p of prepared) {
     if (p.problem) invocation.logger.warn('record not bridged', { messageId: p.record.messageId, reason: p.problem });
   }
+  // Stored by an earlier delivery: confirmed, and left out (a FIFO group goes on after it).
+  const stored = invocation.config.publishOnce ? await alreadyStored(prepared, invocation) : new Set<string>();
+  for (const id of stored) confirmed.add(id);
+  const pending = prepared.filter((p) => !stored.has(p.record.messageId));
   const options = { refuseClusterTopics: true };
   const settle = (items: Prepared[], outcomes: BatchOutcome[]) =>
     outcomes.forEach((o, i) => {
@@ -243,7 +271,7 @@ async function send(records: SQSRecord[], invocation: BridgeInvocation, config: 
   };
 
   if (fifo) {
-    const groups = groupBy(prepared, (p) => p.record.attributes?.MessageGroupId ?? '');
+    const groups = groupBy(pending, (p) => p.record.attributes?.MessageGroupId ?? '');
     await all(
       [...groups.values()].map(async (group) => {
         for (const run of runsOf(group)) {
@@ -256,7 +284,7 @@ async function send(records: SQSRecord[], invocation: BridgeInvocation, config: 
       }),
     );
   } else {
-    const sendable = prepared.filter((p) => p.message);
+    const sendable = pending.filter((p) => p.message);
     const byTopic = groupBy(
       sendable.filter((p) => !goesAlone(p.message!)),
       (p) => p.message!.topic,

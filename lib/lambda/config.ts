@@ -42,6 +42,8 @@ export interface AdapterConfig {
   messageTrace: { topic: string } | undefined;
   /** ROCKETMQ_SERIALIZE_TYPE: header format of our requests. */
   serializeType: 'ROCKETMQ' | 'JSON';
+  /** PUBLISH_ONCE: look a message up by its UNIQ_KEY before sending again one whose first outcome is unknown. */
+  publishOnce: boolean;
 }
 
 /**
@@ -82,6 +84,8 @@ export const VARIABLES = {
   MESSAGE_TRACE: '"on" writes a RocketMQ message trace record per send, read by the RocketMQ Dashboard; "off" (default)',
   MESSAGE_TRACE_TOPIC: 'the trace topic (default RMQ_SYS_TRACE_TOPIC; implies MESSAGE_TRACE=on unless it is "off")',
   ROCKETMQ_SERIALIZE_TYPE: 'request header format: "ROCKETMQ" (binary, default) or "JSON" (the variable the Java client reads too)',
+  PUBLISH_ONCE:
+    '"on": before sending again a redelivered SQS record, or an HTTP request with an Idempotency-Key, ask the brokers whether its UNIQ_KEY is stored, and answer with that copy if so; "off" (default)',
   POWERTOOLS_SERVICE_NAME: 'service name of the logs and metrics (default "rocketmq-lambda")',
   POWERTOOLS_METRICS_NAMESPACE: 'CloudWatch namespace of the metrics (default "RocketMQLambda")',
   POWERTOOLS_LOG_LEVEL: "log level of the adapter's logger (before LOG_LEVEL)",
@@ -158,7 +162,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AdapterConfig 
     compressLevel: level(env),
     messageTrace: readMessageTrace(env),
     serializeType,
+    publishOnce: onOff(env, 'PUBLISH_ONCE'),
   };
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: keyof typeof VARIABLES): boolean {
+  const flag = env[name] || 'off';
+  if (flag !== 'on' && flag !== 'off') throw new ConfigError(name, `"${flag}" is not "on" or "off"`);
+  return flag === 'on';
 }
 
 function level(env: NodeJS.ProcessEnv): number {

@@ -15,6 +15,7 @@ import type { Message } from '../message/message.ts';
 import type { BatchOutcome, ProbeOutcome, Producer, RefreshOutcome, SendOptions, SettledBatchOptions, StartOptions } from '../producer/api.ts';
 import { createProducer } from '../producer/producer.ts';
 import { WorkScope, type ScopeCounter } from '../producer/scope.ts';
+import type { StoredLookup } from '../producer/lookup.ts';
 import type { RecallResult } from '../producer/recall.ts';
 import type { SendResult } from '../producer/send-result.ts';
 import type { Transactions } from '../transactions/transactions.ts';
@@ -45,6 +46,8 @@ export interface Invocation {
   sendOneway(message: Message, options?: SendOptions): Promise<void>;
   sendBatch(messages: Message[], options?: SendOptions): Promise<SendResult[]>;
   sendBatchSettled(messages: Message[], options?: SettledBatchOptions): Promise<BatchOutcome[]>;
+  /** Whether a message with this UNIQ_KEY is stored in `topic` (every master asked), within this invocation's time. */
+  lookupStored(topic: string, uniqKey: string): Promise<StoredLookup>;
   /** Takes back a timer message before it is due (5.3.2+, recallMessageEnable=true), within this invocation's time. */
   recall(topic: string, recallHandle: string): Promise<RecallResult>;
   refreshRoutes(topics: string[]): Promise<RefreshOutcome>;
@@ -185,6 +188,7 @@ export class Engine {
       sendBatch: (messages, options) => timed(producer.sendBatch(messages, bounded(options))),
       sendBatchSettled: (messages, options) => timed(producer.sendBatchSettled(messages, bounded(options))),
       recall: (topic, handle) => producer.recall(topic, handle, { deadline }),
+      lookupStored: (topic, uniqKey) => producer.lookupStored(topic, uniqKey, deadline),
       refreshRoutes: (topics) => producer.refreshRoutes(topics, deadline),
       probeIsolated: () => producer.probeIsolated(deadline),
       transactions: this.transactions,

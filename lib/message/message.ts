@@ -4,6 +4,7 @@
 import { fieldError, invalidArgument as invalid } from '../errors.ts';
 import { nameProblem } from '../rules.ts';
 import { hasSeparator, RESERVED_PROPERTY_NAMES } from './properties.ts';
+import { UNIQ_ID_PATTERN } from './uniq-id.ts';
 
 export interface Message {
   topic: string;
@@ -37,6 +38,13 @@ export interface Message {
   shardingKey?: string;
   /** WAIT property; true unless set false. */
   waitStoreMsgOK?: boolean;
+  /**
+   * The message's UNIQ_KEY (its msgId), when the caller keeps one for a logical message across
+   * sends: a copy sent again after an unknown outcome carries the same id, so consumers can drop
+   * it (`stableMessageId` makes one). Java keeps a UNIQ_KEY already set the same way. Default: a
+   * new one per send.
+   */
+  id?: string;
 }
 
 export const TOPIC_MAX_LENGTH = 127;
@@ -98,6 +106,7 @@ const MESSAGE_FIELDS = new Set([
   'liteTopic',
   'shardingKey',
   'waitStoreMsgOK',
+  'id',
 ]);
 
 /** The ways to delay a message; at most one per message. */
@@ -174,5 +183,8 @@ export function checkMessage(message: Message, timerMaxDelayMs = DEFAULT_TIMER_M
     invalid('liteTopic', 'must be 1 to 64 characters of A-Z a-z 0-9 _ -');
   }
   if (message.shardingKey !== undefined) checkText(message.shardingKey, 'shardingKey');
+  if (message.id !== undefined && (typeof message.id !== 'string' || !UNIQ_ID_PATTERN.test(message.id))) {
+    invalid('id', 'must be a UNIQ_KEY: 32 or 56 upper-case hex characters');
+  }
   return body;
 }

@@ -2,7 +2,7 @@
 //   4 bytes local IP | int16 pid | int32 per-process value (Java: the class loader's hash)
 //   | int32 ms since the start of the current month (local time) | int16 counter (wraps)
 // The first 20 characters are fixed per process.
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { localIPv4 } from '../remoting/local-address.ts';
 
 function prefixFor(ip: string, pid: number, processHash: number): string {
@@ -12,6 +12,38 @@ function prefixFor(ip: string, pid: number, processHash: number): string {
   bytes.writeInt32BE(processHash | 0, 6);
   return bytes.toString('hex').toUpperCase();
 }
+
+/** Epoch ms of the start of the month (local time, as Java's MessageClientIDSetter) holding `at`, and of the next. */
+function monthOf(at: number): { start: number; next: number } {
+  const date = new Date(at);
+  return { start: new Date(date.getFullYear(), date.getMonth(), 1).getTime(), next: new Date(date.getFullYear(), date.getMonth() + 1, 1).getTime() };
+}
+
+/** The time-and-counter half of an id: ms since the month start of `at`, then a 16-bit counter. */
+function suffixFor(at: number, monthStart: number, counter: number): string {
+  let sinceMonthStart = at - monthStart;
+  // Clock adjustments may land just before the month start: Java clamps small negatives to 0.
+  if (sinceMonthStart < 0 && sinceMonthStart > -1_000_000) sinceMonthStart = 0;
+  const suffix = Buffer.alloc(6);
+  suffix.writeInt32BE(sinceMonthStart | 0, 0);
+  suffix.writeUInt16BE(counter & 0xffff, 4);
+  return suffix.toString('hex').toUpperCase();
+}
+
+/**
+ * The same UNIQ_KEY every time for one logical message (an SQS record's messageId, an HTTP
+ * Idempotency-Key), so a copy sent again after an unknown outcome is recognizable as the same
+ * message. The first 20 characters and the counter come from a SHA-256 of `seed`; the time part is
+ * `firstSentAt`, so the admin tool's query by unique key, which searches from the id's time on,
+ * still finds it (the time must not be later than the store time).
+ */
+export function stableMessageId(seed: string, firstSentAt: number): string {
+  const hash = createHash('sha256').update(seed, 'utf8').digest();
+  return hash.subarray(0, 10).toString('hex').toUpperCase() + suffixFor(firstSentAt, monthOf(firstSentAt).start, hash.readUInt16BE(10));
+}
+
+/** A UNIQ_KEY as a caller may give one: 32 upper-case hex characters (IPv4 form) or 56 (IPv6). */
+export const UNIQ_ID_PATTERN = /^(?:[0-9A-F]{32}|[0-9A-F]{56})$/;
 
 export class UniqIdGenerator {
   private readonly prefix: string;
@@ -25,21 +57,10 @@ export class UniqIdGenerator {
   }
 
   next(now = Date.now()): string {
-    if (now >= this.nextMonthStart) this.startMonth(now);
-    let sinceMonthStart = now - this.monthStart;
-    // Clock adjustments may land just before the month start: Java clamps small negatives to 0.
-    if (sinceMonthStart < 0 && sinceMonthStart > -1_000_000) sinceMonthStart = 0;
-    const suffix = Buffer.alloc(6);
-    suffix.writeInt32BE(sinceMonthStart | 0, 0);
-    suffix.writeUInt16BE(this.counter, 4);
+    if (now >= this.nextMonthStart) ({ start: this.monthStart, next: this.nextMonthStart } = monthOf(now));
+    const id = this.prefix + suffixFor(now, this.monthStart, this.counter);
     this.counter = (this.counter + 1) & 0xffff;
-    return this.prefix + suffix.toString('hex').toUpperCase();
-  }
-
-  private startMonth(now: number): void {
-    const date = new Date(now);
-    this.monthStart = new Date(date.getFullYear(), date.getMonth(), 1).getTime();
-    this.nextMonthStart = new Date(date.getFullYear(), date.getMonth() + 1, 1).getTime();
+    return id;
   }
 }
 

@@ -7,6 +7,7 @@ import type { MessageQueue } from '../route/publish-info.ts';
 import type { SendResult } from './send-result.ts';
 import type { HalfMessage, TransactionDecision } from './half-message.ts';
 import type { TopicRouteData } from '../protocol/topic-route.ts';
+import type { StoredLookup } from './lookup.ts';
 import type { RecallOptions, RecallResult } from './recall.ts';
 
 export type { HalfMessage, TransactionDecision } from './half-message.ts';
@@ -170,6 +171,13 @@ export interface Producer {
    * (RECALL_EXPIRED); RECALL_DISABLED and UNSUPPORTED_BY_BROKER when the cluster cannot.
    */
   recall(topic: string, recallHandle: string, options?: RecallOptions): Promise<RecallResult>;
+  /**
+   * Whether a message with this UNIQ_KEY (its msgId) is stored in `topic`, asked of every master
+   * of the topic's route: its SendResult when it is; `known: false` when a broker did not answer.
+   * What to ask before sending again a message whose first outcome is unknown; the brokers' index
+   * lags their store by a few ms.
+   */
+  lookupStored(topic: string, uniqKey: string, deadline?: number): Promise<StoredLookup>;
   /** Maintenance: whether a committed copy of the half message is in its topic (a resolver's check). */
   isDelivered(half: HalfMessage, deadline?: number): Promise<boolean>;
   /** Replaces sockets idle too long and re-reads shared state when due (before an invocation). */

@@ -49,7 +49,7 @@ export function prepareBatchItem(message: Message, index: number, first: Message
     if (message.shardingKey !== first.shardingKey) invalid('shardingKey', 'must be the same for every message of a batch (or absent from all)');
     if (body.length > settings.maxMessageSize) tooLarge('body', body.length, settings.maxMessageSize, message.topic); // never compressed
     const properties = messageProperties(message, settings);
-    const msgId = settings.uniqIds.next();
+    const msgId = message.id ?? settings.uniqIds.next();
     properties.set(Prop.UNIQ_KEY, msgId);
     const text = encodeProperties(properties);
     checkPropertiesSize(message, text);

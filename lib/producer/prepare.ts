@@ -108,7 +108,7 @@ export function checkPropertiesSize(message: Message, propertiesText: string): v
 export function prepareMessage(message: Message, body: Buffer, settings: PrepareSettings, extra?: Map<string, string>): PreparedMessage {
   const properties = messageProperties(message, settings);
   for (const [name, value] of extra ?? []) properties.set(name, value);
-  const msgId = settings.uniqIds.next();
+  const msgId = message.id ?? settings.uniqIds.next();
   properties.set(Prop.UNIQ_KEY, msgId);
 
   let sysFlag = 0;

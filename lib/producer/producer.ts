@@ -41,6 +41,7 @@ import { sendTraceMessage } from './trace-send.ts';
 import { MessageTracer } from '../trace/tracer.ts';
 import { prepareMessage, wrapNamespace, type PrepareSettings } from './prepare.ts';
 import { QueueSelector } from './queue-selector.ts';
+import { lookupStored, type StoredLookup } from './lookup.ts';
 import { recallMessage, type RecallOptions, type RecallResult } from './recall.ts';
 import { rehearseSend } from './rehearsal.ts';
 import { countInScope, liveScopes, type ScopeSource, type WorkScope } from './scope.ts';
@@ -348,6 +349,12 @@ export class ProducerImpl implements Producer {
     const o = this.options;
     const deps = { remoting: this.remoting, routes: this.routes, heartbeats: this.heartbeats, producerGroup: o.producerGroup, namespace: o.namespace };
     return recallMessage({ ...deps, timeoutMs: o.sendMsgTimeout }, topic, recallHandle, options);
+  }
+
+  lookupStored(topic: string, uniqKey: string, deadline?: number): Promise<StoredLookup> {
+    this.ensureRunning();
+    const deps = { remoting: this.remoting, routes: this.routes, namespace: this.options.namespace, timeoutMs: this.options.mqClientApiTimeout };
+    return lookupStored(deps, topic, uniqKey, deadline);
   }
 
   lookupRoute(topic: string, deadline?: number): Promise<TopicRouteData | null> {

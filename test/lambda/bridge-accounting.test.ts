@@ -17,7 +17,8 @@ function invocation(sendBatchSettled: (messages: Message[]) => Promise<BatchOutc
     if (outcome?.error) throw outcome.error;
     return outcome!.result!;
   };
-  return { send, sendBatchSettled, logger: new Logger({ logLevel: 'SILENT' }), config, deadline: Date.now() + 30_000 };
+  const lookupStored = async () => ({ stored: null, known: true }) as const;
+  return { send, sendBatchSettled, lookupStored, logger: new Logger({ logLevel: 'SILENT' }), config, deadline: Date.now() + 30_000 };
 }
 
 const stored = (messages: Message[]): BatchOutcome[] => messages.map(() => ({ result: { status: 'SEND_OK' } as SendResult }));
@@ -86,5 +87,29 @@ describe('bridge accounting', () => {
     expect(byBody.has('bad delay')).toBe(false);
     // Single sends, not batches of one: the producer refuses a delay, priority or lite topic in any batch.
     expect(singles.map((m) => m.body).sort()).toEqual(['delayed', 'lite', 'urgent']);
+  });
+
+  it('sends a redelivered record when the brokers cannot tell whether they hold it: a duplicate with the same id, never a loss', async () => {
+    const sent: Message[] = [];
+    const scripted = invocation(async (messages) => {
+      sent.push(...messages);
+      return stored(messages);
+    });
+    scripted.config = { ...scripted.config, publishOnce: true };
+    const asked: string[] = [];
+    scripted.lookupStored = async (_topic, uniqKey) => {
+      asked.push(uniqKey);
+      return { stored: null, known: false };
+    };
+    const first = sqsRecord('first delivery', { topic: 'T' });
+    const redelivered = sqsRecord('maybe stored', { topic: 'T' });
+    redelivered.attributes.ApproximateReceiveCount = '2';
+
+    const response = await bridgeRecords([first, redelivered], scripted, readBridgeConfig({}));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sent.map((m) => m.body)).toEqual(['first delivery', 'maybe stored']);
+    // Only the redelivered record is looked up: a first delivery costs nothing extra.
+    expect(asked).toEqual([sent[1]!.id]);
   });
 });

@@ -7,8 +7,7 @@ import { RemotingClient } from '../../lib/internal.ts';
 import { NameServerClient } from '../../lib/internal.ts';
 import { toPublishInfo } from '../../lib/internal.ts';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/events.ts';
-import { decodeMessages } from '../support/queue-reader.ts';
-import { queryByKey } from '../support/read-back.ts';
+import { copiesByKey, queryByKey } from '../support/read-back.ts';
 import type { SQSRecord } from 'aws-lambda';
 
 const stack = inject('stack');
@@ -31,19 +30,6 @@ afterAll(async () => {
   await engine.close();
   reader.shutdown();
 });
-
-/** Every stored copy of a key on both brokers (QUERY_MESSAGE answers each copy it indexed). */
-async function queryAllByKey(key: string, topic = 'TopicTest') {
-  await queryByKey(reader, brokers, topic, key); // wait until indexed
-  const copies = [];
-  for (const address of brokers) {
-    const extFields = { topic, key, maxNum: '32', beginTimestamp: '0', endTimestamp: String(Date.now() + 60_000) };
-    const response = await reader.invoke(address, { code: 12, extFields }, 3000);
-    if (response.code === 0 && response.body)
-      copies.push(...decodeMessages(response.body).filter((m) => (m.properties.get('KEYS') ?? '').split(' ').includes(key)));
-  }
-  return copies;
-}
 
 /** Reads a bridged record back by its SQS messageId, which the bridge sets as a key. */
 function storedFor(record: SQSRecord, topic = 'TopicTest', waitMs?: number) {
@@ -112,7 +98,7 @@ describe('SQS bridge', () => {
     const response = await handler(sqsEvent([twice, clash, copy, clashCopy]), lambdaContext());
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: clash.messageId }]);
-    const found = await queryAllByKey(twice.messageId);
+    const found = await copiesByKey(reader, brokers, 'TopicTest', twice.messageId);
     expect(found.map((m) => m.body.toString())).toEqual(['delivered twice']);
     expect(await storedFor(clash, 'TopicTest', 1000)).toBeUndefined();
     expect((engine.producer?.stats().attempts ?? 0) - sendsBefore).toBe(1);

@@ -54,6 +54,8 @@ describe('message validation before any I/O', () => {
     ['a fractional priority', { topic: 'TopicTest', body: 'x', priority: 2.5 }, 'priority', 19004],
     ['a priority on a delayed message (the broker drops it)', { topic: 'TopicTest', body: 'x', priority: 1, delaySeconds: 5 }, 'priority', 19004],
     ['a priority on an ordered message (the broker drops it)', { topic: 'TopicTest', body: 'x', priority: 1, shardingKey: 'k' }, 'priority', 19004],
+    ['an id that is not a UNIQ_KEY', { topic: 'TopicTest', body: 'x', id: 'order-42' }, 'id', 19004],
+    ['an id in lower-case hex', { topic: 'TopicTest', body: 'x', id: 'c0000202045d5edf9dfc220218d489b4' }, 'id', 19004],
     ['an empty lite topic', { topic: 'TopicTest', body: 'x', liteTopic: '' }, 'liteTopic', 19004],
     ['a lite topic with a "$" (it stops the broker\'s dispatch)', { topic: 'TopicTest', body: 'x', liteTopic: 'a$b' }, 'liteTopic', 19004],
     ['a lite topic with a "," (the broker splits on it)', { topic: 'TopicTest', body: 'x', liteTopic: 'a,b' }, 'liteTopic', 19004],

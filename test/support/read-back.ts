@@ -46,3 +46,16 @@ export async function queryByUniqueKey(remoting: RemotingClient, brokers: string
   if (!found) throw new Error(`${uniqKey} not found in ${topic} on ${brokers.join(', ')}`);
   return found;
 }
+
+/** Every stored copy carrying `key` in its KEYS on each broker (QUERY_MESSAGE answers each copy it indexed), once the key is indexed. */
+export async function copiesByKey(remoting: RemotingClient, brokers: string[], topic: string, key: string): Promise<StoredMessage[]> {
+  await queryByKey(remoting, brokers, topic, key); // waits until indexed
+  const copies: StoredMessage[] = [];
+  for (const address of brokers) {
+    const extFields = { topic, key, maxNum: '32', beginTimestamp: '0', endTimestamp: String(Date.now() + 60_000) };
+    const response = await remoting.invoke(address, { code: 12, extFields }, 3000);
+    if (response.code === 0 && response.body)
+      copies.push(...decodeMessages(response.body).filter((m) => (m.properties.get('KEYS') ?? '').split(' ').includes(key)));
+  }
+  return copies;
+}
