@@ -98,6 +98,7 @@ export const EDGE_ERROR_TABLE = {
   METHOD_NOT_ALLOWED: edge(405, 'method not allowed'),
   REQUEST_TIMEOUT: edge(408, 'the request did not arrive in time'),
   TRANSACTION_DECIDED: edge(409, 'the transaction was decided otherwise'),
+  IDEMPOTENCY_KEY_IN_USE: edge(409, 'a request with this Idempotency-Key is still in flight'),
   URI_TOO_LONG: edge(414, 'the request line is too long'),
   UNSUPPORTED_MEDIA_TYPE: edge(415, 'unsupported media type'),
   IDEMPOTENCY_KEY_REUSED: edge(422, 'this Idempotency-Key was used with another message'),

@@ -1,7 +1,7 @@
 // HTTP publish behind API Gateway (HTTP API payload 2.0 or REST API v1). Every request gets an
 // answer: a 4xx for what the caller sent (nothing is sent then), a 5xx with the request id for
 // what the cluster or this code did; the details of a 5xx go to the log.
-import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type Message, RocketMQError, type SendResult, stableMessageId } from '../../lib/index.ts';
 import { errorResponse, json, RequestError, toHttpRequest, topicPolicy, withField, type TraceProperties } from '../../lib/lambda/functions-kit.ts';
 import {
@@ -13,6 +13,7 @@ import {
   type ProducerHandler,
   type TraceContext,
 } from '../../lib/lambda/index.ts';
+import { onceByKey, payloadHash } from './idempotency.ts';
 import { parsePublishRequest, rawField, type PublishRequest } from './request.ts';
 
 /**
@@ -50,7 +51,7 @@ function withIdempotencyKey(request: PublishRequest, header: string | undefined,
   if (!/^[\x20-\x7e]{1,255}$/.test(key)) throw new RequestError('INVALID_ARGUMENT', 'idempotency-key', 'must be 1 to 255 printable ASCII characters');
   const at = Math.floor(now / IDEMPOTENCY_WINDOW_MS) * IDEMPOTENCY_WINDOW_MS;
   const seed = (i: number) => `http:${request.topic}:${key}${request.kind === 'batch' ? `:${i}` : ''}`;
-  return { ...request, messages: request.messages.map((m, i) => ({ ...m, id: stableMessageId(seed(i), at) })) };
+  return { ...request, idempotencyKey: key, messages: request.messages.map((m, i) => ({ ...m, id: stableMessageId(seed(i), at) })) };
 }
 
 /** The parts of a message its sender vouches for: a stored copy that differs is another message. */
@@ -74,6 +75,44 @@ async function earlierResults(request: Extract<PublishRequest, { kind: 'single' 
   return copies.every((c) => c) ? copies.map((c) => c!.stored) : undefined;
 }
 
+/** Sends a keyed request as its mode says; a batch is one request, stored whole or not at all. */
+async function sendKeyed(request: Extract<PublishRequest, { kind: 'single' | 'batch' }>, rocketmq: Invocation): Promise<SendResult[]> {
+  const options = { refuseClusterTopics: true };
+  if (request.kind === 'batch') return rocketmq.sendBatch(request.messages, { ...options, atomic: true });
+  const [message] = request.messages;
+  return [await (request.mode === 'async' ? rocketmq.sendAsync(message!, options) : rocketmq.send(message!, options))];
+}
+
+/**
+ * PUBLISH_ONCE for a keyed request: the brokers are asked first (a copy stored by an earlier try is
+ * answered, not sent again); with the state table, Powertools Idempotency also keeps a record of
+ * the key, so a retry while the first is in flight is 409 and one after it gets the first results.
+ */
+async function publishOnce(
+  request: Extract<PublishRequest, { kind: 'single' | 'batch' }>,
+  key: string,
+  rocketmq: Invocation,
+  context: Context,
+): Promise<{ results: SendResult[]; replayed: boolean }> {
+  const byBrokers = async () => {
+    const earlier = await earlierResults(request, rocketmq);
+    return earlier ? { results: earlier, replayed: true } : { results: await sendKeyed(request, rocketmq), replayed: false };
+  };
+  const { stateTable, stateScope } = rocketmq.config;
+  if (!stateTable) return byBrokers();
+  let replayedByBrokers = false;
+  const guarded = await onceByKey(
+    { key: `${request.topic}\u0000${key}`, payload: payloadHash(request.messages) },
+    { table: stateTable, scope: stateScope, context },
+    async () => {
+      const outcome = await byBrokers();
+      replayedByBrokers = outcome.replayed;
+      return outcome.results;
+    },
+  );
+  return { results: guarded.results, replayed: guarded.replayed || replayedByBrokers };
+}
+
 /** The request's trace context, in every message it publishes. */
 function withTrace(request: PublishRequest, context: TraceContext, names: TraceProperties): PublishRequest {
   if (request.kind === 'end' || request.kind === 'recall') return request;
@@ -82,7 +121,7 @@ function withTrace(request: PublishRequest, context: TraceContext, names: TraceP
 }
 
 /** The function's work, for any engine (tests run it against clusters configured otherwise). */
-export const publish: ProducerHandler<APIGatewayProxyEventV2 | APIGatewayProxyEvent, APIGatewayProxyResult> = async (event, _context, rocketmq) => {
+export const publish: ProducerHandler<APIGatewayProxyEventV2 | APIGatewayProxyEvent, APIGatewayProxyResult> = async (event, context, rocketmq) => {
   let request: PublishRequest | undefined;
   try {
     const http = toHttpRequest(event);
@@ -94,10 +133,10 @@ export const publish: ProducerHandler<APIGatewayProxyEventV2 | APIGatewayProxyEv
     const options = { refuseClusterTopics: true };
     if (request.kind === 'begin' || request.kind === 'end') return await transaction(request, rocketmq);
     if (request.kind === 'recall') return json(200, { recalled: await rocketmq.recall(request.topic, request.recallHandle) });
-    if (rocketmq.config.publishOnce && request.messages[0]?.id !== undefined) {
-      const earlier = await earlierResults(request, rocketmq);
-      const replayed = { 'idempotent-replayed': 'true' };
-      if (earlier) return request.kind === 'batch' ? json(200, { results: earlier }, replayed) : json(200, { result: earlier[0] }, replayed);
+    if (rocketmq.config.publishOnce && request.idempotencyKey !== undefined && request.mode !== 'oneway') {
+      const { results, replayed } = await publishOnce(request, request.idempotencyKey, rocketmq, context);
+      const headers: Record<string, string> = replayed ? { 'idempotent-replayed': 'true' } : {};
+      return request.kind === 'batch' ? json(200, { results }, headers) : json(200, { result: results[0] }, headers);
     }
     // One request, stored whole or not at all: 200 means every message, a 5xx none of them.
     if (request.kind === 'batch') return json(200, { results: await rocketmq.sendBatch(request.messages, { ...options, atomic: true }) });

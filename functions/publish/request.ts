@@ -22,6 +22,8 @@ export type PublishRequest =
       mode: Mode;
       /** Raw bodies take tags and keys from headers: errors about them name the header. */
       raw: boolean;
+      /** The Idempotency-Key header's key, when the request carries one. */
+      idempotencyKey?: string;
     }
   | { kind: 'begin'; topic: string; message: Message; timeoutSeconds: number | undefined; raw: false }
   | { kind: 'end'; transactionId: string; decision: 'COMMIT' | 'ROLLBACK'; raw: false }

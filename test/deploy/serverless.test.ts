@@ -135,11 +135,21 @@ describe('packaged CloudFormation template', () => {
     const dynamo = statements.filter((s: { Action: string | string[] }) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
 
     expect(dynamo).toEqual([
-      { Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] } },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
+        Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] },
+      },
     ]);
-    // The shared state and the transaction ledger (the functions' only DynamoDB callers).
-    const source = ['state/dynamodb-state.ts', 'state/dynamodb-item.ts', 'transactions/ledger.ts']
-      .map((f) => readFileSync(join(root, 'lib', f), 'utf8'))
+    // The shared state, the transaction ledger and Powertools Idempotency's DynamoDB layer (the publish
+    // function's keyed requests): the functions' only DynamoDB callers.
+    const source = [
+      'lib/state/dynamodb-state.ts',
+      'lib/state/dynamodb-item.ts',
+      'lib/transactions/ledger.ts',
+      'node_modules/@aws-lambda-powertools/idempotency/lib/esm/persistence/DynamoDBPersistenceLayer.js',
+    ]
+      .map((f) => readFileSync(join(root, f), 'utf8'))
       .join('\n');
     const called = [...source.matchAll(/new (\w+)Command\(/g)].map((m) => `dynamodb:${m[1]}`);
     expect(new Set(called)).toEqual(new Set(dynamo[0].Action));
