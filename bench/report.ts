@@ -4,6 +4,7 @@ import type { ColdStartResult } from './cold-start.ts';
 import type { CompressionRow } from './compression.ts';
 import type { BridgeRow, CostResult } from './cost.ts';
 import type { LmiResult } from './lmi.ts';
+import type { PublishOnceMode } from './publish-once.ts';
 import { lmiSection, lmiTargets } from './lmi-report.ts';
 import type { MemoryResult } from './memory.ts';
 import { type ShapeResult, type Timing, tps } from './throughput.ts';
@@ -22,6 +23,8 @@ export interface Results {
   cost: CostResult;
   compression: CompressionRow[];
   memory: MemoryResult;
+  /** Absent in results measured before it existed. */
+  publishOnce?: PublishOnceMode[];
 }
 
 const cpuUs = (r: LoadResult) => (r.cpuMs * 1000) / Math.max(1, r.sent);
@@ -353,5 +356,34 @@ it sends. A broker fault costs about one conditional write per container that se
 (handler duration rounded up to whole ms, as Lambda bills); a real Lambda adds its network hops to
 the brokers.
 
-${lmiSection(r.lmi, r.timing.rounds, r.cpus, r.node)}`;
+${lmiSection(r.lmi, r.timing.rounds, r.cpus, r.node)}
+${r.publishOnce ? publishOnceSection(r.publishOnce) : ''}`;
+}
+
+function publishOnceSection(modes: PublishOnceMode[]): string {
+  const base = modes[0]!;
+  const calls = (m: PublishOnceMode) =>
+    Object.entries(m.dynamodb)
+      .filter(([, n]) => n >= 0.05)
+      .map(([op, n]) => `${fmt(n, n % 1 ? 2 : 0)} ${op}`)
+      .join(', ') || 'none';
+  return `
+## Publish once: what it costs an HTTP request
+
+The publish handler, one request at a time, each measured request a new one (or, last row, the
+retry of one already stored, whose first copy is answered instead of sent). \`PUBLISH_ONCE\` asks
+every master of the topic by UNIQ_KEY before the send (one QUERY_MESSAGE each, in parallel); the
+state table adds a Powertools Idempotency record per key. DynamoDB is DynamoDB Local on this
+machine (a Java process sharing the 2 cores), so those rows' latency is an upper bound and their
+requests, counted by a proxy in front of it, are the figure to read. Requests without a key, and
+every first SQS delivery, take none of this. \`tsx bench/publish-once.ts\` measures it alone.
+
+| request | median latency | p99 | CPU per request | vs no key (CPU) | DynamoDB requests per request |
+| --- | --- | --- | --- | --- | --- |
+${modes.map((m) => `| ${m.name} | ${fmt(m.medianMs, 2)} ms | ${fmt(m.p99Ms, 1)} ms | ${fmt(m.cpuUs, 0)} us | ${fmt(m.cpuUs / base.cpuUs, 2)}x | ${calls(m)} |`).join('\n')}
+
+The last row's CPU and DynamoDB requests count the first request and its retry (the retry: one
+conditional PutItem that finds the record). At on-demand prices a keyed request
+with the state table costs two writes ($0.00000125) and its record lives a day (TTL).
+`;
 }

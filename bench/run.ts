@@ -3,7 +3,7 @@
 // run; absolute numbers stand only next to them. Writes BENCHMARKS.md, bench/plots/*.svg and the
 // raw numbers to bench/results/latest.json; `--report` only rewrites BENCHMARKS.md and the plots
 // from those raw numbers (after a change to the report's text), measuring nothing.
-//   npm run bench [-- --quick | --long] [--soak] | npm run bench -- --report
+//   npm run bench [-- --quick | --long] [--soak] | npm run bench -- --report | npm run bench -- --publish-once
 // BENCH_WARMUP_S, BENCH_MEASURE_S and BENCH_ROUNDS override the timing of either; --soak adds
 // BENCH_SOAK_S (300) seconds of sends at a bounded rate to the memory check.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { runMemory } from './memory.ts';
 import { runColdStart } from './cold-start.ts';
 import { BRIDGE_BATCH_SIZES, runCost } from './cost.ts';
 import { runLmi } from './lmi.ts';
+import { runPublishOnce } from './publish-once.ts';
 import { barChart } from './svg.ts';
 import { runThroughput, type Timing } from './throughput.ts';
 import { bridgeRow, report, type Results, summarize } from './report.ts';
@@ -90,6 +91,18 @@ function publish(results: Results): void {
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), report(results));
 }
 
+if (process.argv.includes('--publish-once')) {
+  // Measures only what publishing once costs and rewrites the report with it.
+  const { state } = await up();
+  const info = describe(state);
+  const results = JSON.parse(readFileSync(LATEST, 'utf8')) as Results;
+  results.publishOnce = await runPublishOnce(info.nameServer, info.dynamodb!.endpoint, log);
+  writeFileSync(LATEST, `${JSON.stringify(results, null, 2)}\n`);
+  publish(results);
+  log('BENCHMARKS.md rewritten with the publish-once measurement');
+  process.exit(0);
+}
+
 if (process.argv.includes('--report')) {
   publish(JSON.parse(readFileSync(LATEST, 'utf8')) as Results);
   log('BENCHMARKS.md and bench/plots/ rewritten from bench/results/latest.json');
@@ -117,6 +130,8 @@ try {
   const compression = runCompression();
   log(`memory over 100,000 sends${plan.soakSeconds ? ` and a ${plan.soakSeconds} s soak` : ''}...`);
   const memory = await runMemory(info.nameServer, plan.soakSeconds);
+  log('publish once: what a keyed HTTP request costs...');
+  const publishOnce = info.dynamodb ? await runPublishOnce(info.nameServer, info.dynamodb.endpoint, log) : undefined;
   const results = {
     date: new Date().toISOString(),
     cpus: cpus().length,
@@ -130,6 +145,7 @@ try {
     cost,
     compression,
     memory,
+    ...(publishOnce ? { publishOnce } : {}),
   };
   results.minutes = (Date.now() - begun) / 60_000;
 
