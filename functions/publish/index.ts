@@ -13,7 +13,6 @@ import {
   type ProducerHandler,
   type TraceContext,
 } from '../../lib/lambda/index.ts';
-import { onceByKey, payloadHash } from './idempotency.ts';
 import { parsePublishRequest, rawField, type PublishRequest } from './request.ts';
 
 /**
@@ -100,6 +99,8 @@ async function publishOnce(
   };
   const { stateTable, stateScope } = rocketmq.config;
   if (!stateTable) return byBrokers();
+  // Powertools Idempotency brings the AWS SDK: loaded on the first keyed request, never before.
+  const { onceByKey, payloadHash } = await import('./idempotency.ts');
   let replayedByBrokers = false;
   const guarded = await onceByKey(
     { key: `${request.topic}\u0000${key}`, payload: payloadHash(request.messages) },

@@ -130,7 +130,7 @@ describe('the packed package', () => {
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ ...TSCONFIG, files: ['handler.ts'] }));
 
     await tsc('tsconfig.json');
-  });
+  }, 180_000); // tsc over the installed package: seconds alone, more on a busy machine
 
   it('refuses, when type-checking, a call the public surface does not offer', async () => {
     writeFileSync(
@@ -140,7 +140,7 @@ describe('the packed package', () => {
     writeFileSync(join(app, 'tsconfig.wrong.json'), JSON.stringify({ ...TSCONFIG, files: ['wrong.ts'] }));
 
     await expect(tsc('tsconfig.wrong.json')).rejects.toThrow(/remoting/);
-  });
+  }, 180_000); // tsc over the installed package: seconds alone, more on a busy machine
 
   it('bundles the handler with esbuild and sends to the local broker from the bundle', async () => {
     // ESM bundles meet the AWS SDK's CommonJS require() of Node built-ins: the usual banner.
@@ -227,5 +227,5 @@ await sharedEngine().close(); // the warm producer keeps its sockets for the nex
     // test/design/docs.test.ts keeps every other fence to shell and console text, so none is left out.
     expect(samples.length).toBeGreaterThanOrEqual(13);
     await tsc('tsconfig.samples.json');
-  });
+  }, 180_000); // tsc over the installed package: seconds alone, more on a busy machine
 });
