@@ -72,6 +72,8 @@ export const ERROR_TABLE = {
   UNSUPPORTED_BY_BROKER: spec(19011, 'UNSUPPORTED_BY_BROKER', 'client', false, false, "the broker's version does not support this"),
   RECALL_DISABLED: spec(19012, 'RECALL_DISABLED', 'client', false, false, 'the broker has recall switched off (recallMessageEnable=false)'),
   RECALL_EXPIRED: spec(19013, 'RECALL_EXPIRED', 'client', false, false, 'too late to recall: the message is due or delivered'),
+  // The runtime's socket budget (Workers: 6 per request) is spent on requests in flight: not the broker's fault.
+  CONNECTION_LIMIT: spec(19014, 'CONNECTION_LIMIT', 'client', true, false, 'every allowed socket is busy (maxConnections)'),
 } as const;
 
 export type ErrorName = keyof typeof ERROR_TABLE;
@@ -301,6 +303,7 @@ function build(name: ErrorName, message: string, context: ErrorContext, given: {
     case 'UNSUPPORTED_BY_BROKER':
     case 'RECALL_DISABLED':
     case 'RECALL_EXPIRED':
+    case 'CONNECTION_LIMIT':
       return new ClientError(s, message, context, options);
     default:
       return new RocketMQError(s, message, context, options);

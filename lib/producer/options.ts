@@ -60,6 +60,12 @@ export interface ProducerOptions {
   serializeType?: 'ROCKETMQ' | 'JSON';
   connectTimeoutMs?: number;
   maxInFlightPerConnection?: number;
+  /**
+   * At most this many sockets open at once, name servers and brokers together: an idle one is
+   * closed to make room, else the send fails with CONNECTION_LIMIT. Unbounded by default; the edge
+   * entry sets 6, the open connections Cloudflare Workers allow one request.
+   */
+  maxConnections?: number;
   idleConnectionLimitMs?: number;
   sendMessageHooks?: SendMessageHook[];
   checkForbiddenHooks?: CheckForbiddenHook[];
@@ -142,6 +148,7 @@ const DEFAULTS = {
   serializeType: 'ROCKETMQ' as const,
   connectTimeoutMs: 3000,
   maxInFlightPerConnection: 65535,
+  maxConnections: Number.POSITIVE_INFINITY,
   idleConnectionLimitMs: 60_000,
   sendMessageHooks: [] as SendMessageHook[],
   checkForbiddenHooks: [] as CheckForbiddenHook[],
@@ -213,6 +220,10 @@ export function resolveOptions(options: ProducerOptions): ResolvedOptions {
   ]) {
     nonNegativeInt(raw, field);
   }
+  // At least 2: a name server and one broker, which every first send needs.
+  const badBudget =
+    options.maxConnections === undefined || options.maxConnections === Number.POSITIVE_INFINITY ? undefined : integerProblem(options.maxConnections, 2);
+  if (badBudget) invalid('maxConnections', badBudget);
   const badLevel = options.compressLevel === undefined ? undefined : integerProblem(options.compressLevel, 0, 9);
   if (badLevel) invalid('compressLevel', badLevel);
   const badNamespace = options.namespace === undefined ? undefined : namespaceProblem(options.namespace);

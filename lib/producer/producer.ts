@@ -47,6 +47,9 @@ import { countInScope, liveScopes, type ScopeSource, type WorkScope } from './sc
 import { sendWithRetries, type SendCounters, type SendLoopDeps } from './send-loop.ts';
 import type { SendResult } from './send-result.ts';
 
+/** How long shutdown() waits for the runtime to report its sockets closed (one tick in Node). */
+const SOCKETS_CLOSED_WITHIN_MS = 1000;
+
 export class ProducerImpl implements Producer {
   private stateValue: ProducerState = 'CREATE_JUST';
   readonly options: ResolvedOptions;
@@ -83,6 +86,7 @@ export class ProducerImpl implements Producer {
     this.remoting = new RemotingClient({
       connectTimeoutMs: o.connectTimeoutMs,
       maxInFlightPerConnection: o.maxInFlightPerConnection,
+      maxConnections: o.maxConnections,
       idleLimitMs: o.idleConnectionLimitMs,
       serializeType: o.serializeType,
       ...(o.credentials ? { credentials: o.credentials } : {}),
@@ -224,6 +228,8 @@ export class ProducerImpl implements Producer {
     this.stateValue = 'SHUTDOWN_ALREADY';
     await this.heartbeats.unregisterAll();
     this.remoting.shutdown();
+    // Resolved once the runtime says every socket is closed: nothing of this producer outlives it.
+    await this.remoting.socketsClosed(SOCKETS_CLOSED_WITHIN_MS);
   }
 
   /**
@@ -394,6 +400,7 @@ export class ProducerImpl implements Producer {
       ...this.counters,
       heartbeatFailures: this.heartbeats.failures,
       staleReconnects: this.remoting.staleReconnects,
+      sockets: { opened: this.remoting.socketsOpened, open: this.remoting.socketsOpen, evicted: this.remoting.socketsEvicted },
       routeLookups: this.routes.lookups,
       isolationProbes: this.probe?.counters.probes ?? 0,
       isolationsLifted: this.probe?.counters.lifted ?? 0,

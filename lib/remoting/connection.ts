@@ -74,6 +74,8 @@ export class Connection {
   established = false;
   /** Responses that came after their request had timed out. */
   lateResponses = 0;
+  /** Settles when the runtime reports the socket closed ('close'), after close() or the peer's. */
+  readonly socketClosed: Promise<void>;
 
   constructor(
     readonly address: string,
@@ -84,6 +86,7 @@ export class Connection {
     this.tcp.setNoDelay(true);
     this.tcp.on('error', (err) => this.transportFailed(err.message, err));
     this.tcp.on('close', () => this.transportFailed('connection closed'));
+    this.socketClosed = new Promise((resolve) => this.tcp.once('close', () => resolve()));
   }
 
   /** Between the TCP connect and the end of the TLS handshake, a failure is the handshake's. */
