@@ -28,7 +28,7 @@ const ORDER = [
   'functions',
 ];
 /** What a user imports: the package's exports (package.json) and the tests' internal entry. */
-const ENTRY_POINTS = ['lib/index.ts', 'lib/internal.ts', 'lib/lambda/index.ts', 'lib/dynamodb.ts'];
+const ENTRY_POINTS = ['lib/index.ts', 'lib/internal.ts', 'lib/lambda/index.ts', 'lib/dynamodb.ts', 'lib/edge.ts'];
 /** What two functions share; it imports no function folder. */
 const FUNCTIONS_SHARED = 'functions/shared';
 const PUBLIC_ENTRY_POINTS = ENTRY_POINTS.filter((e) => e !== 'lib/internal.ts');
@@ -50,7 +50,7 @@ function imports(file: string): string[] {
 }
 
 function layer(file: string): string {
-  if (file === 'lib/index.ts' || file === 'lib/internal.ts' || file === 'lib/dynamodb.ts') return 'lib (entry points)';
+  if (file === 'lib/index.ts' || file === 'lib/internal.ts' || file === 'lib/dynamodb.ts' || file === 'lib/edge.ts') return 'lib (entry points)';
   if (file.startsWith('functions/')) return 'functions';
   if (file === 'lib/errors.ts' || file === 'lib/rules.ts') return file;
   return file.split('/').slice(0, 2).join('/');
