@@ -93,6 +93,7 @@ export const EDGE_ERROR_TABLE = {
   INVALID_BODY: edge(400, 'the request body is not well-formed text'),
   INVALID_JSON: edge(400, 'the request body is not valid JSON'),
   INVALID_ARGUMENT: edge(400, 'invalid argument'),
+  UNAUTHORIZED: edge(401, 'a valid bearer token is required'),
   TOPIC_NOT_ALLOWED: edge(403, "the topic is not on the deployment's allowlist"),
   TOPIC_RESERVED: edge(403, 'the topic belongs to the cluster itself'),
   NOT_FOUND: edge(404, 'no such resource'),
@@ -107,6 +108,7 @@ export const EDGE_ERROR_TABLE = {
   INVALID_CONFIG: edge(500, 'the configuration is invalid'),
   SECRET_UNREADABLE: edge(500, 'a configured secret cannot be read'),
   TRANSACTIONS_DISABLED: edge(501, 'transactions need the state table (STATE_TABLE)'),
+  AUTH_NOT_CONFIGURED: edge(503, 'no PUBLISH_TOKEN is configured: every request is refused'),
 } as const;
 
 export type EdgeErrorName = keyof typeof EDGE_ERROR_TABLE;

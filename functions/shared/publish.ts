@@ -5,14 +5,25 @@
 // for what the cluster or this code did, whose details go to the log.
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { RocketMQError } from '../../lib/index.ts';
-import { errorResponse, json, RequestError, topicPolicy, withField, type HttpRequest, type TraceProperties } from '../../lib/lambda/functions-kit.ts';
-import { contextFromHeaders, withTraceContext, type Invocation, type TraceContext } from '../../lib/lambda/index.ts';
+import {
+  contextFromHeaders,
+  errorResponse,
+  json,
+  RequestError,
+  topicPolicy,
+  withField,
+  withTraceContext,
+  type HttpRequest,
+  type TraceContext,
+  type TraceProperties,
+} from '../../lib/lambda/functions-kit.ts';
+import type { Invocation } from '../../lib/lambda/index.ts';
 import { parsePublishRequest, rawField, type PublishRequest } from './request.ts';
 
 /** What publishing needs of its runtime: the Lambda adapter's Invocation has it all. */
 export type Publisher = Pick<Invocation, 'send' | 'sendAsync' | 'sendOneway' | 'sendBatch' | 'recall' | 'transactions' | 'deadline' | 'requestId'> & {
   config: Pick<Invocation['config'], 'allowedTopics' | 'traceProperties'>;
-  logger: Pick<Invocation['logger'], 'error'>;
+  logger: { error(message: string, err: Error): void };
 };
 
 /**
