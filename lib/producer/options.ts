@@ -13,6 +13,7 @@ import { X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import type { AclCredentials } from '../remoting/acl.ts';
 import type { TlsSettings } from '../remoting/connection.ts';
+import { IN_WORKERD, workerdTlsProblem } from '../remoting/workerd-tls.ts';
 
 export interface ProducerOptions {
   /** "host:port" list, or one string separated by ";" as NAMESRV_ADDR is. */
@@ -278,6 +279,9 @@ function resolveTls(tls: ProducerOptions['tls']): TlsSettings | undefined {
   if (tls === true) return {};
   if (typeof tls !== 'object' || tls === null) invalid('tls', 'must be true, false or TLS settings');
   for (const key of Object.keys(tls)) if (!TLS_KEYS.has(key)) invalid(`tls.${key}`, 'is not a TLS setting');
+  // Refused before any socket: workerd would ignore these without a word, or throw at connect.
+  const unhonoured = IN_WORKERD ? workerdTlsProblem(tls) : undefined;
+  if (unhonoured) invalid(`tls.${unhonoured.field}`, unhonoured.detail);
   if (Boolean(tls.cert) !== Boolean(tls.key)) invalid(tls.cert ? 'tls.key' : 'tls.cert', 'mutual TLS needs both the certificate and its key');
   for (const field of ['ca', 'cert'] as const) {
     const value = tls[field];

@@ -16,6 +16,8 @@ export interface WorkerOptions {
   /** Default: the date the pinned workerd implements. */
   compatibilityDate?: string;
   compatibilityFlags?: string[];
+  /** PEM certificates the network service trusts besides the system's (a Worker's TLS trusts no other). */
+  trustedCertificates?: string[];
   /** Text bindings, the Worker's `env`: what `[vars]` and `wrangler secret put` give a deployed one. */
   bindings?: Record<string, string>;
 }
@@ -51,13 +53,15 @@ export function workerdConfig(options: WorkerOptions = {}): string {
   const bindings = Object.entries(options.bindings ?? {})
     .map(([name, text]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(text)})`)
     .join(', ');
+  const trusted = (options.trustedCertificates ?? []).map((pem) => JSON.stringify(pem)).join(', ');
+  const tls = trusted ? `, tlsOptions = (trustedCertificates = [${trusted}])` : '';
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
     # Sockets and fetch() of the Worker go out through this service; "local" lets them reach loopback.
-    (name = "internet", network = (allow = ["public", "local"])),
+    (name = "internet", network = (allow = ["public", "local"]${tls})),
   ],
   sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "main") ],
 );
