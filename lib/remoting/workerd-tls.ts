@@ -27,3 +27,6 @@ export function workerdTlsProblem(settings: TlsSettings): { field: keyof TlsSett
   if (settings.rejectUnauthorized === false) return { field: 'rejectUnauthorized', detail: 'workerd cannot turn certificate checks off' };
   return undefined;
 }
+
+/** What workerd says of a TLS connection that failed in its handshake, or to an address it may not reach. */
+export const WORKERD_TLS_FAILURE = 'proxy request failed, cannot connect to the specified address';

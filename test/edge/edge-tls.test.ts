@@ -72,4 +72,17 @@ describe('TLS from a Worker in workerd', () => {
       { tls: ['rejectUnauthorized'], code: 'INVALID_ARGUMENT', field: 'options.tls.rejectUnauthorized' },
     ]);
   });
+
+  it('fails a connection to a server whose certificate workerd does not trust as TLS_HANDSHAKE_FAILED, at once', async () => {
+    const untrusted = await terminate(stack.nameServer, certs.otherServerCert, certs.otherServerKey);
+    try {
+      const { status, body } = await get(`/route?address=127.0.0.1:${(untrusted.address() as AddressInfo).port}`);
+
+      expect(status).toBe(500);
+      expect(body.error.code).toBe('TLS_HANDSHAKE_FAILED');
+      expect(body.error.message).toContain('workerd refused its certificate');
+    } finally {
+      await new Promise((resolve) => untrusted.close(resolve));
+    }
+  });
 });
