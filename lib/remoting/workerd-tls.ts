@@ -8,13 +8,22 @@
 // `rejectUnauthorized: false` throws ERR_OPTION_NOT_IMPLEMENTED. A failed handshake is reported
 // as "proxy request failed, cannot connect to the specified address", the same words as for an
 // address the runtime refuses to reach.
-import type { TlsSettings } from './connection.ts';
 
 /** True inside workerd (a Cloudflare Worker, or workerd serving one locally). */
 export const IN_WORKERD = (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent === 'Cloudflare-Workers';
 
+/** The TLS settings this checks, by name (TlsSettings of ./connection.ts, which imports this file). */
+interface Settings {
+  ca?: unknown;
+  cert?: unknown;
+  key?: unknown;
+  passphrase?: unknown;
+  servername?: unknown;
+  rejectUnauthorized?: boolean;
+}
+
 /** Why workerd cannot honour one of `settings`: the setting and the reason, or undefined. */
-export function workerdTlsProblem(settings: TlsSettings): { field: keyof TlsSettings; detail: string } | undefined {
+export function workerdTlsProblem(settings: Settings): { field: keyof Settings; detail: string } | undefined {
   if (settings.ca !== undefined) return { field: 'ca', detail: "workerd trusts only its own CA list; the servers' certificates must chain to a public CA" };
   if (settings.cert !== undefined || settings.key !== undefined || settings.passphrase !== undefined) {
     return {
