@@ -20,6 +20,7 @@ export const UNIT_TESTS = [
   'test/producer/scopes.test.ts',
   'test/producer/validation.test.ts',
   'test/remoting/acl.test.ts',
+  'test/remoting/connection-budget.test.ts',
   'test/remoting/connection.test.ts',
   'test/remoting/frame-fuzz.test.ts',
   'test/remoting/frame.test.ts',

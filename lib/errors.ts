@@ -72,6 +72,8 @@ export const ERROR_TABLE = {
   UNSUPPORTED_BY_BROKER: spec(19011, 'UNSUPPORTED_BY_BROKER', 'client', false, false, "the broker's version does not support this"),
   RECALL_DISABLED: spec(19012, 'RECALL_DISABLED', 'client', false, false, 'the broker has recall switched off (recallMessageEnable=false)'),
   RECALL_EXPIRED: spec(19013, 'RECALL_EXPIRED', 'client', false, false, 'too late to recall: the message is due or delivered'),
+  // The runtime's socket budget (Workers: 6 per request) is spent on requests in flight: not the broker's fault.
+  CONNECTION_LIMIT: spec(19014, 'CONNECTION_LIMIT', 'client', true, false, 'every allowed socket is busy (maxConnections)'),
 } as const;
 
 export type ErrorName = keyof typeof ERROR_TABLE;
@@ -91,6 +93,7 @@ export const EDGE_ERROR_TABLE = {
   INVALID_BODY: edge(400, 'the request body is not well-formed text'),
   INVALID_JSON: edge(400, 'the request body is not valid JSON'),
   INVALID_ARGUMENT: edge(400, 'invalid argument'),
+  UNAUTHORIZED: edge(401, 'a valid bearer token is required'),
   TOPIC_NOT_ALLOWED: edge(403, "the topic is not on the deployment's allowlist"),
   TOPIC_RESERVED: edge(403, 'the topic belongs to the cluster itself'),
   NOT_FOUND: edge(404, 'no such resource'),
@@ -107,6 +110,7 @@ export const EDGE_ERROR_TABLE = {
   INVALID_CONFIG: edge(500, 'the configuration is invalid'),
   SECRET_UNREADABLE: edge(500, 'a configured secret cannot be read'),
   TRANSACTIONS_DISABLED: edge(501, 'transactions need the state table (STATE_TABLE)'),
+  AUTH_NOT_CONFIGURED: edge(503, 'no PUBLISH_TOKEN is configured: every request is refused'),
 } as const;
 
 export type EdgeErrorName = keyof typeof EDGE_ERROR_TABLE;
@@ -303,6 +307,7 @@ function build(name: ErrorName, message: string, context: ErrorContext, given: {
     case 'UNSUPPORTED_BY_BROKER':
     case 'RECALL_DISABLED':
     case 'RECALL_EXPIRED':
+    case 'CONNECTION_LIMIT':
       return new ClientError(s, message, context, options);
     default:
       return new RocketMQError(s, message, context, options);

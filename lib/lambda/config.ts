@@ -96,6 +96,7 @@ export const VARIABLES = {
   TAGS_ATTRIBUTE: 'bridge: the SQS message attribute that holds the tags (default "tags")',
   KEYS_ATTRIBUTE: 'bridge: the SQS message attribute that holds the keys (default "keys")',
   REFRESH_TOPICS: 'route refresh: topics to keep fresh besides those in the table, comma-separated',
+  PUBLISH_TOKEN: 'edge publish (Workers): the bearer token every caller presents, set as a Workers secret; unset refuses every request',
 } as const;
 
 function integer(env: NodeJS.ProcessEnv, name: keyof typeof VARIABLES, fallback: number, min: number): number {

@@ -98,6 +98,11 @@ export interface ProducerStats {
   heartbeatFailures: number;
   /** Requests sent again because an idle socket failed on first use. */
   staleReconnects: number;
+  /**
+   * Sockets opened, not yet reported closed by the runtime, and closed to stay within
+   * maxConnections; `open` is 0 once shutdown() has resolved.
+   */
+  sockets: { opened: number; open: number; evicted: number };
   /** Name server lookups started. */
   routeLookups: number;
   isolationProbes: number;

@@ -13,6 +13,7 @@ import { X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import type { AclCredentials } from '../remoting/acl.ts';
 import type { TlsSettings } from '../remoting/connection.ts';
+import { IN_WORKERD, workerdTlsProblem } from '../remoting/workerd-tls.ts';
 
 export interface ProducerOptions {
   /** "host:port" list, or one string separated by ";" as NAMESRV_ADDR is. */
@@ -60,6 +61,12 @@ export interface ProducerOptions {
   serializeType?: 'ROCKETMQ' | 'JSON';
   connectTimeoutMs?: number;
   maxInFlightPerConnection?: number;
+  /**
+   * At most this many sockets open at once, name servers and brokers together: an idle one is
+   * closed to make room, else the send fails with CONNECTION_LIMIT. Unbounded by default; the edge
+   * entry sets 6, the open connections Cloudflare Workers allow one request.
+   */
+  maxConnections?: number;
   idleConnectionLimitMs?: number;
   sendMessageHooks?: SendMessageHook[];
   checkForbiddenHooks?: CheckForbiddenHook[];
@@ -142,6 +149,7 @@ const DEFAULTS = {
   serializeType: 'ROCKETMQ' as const,
   connectTimeoutMs: 3000,
   maxInFlightPerConnection: 65535,
+  maxConnections: Number.POSITIVE_INFINITY,
   idleConnectionLimitMs: 60_000,
   sendMessageHooks: [] as SendMessageHook[],
   checkForbiddenHooks: [] as CheckForbiddenHook[],
@@ -213,6 +221,10 @@ export function resolveOptions(options: ProducerOptions): ResolvedOptions {
   ]) {
     nonNegativeInt(raw, field);
   }
+  // At least 2: a name server and one broker, which every first send needs.
+  const badBudget =
+    options.maxConnections === undefined || options.maxConnections === Number.POSITIVE_INFINITY ? undefined : integerProblem(options.maxConnections, 2);
+  if (badBudget) invalid('maxConnections', badBudget);
   const badLevel = options.compressLevel === undefined ? undefined : integerProblem(options.compressLevel, 0, 9);
   if (badLevel) invalid('compressLevel', badLevel);
   const badNamespace = options.namespace === undefined ? undefined : namespaceProblem(options.namespace);
@@ -267,6 +279,9 @@ function resolveTls(tls: ProducerOptions['tls']): TlsSettings | undefined {
   if (tls === true) return {};
   if (typeof tls !== 'object' || tls === null) invalid('tls', 'must be true, false or TLS settings');
   for (const key of Object.keys(tls)) if (!TLS_KEYS.has(key)) invalid(`tls.${key}`, 'is not a TLS setting');
+  // Refused before any socket: workerd would ignore these without a word, or throw at connect.
+  const unhonoured = IN_WORKERD ? workerdTlsProblem(tls) : undefined;
+  if (unhonoured) invalid(`tls.${unhonoured.field}`, unhonoured.detail);
   if (Boolean(tls.cert) !== Boolean(tls.key)) invalid(tls.cert ? 'tls.key' : 'tls.cert', 'mutual TLS needs both the certificate and its key');
   for (const field of ['ca', 'cert'] as const) {
     const value = tls[field];

@@ -48,6 +48,9 @@ import { countInScope, liveScopes, type ScopeSource, type WorkScope } from './sc
 import { sendWithRetries, type SendCounters, type SendLoopDeps } from './send-loop.ts';
 import type { SendResult } from './send-result.ts';
 
+/** How long shutdown() waits for the runtime to report its sockets closed (one tick in Node). */
+const SOCKETS_CLOSED_WITHIN_MS = 1000;
+
 export class ProducerImpl implements Producer {
   private stateValue: ProducerState = 'CREATE_JUST';
   readonly options: ResolvedOptions;
@@ -84,6 +87,7 @@ export class ProducerImpl implements Producer {
     this.remoting = new RemotingClient({
       connectTimeoutMs: o.connectTimeoutMs,
       maxInFlightPerConnection: o.maxInFlightPerConnection,
+      maxConnections: o.maxConnections,
       idleLimitMs: o.idleConnectionLimitMs,
       serializeType: o.serializeType,
       ...(o.credentials ? { credentials: o.credentials } : {}),
@@ -225,6 +229,8 @@ export class ProducerImpl implements Producer {
     this.stateValue = 'SHUTDOWN_ALREADY';
     await this.heartbeats.unregisterAll();
     this.remoting.shutdown();
+    // Resolved once the runtime says every socket is closed: nothing of this producer outlives it.
+    await this.remoting.socketsClosed(SOCKETS_CLOSED_WITHIN_MS);
   }
 
   /**
@@ -401,6 +407,7 @@ export class ProducerImpl implements Producer {
       ...this.counters,
       heartbeatFailures: this.heartbeats.failures,
       staleReconnects: this.remoting.staleReconnects,
+      sockets: { opened: this.remoting.socketsOpened, open: this.remoting.socketsOpen, evicted: this.remoting.socketsEvicted },
       routeLookups: this.routes.lookups,
       isolationProbes: this.probe?.counters.probes ?? 0,
       isolationsLifted: this.probe?.counters.lifted ?? 0,

@@ -11,6 +11,7 @@ import { ResponseCode } from './codes.ts';
 import { CLIENT_LANGUAGE, CLIENT_VERSION, Flag, isOneway, isResponse, SerializeType, type RemotingCommand, type SerializeTypeCode } from './command.ts';
 import { BufferWriter } from './buffer-writer.ts';
 import { decodeFrame, encodeFrameAs } from './frame.ts';
+import { IN_WORKERD, WORKERD_TLS_FAILURE } from './workerd-tls.ts';
 
 /** Answers a request the peer sends us (e.g. CHECK_TRANSACTION_STATE); undefined sends nothing. */
 export type RequestHandler = (request: RemotingCommand, connection: Connection) => Promise<RemotingCommand | undefined>;
@@ -74,6 +75,9 @@ export class Connection {
   established = false;
   /** Responses that came after their request had timed out. */
   lateResponses = 0;
+  /** Settles when the runtime reports the socket closed ('close'), after close() or the peer's. */
+  readonly socketClosed: Promise<void>;
+  private socketClosedNow!: () => void;
 
   constructor(
     readonly address: string,
@@ -84,6 +88,10 @@ export class Connection {
     this.tcp.setNoDelay(true);
     this.tcp.on('error', (err) => this.transportFailed(err.message, err));
     this.tcp.on('close', () => this.transportFailed('connection closed'));
+    this.socketClosed = new Promise((resolve) => {
+      this.socketClosedNow = resolve;
+    });
+    this.tcp.once('close', () => this.socketClosedNow());
   }
 
   /** Between the TCP connect and the end of the TLS handshake, a failure is the handshake's. */
@@ -157,6 +165,18 @@ export class Connection {
         this.established = true;
         resolve();
       };
+      if (this.options.tls && IN_WORKERD) {
+        this.connectTlsInWorkerd(
+          host,
+          Number(this.address.slice(at + 1)),
+          () => ready(this.socket),
+          (error) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        );
+        return;
+      }
       this.tcp.once('connect', () => {
         if (this.options.tls) this.handshake(host, this.options.tls, () => ready(this.socket));
         else ready(this.tcp);
@@ -183,6 +203,41 @@ export class Connection {
       this.handshaking = false;
       done();
     });
+  }
+
+  /**
+   * workerd's TLS socket, opened as such: upgrading a plain one works, but a failed handshake then
+   * shows only as a connect timeout. Opened as TLS, it fails at once with words that also mean an
+   * address workerd may not reach (./workerd-tls.ts); a plain TCP connect to the same address
+   * tells them apart: when the server answers that, it was the handshake (TLS_HANDSHAKE_FAILED:
+   * configuration, not retried). Requests wait for the answer.
+   */
+  private connectTlsInWorkerd(host: string, port: number, done: () => void, failed: (error: RocketMQError) => void): void {
+    const secure = tlsConnect({ host, port });
+    this.socket = secure;
+    secure.on('error', (err) => {
+      if (this.closedWith || !err.message.includes(WORKERD_TLS_FAILURE)) {
+        this.transportFailed(err.message, err);
+        return;
+      }
+      const unreachable = rocketError('CONNECT_BROKER_EXCEPTION', err.message, { address: this.address }, err);
+      this.closedWith = unreachable;
+      secure.destroy();
+      void answersTcp(host, port, Math.min(PLAINTEXT_PROBE_MS, this.options.connectTimeoutMs)).then((tcp) => {
+        const detail = `TLS handshake: ${err.message}, but the server answers plain TCP: workerd refused its certificate (it trusts public CAs only, and checks it against the host name)`;
+        const error = tcp ? rocketError('TLS_HANDSHAKE_FAILED', detail, { address: this.address }, err) : unreachable;
+        this.closedWith = error;
+        this.rejectAll(error);
+        failed(error);
+      });
+    });
+    secure.on('close', () => {
+      this.socketClosedNow();
+      if (this.closedWith) return;
+      this.transportFailed('connection closed');
+      failed(this.closedWith!);
+    });
+    secure.once('secureConnect', done);
   }
 
   /** Sends a request and resolves with its response, whatever its code. */
@@ -328,15 +383,32 @@ function isPeerClose(cause: unknown): boolean {
 function speaksTls(address: string, timeoutMs: number): Promise<boolean> {
   const at = address.lastIndexOf(':');
   const host = address.slice(0, at);
-  return new Promise((resolve) => {
+  try {
     const socket = tlsConnect({ host, port: Number(address.slice(at + 1)), rejectUnauthorized: false, ...(isIP(host) ? {} : { servername: host }) });
+    return probe(socket, 'secureConnect', timeoutMs);
+  } catch {
+    return Promise.resolve(false); // workerd cannot take any certificate (ERR_OPTION_NOT_IMPLEMENTED): the close stays a close
+  }
+}
+
+/** Whether a plain TCP connect to `host:port` succeeds; nothing is sent. */
+function answersTcp(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  const socket = new Socket();
+  const answered = probe(socket, 'connect', timeoutMs);
+  socket.connect({ host, port });
+  return answered;
+}
+
+/** True when `socket` emits `success` within `timeoutMs`, false on an error, a close or the time; the socket is destroyed. */
+function probe(socket: Socket, success: 'connect' | 'secureConnect', timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const done = (answer: boolean) => {
       clearTimeout(timer);
       socket.destroy();
       resolve(answer);
     };
     const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once('secureConnect', () => done(true));
+    socket.once(success, () => done(true));
     socket.once('error', () => done(false));
     socket.once('close', () => done(false));
   });

@@ -5,6 +5,9 @@
 // - stale on first use: a connection idle for a while whose request fails at the transport (reset,
 //   closed under us) was closed while nobody watched; it is replaced and the request sent again,
 //   once. That is staleness, not a fault of the peer, and callers never see it.
+// With maxConnections (Cloudflare Workers allow 6 open connections per request, name server and
+// brokers together) a new socket past the limit first closes the least recently used idle one; with
+// every socket carrying a request, it is refused (CONNECTION_LIMIT) instead of being opened.
 import { ConnectionError, rocketError } from '../errors.ts';
 import { SerializeType, type RemotingCommand, type RequestCommand, type SerializeTypeName } from './command.ts';
 import { signRequest, type AclCredentials } from './acl.ts';
@@ -23,6 +26,8 @@ export interface RemotingClientOptions {
   tls?: TlsSettings;
   /** Header format of every request: ROCKETMQ (binary, the default) or JSON. */
   serializeType?: SerializeTypeName;
+  /** At most this many sockets open at once; unbounded by default. */
+  maxConnections?: number;
 }
 
 export const REMOTING_DEFAULTS = {
@@ -48,10 +53,18 @@ export class RemotingClient {
   staleReconnects = 0;
   /** The version code (MQVersion ordinal) each peer put in its last response. */
   private readonly versions = new Map<string, number>();
+  private readonly maxConnections: number;
+  /** Every connection whose socket the runtime has not reported closed yet, retired ones included. */
+  private readonly sockets = new Set<Connection>();
+  /** Sockets this client opened. */
+  socketsOpened = 0;
+  /** Idle sockets closed to make room under maxConnections. */
+  socketsEvicted = 0;
 
   constructor(options: RemotingClientOptions = {}) {
     this.idleLimitMs = options.idleLimitMs ?? REMOTING_DEFAULTS.idleLimitMs;
     this.credentials = options.credentials;
+    this.maxConnections = options.maxConnections ?? Number.POSITIVE_INFINITY;
     this.connectionOptions = {
       connectTimeoutMs: options.connectTimeoutMs ?? REMOTING_DEFAULTS.connectTimeoutMs,
       maxInFlight: options.maxInFlightPerConnection ?? REMOTING_DEFAULTS.maxInFlightPerConnection,
@@ -70,9 +83,42 @@ export class RemotingClient {
       if (!this.isStale(existing)) return existing;
       this.retire(existing);
     }
+    this.makeRoom(address);
     const fresh = new Connection(address, this.connectionOptions);
     this.connections.set(address, fresh);
+    this.socketsOpened += 1;
+    this.sockets.add(fresh);
+    void fresh.socketClosed.then(() => this.sockets.delete(fresh));
     return fresh;
+  }
+
+  /** Below maxConnections before a new socket: the least recently used idle one goes, or the new one is refused. */
+  private makeRoom(address: string): void {
+    const open = [...this.connections.values()].filter((c) => !c.closed);
+    if (open.length < this.maxConnections) return;
+    const idle = open.filter((c) => c.pendingCount === 0).sort((a, b) => a.lastIoAt - b.lastIoAt)[0];
+    if (!idle) {
+      throw rocketError('CONNECTION_LIMIT', `${open.length} sockets open, each with a request in flight (maxConnections ${this.maxConnections})`, { address });
+    }
+    idle.close(`closed to stay within ${this.maxConnections} connections`);
+    this.connections.delete(idle.address);
+    this.socketsEvicted += 1;
+  }
+
+  /** Sockets the runtime has not reported closed yet. */
+  get socketsOpen(): number {
+    return this.sockets.size;
+  }
+
+  /** Resolves once the runtime reports every socket closed, or at `timeoutMs`; how many are still open. */
+  async socketsClosed(timeoutMs: number): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([Promise.all([...this.sockets].map((c) => c.socketClosed)), timeout]);
+    clearTimeout(timer);
+    return this.sockets.size;
   }
 
   /** Idle past the limit with nothing in flight (a connection carrying requests is in use). */

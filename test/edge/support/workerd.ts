@@ -11,9 +11,15 @@ import { build } from 'esbuild';
 import { compatibilityDate } from '../../../infra/edge-runtimes.ts';
 
 export interface WorkerOptions {
+  /** The Worker's module; default test/edge/programs/worker.ts. */
+  entry?: string;
   /** Default: the date the pinned workerd implements. */
   compatibilityDate?: string;
   compatibilityFlags?: string[];
+  /** PEM certificates the network service trusts besides the system's (a Worker's TLS trusts no other). */
+  trustedCertificates?: string[];
+  /** Text bindings, the Worker's `env`: what `[vars]` and `wrangler secret put` give a deployed one. */
+  bindings?: Record<string, string>;
 }
 
 export interface ServedWorker {
@@ -28,9 +34,9 @@ export interface ServedWorker {
 const ENTRY = join(import.meta.dirname, '..', 'programs', 'worker.ts');
 
 /** The Worker as one ES module, what `wrangler deploy` would upload. */
-export async function bundleWorker(outfile: string): Promise<number> {
+export async function bundleWorker(outfile: string, entry = ENTRY): Promise<number> {
   await build({
-    entryPoints: [ENTRY],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     format: 'esm',
@@ -44,13 +50,18 @@ export async function bundleWorker(outfile: string): Promise<number> {
 
 export function workerdConfig(options: WorkerOptions = {}): string {
   const flags = (options.compatibilityFlags ?? []).map((flag) => JSON.stringify(flag)).join(', ');
+  const bindings = Object.entries(options.bindings ?? {})
+    .map(([name, text]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(text)})`)
+    .join(', ');
+  const trusted = (options.trustedCertificates ?? []).map((pem) => JSON.stringify(pem)).join(', ');
+  const tls = trusted ? `, tlsOptions = (trustedCertificates = [${trusted}])` : '';
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
     # Sockets and fetch() of the Worker go out through this service; "local" lets them reach loopback.
-    (name = "internet", network = (allow = ["public", "local"])),
+    (name = "internet", network = (allow = ["public", "local"]${tls})),
   ],
   sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "main") ],
 );
@@ -59,6 +70,7 @@ const worker :Workerd.Worker = (
   modules = [ (name = "worker.js", esModule = embed "worker.js") ],
   compatibilityDate = "${options.compatibilityDate ?? compatibilityDate()}",
   compatibilityFlags = [${flags}],
+  bindings = [${bindings}],
   globalOutbound = "internet",
 );
 `;
@@ -67,7 +79,7 @@ const worker :Workerd.Worker = (
 /** Bundles the Worker and serves it with `workerd` (the binary at `binary`) until close(). */
 export async function serveWorker(binary: string, options: WorkerOptions = {}): Promise<ServedWorker> {
   const dir = mkdtempSync(join(tmpdir(), 'edge-workerd-'));
-  const bundleBytes = await bundleWorker(join(dir, 'worker.js'));
+  const bundleBytes = await bundleWorker(join(dir, 'worker.js'), options.entry);
   writeFileSync(join(dir, 'config.capnp'), workerdConfig(options));
   // --control-fd: workerd reports the port it bound for the socket as a JSON line on fd 3.
   const child = spawn(binary, ['serve', 'config.capnp', '--control-fd=3'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
