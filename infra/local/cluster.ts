@@ -73,6 +73,28 @@ export interface Cluster {
 export const CLUSTERS_DIR = process.env.CLUSTERS_DIR ?? join(tmpdir(), 'rocketmq-lambda-clusters');
 
 const PIDS_FILE = 'pids.json';
+/** Admin-tool runs creating topics at the same time (the default topics all at once). */
+const TOPICS_AT_ONCE = 4;
+const TOPIC_ATTEMPTS = 3;
+
+/**
+ * Each topic is one admin-tool JVM. On a busy 2-core machine the tool's own 2 s calls to the name
+ * server time out ("updateTopic ... RemotingTimeoutException"), the more often the more JVMs start
+ * at once: a few at a time, and a group that timed out is created again (updateTopic is an upsert).
+ */
+async function createTopicsPaced(site: RocketMqSite, topics: TopicSpec[], addresses: Record<string, string>): Promise<void> {
+  for (let i = 0; i < topics.length; i += TOPICS_AT_ONCE) {
+    const group = topics.slice(i, i + TOPICS_AT_ONCE);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await createTopics(site, group, addresses);
+        break;
+      } catch (err) {
+        if (attempt >= TOPIC_ATTEMPTS || !(err instanceof StackError) || !err.message.includes('RemotingTimeoutException')) throw err;
+      }
+    }
+  }
+}
 
 function checkSpec(spec: ClusterSpec): void {
   if (!ROCKETMQ_VERSIONS.includes(spec.version)) throw new StackError(`version ${spec.version} is not one of ${ROCKETMQ_VERSIONS.join(', ')}`);
@@ -177,7 +199,7 @@ export async function startCluster(spec: ClusterSpec): Promise<Cluster> {
     const addresses = Object.fromEntries(list.map((b) => [b.name, b.address]));
     if (acl) await timed(startup, 'acl', () => acl.afterStart(site, admin, nameServer));
     const topics = spec.topics ?? DEFAULT_TOPICS;
-    await timed(startup, 'topics', () => createTopics(site, topics, addresses));
+    await timed(startup, 'topics', () => createTopicsPaced(site, topics, addresses));
     if (proxyLib) {
       proxy = await timed(startup, 'proxy', () => startProxy(site, proxyLib, topics[0]?.name ?? 'TBW102', acl?.proxyConfig));
       recordPids();
