@@ -28,7 +28,8 @@ export interface ShapeExpectations {
 const GET_PRODUCER_CONNECTION_LIST = 204;
 const LEGACY_ADDRS = /"brokerAddrs":\{0:"/;
 
-export function describeSendPath(title: string, spec: ClusterSpec, expected: ShapeExpectations): void {
+/** `more` adds a shape's own tests against the same cluster, after the send path's. */
+export function describeSendPath(title: string, spec: ClusterSpec, expected: ShapeExpectations, more?: (cluster: () => Cluster) => void): void {
   describe(title, () => {
     const cluster = useCluster(spec);
     const group = `matrix-${spec.offset}`;
@@ -279,5 +280,7 @@ export function describeSendPath(title: string, spec: ClusterSpec, expected: Sha
         expect(connections[0]).toMatchObject({ language: 'JAVA', version: 479 });
       });
     }
+
+    more?.(cluster);
   });
 }
