@@ -44,18 +44,23 @@ export type KeyGuard = (
 /**
  * An Idempotency-Key (the IETF httpapi draft: a structured-field string, or a bare token) makes
  * the UNIQ_KEY of each message of the request: a retry with the key carries the same ids, so a
- * copy stored twice is recognizable. The time part is the quarter hour the request came in: a
+ * copy stored twice is recognizable. The time part is the hour the request came in (UTC): a
  * retry within it has the same ids (the admin tool searches from the id's time on, so it is never
- * later than the store time).
+ * later than the store time). A retry in the next hour gets other ids; publishing once looks up
+ * the previous hour's as well.
  */
-const IDEMPOTENCY_WINDOW_MS = 15 * 60_000;
+const IDEMPOTENCY_WINDOW_MS = 3_600_000;
+const keyedIds = (request: { kind: string; topic: string }, key: string, count: number, at: number) =>
+  Array.from({ length: count }, (_, i) =>
+    stableMessageId(`http:${request.topic}:${key}${request.kind === 'batch' ? `:${i}` : ''}`, Math.floor(at / IDEMPOTENCY_WINDOW_MS) * IDEMPOTENCY_WINDOW_MS),
+  );
 function withIdempotencyKey(request: PublishRequest, header: string | undefined, now = Date.now()): PublishRequest {
   if (header === undefined || (request.kind !== 'single' && request.kind !== 'batch')) return request;
   const key = /^"(.*)"$/.exec(header)?.[1] ?? header;
   if (!/^[\x20-\x7e]{1,255}$/.test(key)) throw new RequestError('INVALID_ARGUMENT', 'idempotency-key', 'must be 1 to 255 printable ASCII characters');
-  const at = Math.floor(now / IDEMPOTENCY_WINDOW_MS) * IDEMPOTENCY_WINDOW_MS;
-  const seed = (i: number) => `http:${request.topic}:${key}${request.kind === 'batch' ? `:${i}` : ''}`;
-  return { ...request, idempotencyKey: key, messages: request.messages.map((m, i) => ({ ...m, id: stableMessageId(seed(i), at) })) };
+  const ids = keyedIds(request, key, request.messages.length, now);
+  const previousIds = keyedIds(request, key, request.messages.length, now - IDEMPOTENCY_WINDOW_MS);
+  return { ...request, idempotencyKey: key, previousIds, messages: request.messages.map((m, i) => ({ ...m, id: ids[i]! })) };
 }
 
 /** The parts of a message its sender vouches for: a stored copy that differs is another message. */
@@ -73,12 +78,22 @@ type KeyedRequest = Extract<PublishRequest, { kind: 'single' | 'batch' }>;
  * as a duplicate with the same ids at worst.
  */
 async function earlierResults(request: KeyedRequest, rocketmq: Publisher): Promise<SendResult[] | undefined> {
-  const lookups = await Promise.all(request.messages.map((m) => rocketmq.lookupStored(request.topic, m.id!).catch(() => undefined)));
-  const copies = lookups.map((l) => (l?.stored ? l : undefined));
+  const find = (ids: string[]) =>
+    Promise.all(
+      ids.map((id) =>
+        rocketmq.lookupStored(request.topic, id).then(
+          (l) => (l.stored ? l : undefined),
+          () => undefined,
+        ),
+      ),
+    );
+  // This hour's ids and the previous hour's, in parallel: a retry may come after the hour turned.
+  const [current, previous] = await Promise.all([find(request.messages.map((m) => m.id!)), find(request.previousIds ?? [])]);
+  const copies = current.some((c) => c) ? current : previous;
   if (copies.some((c, i) => c && !sameMessage(request.messages[i]!, c))) {
     throw new RequestError('IDEMPOTENCY_KEY_REUSED', 'idempotency-key', 'this key was used with other messages');
   }
-  return copies.every((c) => c) ? copies.map((c) => c!.stored) : undefined;
+  return copies.length > 0 && copies.every((c) => c) ? copies.map((c) => c!.stored) : undefined;
 }
 
 /** Sends a keyed request as its mode says; a batch is one request, stored whole or not at all. */

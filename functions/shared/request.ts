@@ -24,6 +24,8 @@ export type PublishRequest =
       raw: boolean;
       /** The Idempotency-Key header's key, when the request carries one. */
       idempotencyKey?: string;
+      /** The ids the key gave its messages in the previous hour, where a retry looks for them too. */
+      previousIds?: string[];
     }
   | { kind: 'begin'; topic: string; message: Message; timeoutSeconds: number | undefined; raw: false }
   | { kind: 'end'; transactionId: string; decision: 'COMMIT' | 'ROLLBACK'; raw: false }

@@ -2,7 +2,7 @@
 // the same UNIQ_KEY (an SQS record redelivered, an HTTP request retried with its Idempotency-Key),
 // and one the brokers hold already is not sent again. Against the real brokers: the queue is read
 // back for the copies, and the admin tool finds a derived id by its unique key.
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import type { APIGatewayProxyResult, SQSRecord } from 'aws-lambda';
 import { ensureRocketMqJars } from '../../infra/local/jars.ts';
 import { defaultSite, runAdmin } from '../../infra/local/rocketmq.ts';
@@ -99,6 +99,25 @@ describe('HTTP publish with an Idempotency-Key, publishing once', () => {
     expect(retry.body.result.msgId).toBe(first.body.result.msgId);
     expect(retry.body.result.offsetMsgId).toBe(first.body.result.offsetMsgId);
     expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(sends()).toBe(before);
+    expect(await copiesByKey(reader, brokers, 'TopicTest', key)).toHaveLength(1);
+  });
+
+  it('finds the first answer of a retry that comes after the hour turned, though its ids are new', async () => {
+    const key = `late-${Date.now()}`;
+    const first = await post({ body: 'late retry', keys: [key] }, key);
+    await queryByKey(reader, brokers, 'TopicTest', key);
+    const before = sends();
+    const realNow = Date.now.bind(Date);
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 3_600_000);
+    let retry: Awaited<ReturnType<typeof post>>;
+    try {
+      retry = await post({ body: 'late retry', keys: [key] }, key);
+    } finally {
+      clock.mockRestore();
+    }
+
+    expect([retry.status, retry.body.result.msgId]).toEqual([200, first.body.result.msgId]);
     expect(sends()).toBe(before);
     expect(await copiesByKey(reader, brokers, 'TopicTest', key)).toHaveLength(1);
   });
