@@ -21,6 +21,8 @@ export const DRIVER_NAMES = [
   'child-http',
   'lmi-bridge-10',
   'lmi-http',
+  'http-retry',
+  'http-retry-1s',
 ] as const;
 
 /** Lambda Managed Instances as the lmi-* drivers run them: 4 worker threads, 64 invocations at once in each. */
@@ -117,18 +119,47 @@ async function bridge(ctx: DriverContext, name: string, batchSize: number, conta
   await Promise.all([sender, ...Array.from({ length: pollers }, () => poll(ctx, name, queue, container, batchSize, () => sending))]);
 }
 
+/**
+ * One publish request for `key`, with the key as its Idempotency-Key (one per logical request):
+ * a retry of it carries the same UNIQ_KEY, and with PUBLISH_ONCE=on is answered with the first result.
+ */
+function publishEvent(ctx: DriverContext, key: string, mode?: 'sync' | 'async') {
+  const body = JSON.stringify({ body: `chaos ${key}`, keys: [key], ...(mode ? { mode } : {}) });
+  return httpApiEvent('POST', `/topics/${ctx.topic}/messages`, body, { 'content-type': 'application/json', 'idempotency-key': key });
+}
+
+/** Writes down what the caller of a publish invocation was told. */
+function settleHttp(ctx: DriverContext, name: string, key: string, outcome: InvokeOutcome): void {
+  ctx.ledger.invocation(name, outcome.durationMs, outcome.budgetMs, outcome.error !== undefined);
+  const problem = answered(outcome) ?? httpProblem(outcome.result as APIGatewayProxyResult | undefined);
+  if (problem === undefined) ctx.ledger.confirm(key);
+  else ctx.ledger.fail(key, problem);
+}
+
 /** API Gateway -> publish: one message per request, sync and async modes alternating, `concurrency` at once. */
 async function http(ctx: DriverContext, name: string, container: Container, concurrency = 4): Promise<void> {
   await paced(ctx.traffic, ctx.count, 1, concurrency, async (n) => {
     const key = ctx.ledger.key(name, n);
     ctx.ledger.received(key);
-    const body = JSON.stringify({ body: `chaos ${key}`, keys: [key], mode: n % 2 === 0 ? 'sync' : 'async' });
-    const event = httpApiEvent('POST', `/topics/${ctx.topic}/messages`, body, { 'content-type': 'application/json' });
-    const outcome = await container.invoke('publish', event, ctx.budgets.publish);
-    ctx.ledger.invocation(name, outcome.durationMs, outcome.budgetMs, outcome.error !== undefined);
-    const problem = answered(outcome) ?? httpProblem(outcome.result as APIGatewayProxyResult | undefined);
-    if (problem === undefined) ctx.ledger.confirm(key);
-    else ctx.ledger.fail(key, problem);
+    settleHttp(ctx, name, key, await container.invoke('publish', publishEvent(ctx, key, n % 2 === 0 ? 'sync' : 'async'), ctx.budgets.publish));
+  });
+}
+
+/**
+ * An HTTP client that loses every first response (a dropped connection, a gateway timeout on its
+ * side): it sends each request, drops whatever came back, and sends the same request again with
+ * the same Idempotency-Key `delayMs` later; only the second answer counts. Both are handed to the handler.
+ */
+async function httpRetry(ctx: DriverContext, name: string, container: Container, delayMs: number, concurrency = 4): Promise<void> {
+  await paced(ctx.traffic, ctx.count, 1, concurrency, async (n) => {
+    const key = ctx.ledger.key(name, n);
+    const mode = n % 2 === 0 ? 'sync' : 'async';
+    ctx.ledger.received(key);
+    const dropped = await container.invoke('publish', publishEvent(ctx, key, mode), ctx.budgets.publish);
+    ctx.ledger.invocation(name, dropped.durationMs, dropped.budgetMs, dropped.error !== undefined);
+    if (delayMs > 0) await sleep(delayMs);
+    ctx.ledger.received(key);
+    settleHttp(ctx, name, key, await container.invoke('publish', publishEvent(ctx, key, mode), ctx.budgets.publish));
   });
 }
 
@@ -193,6 +224,8 @@ export const DRIVERS: Record<DriverName, (ctx: DriverContext) => Promise<void>> 
   // Up to every slot of the environments busy at once: requests pile up while a broker is frozen.
   'lmi-bridge-10': (ctx) => bridge(ctx, 'lmi-bridge-10', 10, requireManaged(ctx), 32),
   'lmi-http': (ctx) => http(ctx, 'lmi-http', requireManaged(ctx), MANAGED_SHAPE.workers * MANAGED_SHAPE.maxConcurrency),
+  'http-retry': (ctx) => httpRetry(ctx, 'http-retry', ctx.warm, 0),
+  'http-retry-1s': (ctx) => httpRetry(ctx, 'http-retry-1s', ctx.warm, 1000),
 };
 
 /**
@@ -208,16 +241,7 @@ export async function coldStarts(ctx: DriverContext, containers: number, budgetM
   const coldHttp = async (container: Container, n: number) => {
     const key = ctx.ledger.key('cold-http', n);
     ctx.ledger.received(key);
-    const body = JSON.stringify({ body: `chaos ${key}`, keys: [key] });
-    const outcome = await container.invoke(
-      'publish',
-      httpApiEvent('POST', `/topics/${ctx.topic}/messages`, body, { 'content-type': 'application/json' }),
-      budgetMs,
-    );
-    ctx.ledger.invocation('cold-http', outcome.durationMs, outcome.budgetMs, outcome.error !== undefined);
-    const problem = answered(outcome) ?? httpProblem(outcome.result as APIGatewayProxyResult | undefined);
-    if (problem === undefined) ctx.ledger.confirm(key);
-    else ctx.ledger.fail(key, problem);
+    settleHttp(ctx, 'cold-http', key, await container.invoke('publish', publishEvent(ctx, key), budgetMs));
   };
   const coldBridge = async (container: Container, first: number) => {
     const own = newQueue(ctx);
