@@ -107,10 +107,10 @@ describe('ledger classification', () => {
     expect(row!.differentUniqKeyKeys).toEqual([keys.differ, keys.lateDiffer, keys.missingOne, keys.missingAll]);
   });
 
-  it('counts as stored again only a key handed over again that had a copy stored before the second hand-over and another after it', () => {
+  it('counts as stored again only a key handed over again that had a copy stored by the second hand-over (in its ms too) and another after it', () => {
     const ledger = new Ledger('run-s');
-    const [resent, bothEarly, bothLate, once] = [0, 1, 2, 3].map((n) => ledger.key('http-retry', n));
-    for (const key of [resent, bothEarly, bothLate]) {
+    const [resent, bothEarly, bothLate, once, sameMs] = [0, 1, 2, 3, 4].map((n) => ledger.key('http-retry', n));
+    for (const key of [resent, bothEarly, bothLate, sameMs]) {
       ledger.received(key!, 1000);
       ledger.received(key!, 2000);
       ledger.confirm(key!);
@@ -120,14 +120,15 @@ describe('ledger classification', () => {
 
     const [row] = ledger.classify(
       new Map([
-        [resent!, copiesOf(2, ['A', 'A'], [1500, 2000])],
-        [bothEarly!, copiesOf(2, ['B', 'B'], [1500, 1999])],
+        [resent!, copiesOf(2, ['A', 'A'], [1500, 2001])],
+        [bothEarly!, copiesOf(2, ['B', 'B'], [1500, 2000])],
         [bothLate!, copiesOf(2, ['C', 'C'], [2500, 2600])],
         [once!, copiesOf(2, ['D', 'D'], [900, 3000])],
+        [sameMs!, copiesOf(2, ['E', 'E'], [2000, 2003])],
       ]),
     ).byDriver;
 
-    expect(row).toMatchObject({ duplicates: 4, duplicatesAfterRedelivery: 3, storedAgain: 1 });
+    expect(row).toMatchObject({ duplicates: 5, duplicatesAfterRedelivery: 4, storedAgain: 2 });
   });
 
   it('keeps the invocation that used the largest share of its deadline, and every overrun', () => {

@@ -54,7 +54,7 @@ export interface Classification {
   /** Duplicates of keys handed over more than once (a bridge record redelivered, an HTTP request retried). */
   duplicatesAfterRedelivery: number;
   /**
-   * Keys handed over more than once with a copy stored before the second hand-over began and
+   * Keys handed over more than once with a copy stored by the time the second hand-over began and
    * another stored after it: sent again by a redelivery or retry although a copy was stored.
    */
   storedAgain: number;
@@ -152,8 +152,9 @@ export class Ledger {
         if (r.receives > 1) {
           c.duplicatesAfterRedelivery += 1;
           const again = r.receivedAt[1]!;
-          const times = found!.storedAt;
-          if (times.some((t) => t !== undefined && t < again) && times.some((t) => t !== undefined && t >= again)) c.storedAgain += 1;
+          // Store times are whole ms: a first copy stored in the ms the retry began counts as before it.
+          const times = found!.storedAt.filter((t): t is number => t !== undefined);
+          if (times.length > 1 && Math.min(...times) <= again && Math.max(...times) > again) c.storedAgain += 1;
         }
       }
       if (r.receives > 1) c.redelivered += 1;
