@@ -225,7 +225,8 @@ export const DRIVERS: Record<DriverName, (ctx: DriverContext) => Promise<void>> 
   'lmi-bridge-10': (ctx) => bridge(ctx, 'lmi-bridge-10', 10, requireManaged(ctx), 32),
   'lmi-http': (ctx) => http(ctx, 'lmi-http', requireManaged(ctx), MANAGED_SHAPE.workers * MANAGED_SHAPE.maxConcurrency),
   'http-retry': (ctx) => httpRetry(ctx, 'http-retry', ctx.warm, 0),
-  'http-retry-1s': (ctx) => httpRetry(ctx, 'http-retry-1s', ctx.warm, 1000),
+  // A second apart, so enough requests at once to keep the pace (about 100 a second at 1000 messages).
+  'http-retry-1s': (ctx) => httpRetry(ctx, 'http-retry-1s', ctx.warm, 1000, 128),
 };
 
 /**
