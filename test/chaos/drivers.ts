@@ -94,6 +94,7 @@ async function poll(ctx: DriverContext, name: string, queue: SqsQueue, container
     ctx.ledger.invocation(name, outcome.durationMs, outcome.budgetMs, outcome.error !== undefined);
     const { ok, reason } = processedRecords(records, outcome);
     for (const b of batch) {
+      ctx.ledger.answered(b.key);
       const stored = ok.has(b.record.messageId);
       if (stored) ctx.ledger.confirm(b.key);
       else ctx.ledger.fail(b.key, reason ?? 'not confirmed');
@@ -130,6 +131,7 @@ function publishEvent(ctx: DriverContext, key: string, mode?: 'sync' | 'async') 
 
 /** Writes down what the caller of a publish invocation was told. */
 function settleHttp(ctx: DriverContext, name: string, key: string, outcome: InvokeOutcome): void {
+  ctx.ledger.answered(key);
   ctx.ledger.invocation(name, outcome.durationMs, outcome.budgetMs, outcome.error !== undefined);
   const problem = answered(outcome) ?? httpProblem(outcome.result as APIGatewayProxyResult | undefined);
   if (problem === undefined) ctx.ledger.confirm(key);
@@ -156,8 +158,12 @@ async function httpRetry(ctx: DriverContext, name: string, container: Container,
     const mode = n % 2 === 0 ? 'sync' : 'async';
     ctx.ledger.received(key);
     const dropped = await container.invoke('publish', publishEvent(ctx, key, mode), ctx.budgets.publish);
+    const answeredAt = Date.now();
+    ctx.ledger.answered(key, answeredAt);
     ctx.ledger.invocation(name, dropped.durationMs, dropped.budgetMs, dropped.error !== undefined);
-    if (delayMs > 0) await sleep(delayMs);
+    // At once, but in a later ms than the answer: store times are whole ms, and the copies must tell apart.
+    await sleep(delayMs);
+    while (Date.now() <= answeredAt) await sleep(1);
     ctx.ledger.received(key);
     settleHttp(ctx, name, key, await container.invoke('publish', publishEvent(ctx, key, mode), ctx.budgets.publish));
   });
@@ -257,6 +263,7 @@ export async function coldStarts(ctx: DriverContext, containers: number, budgetM
     ctx.ledger.invocation('cold-bridge-10', outcome.durationMs, outcome.budgetMs, outcome.error !== undefined);
     const { ok, reason } = processedRecords(records, outcome);
     for (const b of batch) {
+      ctx.ledger.answered(b.key);
       if (ok.has(b.record.messageId)) {
         ctx.ledger.confirm(b.key);
       } else {

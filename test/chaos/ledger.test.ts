@@ -107,28 +107,33 @@ describe('ledger classification', () => {
     expect(row!.differentUniqKeyKeys).toEqual([keys.differ, keys.lateDiffer, keys.missingOne, keys.missingAll]);
   });
 
-  it('counts as stored again only a key handed over again that had a copy stored by the second hand-over (in its ms too) and another after it', () => {
+  it('counts as stored again only a key handed over again with a copy stored by then and another after, to the ms', () => {
     const ledger = new Ledger('run-s');
-    const [resent, bothEarly, bothLate, once, sameMs] = [0, 1, 2, 3, 4].map((n) => ledger.key('http-retry', n));
-    for (const key of [resent, bothEarly, bothLate, sameMs]) {
-      ledger.received(key!, 1000);
-      ledger.received(key!, 2000);
-      ledger.confirm(key!);
+    const cases = {
+      resent: { answered: 1200, copies: [1100, 2000] },
+      resentInSameMs: { answered: 1999, copies: [1999, 2000] },
+      bothBefore: { answered: 1200, copies: [1100, 1999] },
+      lateFirstThenResent: { answered: 1200, copies: [1500, 2500] },
+      bothAfter: { answered: 1200, copies: [2500, 2600] },
+      firstAnswerMs: { answered: 2000, copies: [2000, 2000] },
+    };
+    const keys = Object.fromEntries(Object.keys(cases).map((name, i) => [name, ledger.key('http-retry', i)]));
+    for (const [name, c] of Object.entries(cases)) {
+      ledger.received(keys[name]!, 1000);
+      ledger.answered(keys[name]!, c.answered);
+      ledger.received(keys[name]!, 2000);
+      ledger.confirm(keys[name]!);
     }
-    ledger.received(once!, 1000);
-    ledger.confirm(once!);
+    const once = ledger.key('http-retry', 99);
+    ledger.received(once, 1000);
+    ledger.confirm(once);
 
-    const [row] = ledger.classify(
-      new Map([
-        [resent!, copiesOf(2, ['A', 'A'], [1500, 2001])],
-        [bothEarly!, copiesOf(2, ['B', 'B'], [1500, 2000])],
-        [bothLate!, copiesOf(2, ['C', 'C'], [2500, 2600])],
-        [once!, copiesOf(2, ['D', 'D'], [900, 3000])],
-        [sameMs!, copiesOf(2, ['E', 'E'], [2000, 2003])],
-      ]),
-    ).byDriver;
+    const copies = new Map(Object.entries(cases).map(([name, c]) => [keys[name]!, copiesOf(2, ['A', 'A'], c.copies)]));
+    copies.set(once, copiesOf(2, ['B', 'B'], [900, 3000]));
+    const [row] = ledger.classify(copies).byDriver;
 
-    expect(row).toMatchObject({ duplicates: 5, duplicatesAfterRedelivery: 4, storedAgain: 2 });
+    // resent, resentInSameMs and lateFirstThenResent; not once, never handed over again.
+    expect(row).toMatchObject({ duplicates: 7, duplicatesAfterRedelivery: 6, storedAgain: 3 });
   });
 
   it('keeps the invocation that used the largest share of its deadline, and every overrun', () => {

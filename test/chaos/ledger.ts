@@ -13,8 +13,9 @@ export interface KeyRecord {
   failed: number;
   /** Times the record was handed to a handler (SQS receives); 1 for everything but the bridge and http-retry. */
   receives: number;
-  /** When each of those hand-overs began (epoch ms). */
+  /** When each of those hand-overs began, and when each was answered (epoch ms). */
   receivedAt: number[];
+  answeredAt: number[];
   lastError?: string;
 }
 
@@ -75,7 +76,7 @@ export class Ledger {
   /** A fresh unique key for `driver`'s `n`th message. */
   key(driver: string, n: number): string {
     const key = `${this.prefix}-${driver}-${n}`;
-    this.records.set(key, { key, driver, confirmed: 0, failed: 0, receives: 0, receivedAt: [] });
+    this.records.set(key, { key, driver, confirmed: 0, failed: 0, receives: 0, receivedAt: [], answeredAt: [] });
     return key;
   }
 
@@ -89,6 +90,11 @@ export class Ledger {
     const record = this.record(key);
     record.receives += 1;
     record.receivedAt.push(at);
+  }
+
+  /** The handler answered a hand-over of `key` (whatever it said, and whether the caller saw it). */
+  answered(key: string, at = Date.now()): void {
+    this.record(key).answeredAt.push(at);
   }
 
   confirm(key: string): void {
@@ -151,10 +157,7 @@ export class Ledger {
         }
         if (r.receives > 1) {
           c.duplicatesAfterRedelivery += 1;
-          const again = r.receivedAt[1]!;
-          // Store times are whole ms: a first copy stored in the ms the retry began counts as before it.
-          const times = found!.storedAt.filter((t): t is number => t !== undefined);
-          if (times.length > 1 && Math.min(...times) <= again && Math.max(...times) > again) c.storedAgain += 1;
+          if (storedAgain(r, found!.storedAt)) c.storedAgain += 1;
         }
       }
       if (r.receives > 1) c.redelivered += 1;
@@ -186,6 +189,19 @@ function emptyClassification(driver: string, invocations: InvocationStats | unde
     invocations,
     lostKeys: [],
   };
+}
+
+/**
+ * A copy stored by the time the second hand-over began (by the first answer, or before the second
+ * hand-over), and another stored after both. Store times are whole ms, so a copy in the ms of the
+ * first answer counts as before, and one in the ms the second hand-over began (after the first
+ * answer) as after: exact when the second hand-over begins in a later ms than the first answer.
+ */
+function storedAgain(r: KeyRecord, storedAt: (number | undefined)[]): boolean {
+  const again = r.receivedAt[1]!;
+  const first = r.answeredAt[0] ?? again;
+  const times = storedAt.filter((t): t is number => t !== undefined);
+  return times.some((t) => t <= first || t < again) && times.some((t) => t > first && t >= again);
 }
 
 /** The copies of one key read back: how many, and the UNIQ_KEY (undefined: none) and store time of each, in read order. */

@@ -281,10 +281,12 @@ How to read it:
   copy yet), or one the first delivery stored twice by itself (the producer's own retry). The
   other duplicates come from the producer's own retries within one send (a timed-out attempt the
   frozen broker stored after all), which publish once does not touch.
-- **stored again on redelivery / retry**: of those, the keys with a copy stored before the second
-  hand-over began and another stored after it (broker store times): sent again although a copy
-  was already stored, what publish once is there to prevent. A first copy a frozen broker stores
-  only after the redelivery began is not counted: no lookup could have seen it.
+- **stored again on redelivery / retry**: of those, the keys with a copy stored by the time the
+  second hand-over began (by the first answer, or before the second hand-over) and another stored
+  after both (broker store times, whole ms; every second hand-over begins in a later ms than the
+  first answer): sent again although a copy was already stored, what publish once is there to
+  prevent. A first copy a frozen broker stores only after the redelivery began is not counted: no
+  lookup could have seen it.
 - **bridge: stored after redelivery**: records SQS handed to the bridge, redelivered as SQS does
   (same messageId, receive count + 1 after the visibility timeout, a new invocation, up to 5
   receives, then the dead-letter queue), and how many ended stored at least once.

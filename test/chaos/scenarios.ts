@@ -151,7 +151,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'http-retry',
     description:
-      'An HTTP client that retries every request once: it sends each request with an Idempotency-Key, drops the response whatever it was, and sends the same request again with the same key, at once (`http-retry`) or 1 s later (`http-retry-1s`); only the second answer counts. No fault on the cluster: every first request is stored, so with publish once off every retry stores a second copy (with the same UNIQ_KEY), and with it on the retry is answered with the first result when the brokers already index the first copy.',
+      'An HTTP client that retries every request once: it sends each request with an Idempotency-Key, drops the response whatever it was, and sends the same request again with the same key, at once (`http-retry`, in the next millisecond) or 1 s later (`http-retry-1s`); only the second answer counts. No fault on the cluster: every first request is stored, so with publish once off every retry stores a second copy (with the same UNIQ_KEY), and with it on the retry is answered with the first result when the brokers already index the first copy.',
     drivers: ['http-retry', 'http-retry-1s'],
     preMs: 4000,
     faultMs: 0,
