@@ -21,6 +21,8 @@ export const DRIVER_NAMES = [
   'child-http',
   'lmi-bridge-10',
   'lmi-http',
+  'http-retry',
+  'http-retry-1s',
 ] as const;
 
 /** Lambda Managed Instances as the lmi-* drivers run them: 4 worker threads, 64 invocations at once in each. */
@@ -92,6 +94,7 @@ async function poll(ctx: DriverContext, name: string, queue: SqsQueue, container
     ctx.ledger.invocation(name, outcome.durationMs, outcome.budgetMs, outcome.error !== undefined);
     const { ok, reason } = processedRecords(records, outcome);
     for (const b of batch) {
+      ctx.ledger.answered(b.key);
       const stored = ok.has(b.record.messageId);
       if (stored) ctx.ledger.confirm(b.key);
       else ctx.ledger.fail(b.key, reason ?? 'not confirmed');
@@ -117,18 +120,52 @@ async function bridge(ctx: DriverContext, name: string, batchSize: number, conta
   await Promise.all([sender, ...Array.from({ length: pollers }, () => poll(ctx, name, queue, container, batchSize, () => sending))]);
 }
 
+/**
+ * One publish request for `key`, with the key as its Idempotency-Key (one per logical request):
+ * a retry of it carries the same UNIQ_KEY, and with PUBLISH_ONCE=on is answered with the first result.
+ */
+function publishEvent(ctx: DriverContext, key: string, mode?: 'sync' | 'async') {
+  const body = JSON.stringify({ body: `chaos ${key}`, keys: [key], ...(mode ? { mode } : {}) });
+  return httpApiEvent('POST', `/topics/${ctx.topic}/messages`, body, { 'content-type': 'application/json', 'idempotency-key': key });
+}
+
+/** Writes down what the caller of a publish invocation was told. */
+function settleHttp(ctx: DriverContext, name: string, key: string, outcome: InvokeOutcome): void {
+  ctx.ledger.answered(key);
+  ctx.ledger.invocation(name, outcome.durationMs, outcome.budgetMs, outcome.error !== undefined);
+  const problem = answered(outcome) ?? httpProblem(outcome.result as APIGatewayProxyResult | undefined);
+  if (problem === undefined) ctx.ledger.confirm(key);
+  else ctx.ledger.fail(key, problem);
+}
+
 /** API Gateway -> publish: one message per request, sync and async modes alternating, `concurrency` at once. */
 async function http(ctx: DriverContext, name: string, container: Container, concurrency = 4): Promise<void> {
   await paced(ctx.traffic, ctx.count, 1, concurrency, async (n) => {
     const key = ctx.ledger.key(name, n);
     ctx.ledger.received(key);
-    const body = JSON.stringify({ body: `chaos ${key}`, keys: [key], mode: n % 2 === 0 ? 'sync' : 'async' });
-    const event = httpApiEvent('POST', `/topics/${ctx.topic}/messages`, body, { 'content-type': 'application/json' });
-    const outcome = await container.invoke('publish', event, ctx.budgets.publish);
-    ctx.ledger.invocation(name, outcome.durationMs, outcome.budgetMs, outcome.error !== undefined);
-    const problem = answered(outcome) ?? httpProblem(outcome.result as APIGatewayProxyResult | undefined);
-    if (problem === undefined) ctx.ledger.confirm(key);
-    else ctx.ledger.fail(key, problem);
+    settleHttp(ctx, name, key, await container.invoke('publish', publishEvent(ctx, key, n % 2 === 0 ? 'sync' : 'async'), ctx.budgets.publish));
+  });
+}
+
+/**
+ * An HTTP client that loses every first response (a dropped connection, a gateway timeout on its
+ * side): it sends each request, drops whatever came back, and sends the same request again with
+ * the same Idempotency-Key `delayMs` later; only the second answer counts. Both are handed to the handler.
+ */
+async function httpRetry(ctx: DriverContext, name: string, container: Container, delayMs: number, concurrency = 4): Promise<void> {
+  await paced(ctx.traffic, ctx.count, 1, concurrency, async (n) => {
+    const key = ctx.ledger.key(name, n);
+    const mode = n % 2 === 0 ? 'sync' : 'async';
+    ctx.ledger.received(key);
+    const dropped = await container.invoke('publish', publishEvent(ctx, key, mode), ctx.budgets.publish);
+    const answeredAt = Date.now();
+    ctx.ledger.answered(key, answeredAt);
+    ctx.ledger.invocation(name, dropped.durationMs, dropped.budgetMs, dropped.error !== undefined);
+    // At once, but in a later ms than the answer: store times are whole ms, and the copies must tell apart.
+    await sleep(delayMs);
+    while (Date.now() <= answeredAt) await sleep(1);
+    ctx.ledger.received(key);
+    settleHttp(ctx, name, key, await container.invoke('publish', publishEvent(ctx, key, mode), ctx.budgets.publish));
   });
 }
 
@@ -193,6 +230,9 @@ export const DRIVERS: Record<DriverName, (ctx: DriverContext) => Promise<void>> 
   // Up to every slot of the environments busy at once: requests pile up while a broker is frozen.
   'lmi-bridge-10': (ctx) => bridge(ctx, 'lmi-bridge-10', 10, requireManaged(ctx), 32),
   'lmi-http': (ctx) => http(ctx, 'lmi-http', requireManaged(ctx), MANAGED_SHAPE.workers * MANAGED_SHAPE.maxConcurrency),
+  'http-retry': (ctx) => httpRetry(ctx, 'http-retry', ctx.warm, 0),
+  // A second apart, so enough requests at once to keep the pace (about 100 a second at 1000 messages).
+  'http-retry-1s': (ctx) => httpRetry(ctx, 'http-retry-1s', ctx.warm, 1000, 128),
 };
 
 /**
@@ -208,16 +248,7 @@ export async function coldStarts(ctx: DriverContext, containers: number, budgetM
   const coldHttp = async (container: Container, n: number) => {
     const key = ctx.ledger.key('cold-http', n);
     ctx.ledger.received(key);
-    const body = JSON.stringify({ body: `chaos ${key}`, keys: [key] });
-    const outcome = await container.invoke(
-      'publish',
-      httpApiEvent('POST', `/topics/${ctx.topic}/messages`, body, { 'content-type': 'application/json' }),
-      budgetMs,
-    );
-    ctx.ledger.invocation('cold-http', outcome.durationMs, outcome.budgetMs, outcome.error !== undefined);
-    const problem = answered(outcome) ?? httpProblem(outcome.result as APIGatewayProxyResult | undefined);
-    if (problem === undefined) ctx.ledger.confirm(key);
-    else ctx.ledger.fail(key, problem);
+    settleHttp(ctx, 'cold-http', key, await container.invoke('publish', publishEvent(ctx, key), budgetMs));
   };
   const coldBridge = async (container: Container, first: number) => {
     const own = newQueue(ctx);
@@ -232,6 +263,7 @@ export async function coldStarts(ctx: DriverContext, containers: number, budgetM
     ctx.ledger.invocation('cold-bridge-10', outcome.durationMs, outcome.budgetMs, outcome.error !== undefined);
     const { ok, reason } = processedRecords(records, outcome);
     for (const b of batch) {
+      ctx.ledger.answered(b.key);
       if (ok.has(b.record.messageId)) {
         ctx.ledger.confirm(b.key);
       } else {

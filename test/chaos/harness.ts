@@ -89,6 +89,8 @@ export interface HarnessOptions {
   count: number;
   runId: string;
   visibilityMs?: number;
+  /** PUBLISH_ONCE=on in every container: a redelivered record or a keyed HTTP retry already stored is not sent again. */
+  publishOnce?: boolean;
   log?: (line: string) => void;
 }
 
@@ -104,6 +106,7 @@ export function functionEnvironment(options: HarnessOptions, table: string): Rec
     ALLOWED_TOPICS: TOPIC,
     STATE_TABLE: table,
     STATE_SCOPE,
+    PUBLISH_ONCE: options.publishOnce ? 'on' : 'off',
     ...localAwsEnv(options.dynamodbEndpoint),
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'CRITICAL',
@@ -313,7 +316,7 @@ export class Harness {
     result.bridge = bridgeKeys.length
       ? {
           records: bridgeKeys.length,
-          endedStored: bridgeKeys.filter((r) => (copies.get(r.key) ?? 0) > 0).length,
+          endedStored: bridgeKeys.filter((r) => (copies.get(r.key)?.copies ?? 0) > 0).length,
           deadLettered: bridgeKeys.filter((r) => r.confirmed === 0).length,
         }
       : undefined;
@@ -323,7 +326,7 @@ export class Harness {
     result.failureReasons = failureReasons(ledger);
     result.unhandled = [...watchUnhandledRejections().slice(unhandledBefore), ...(child?.unhandled ?? []), ...ctx.unhandled];
     result.durationMs = Date.now() - startedAt.getTime();
-    log(`read back ${messages.length} messages of ${TOPIC} since the mark, ${[...copies.values()].reduce((a, b) => a + b, 0)} of this scenario`);
+    log(`read back ${messages.length} messages of ${TOPIC} since the mark, ${[...copies.values()].reduce((a, b) => a + b.copies, 0)} of this scenario`);
     return result;
   }
 }

@@ -1,8 +1,15 @@
 // The chaos suite's bookkeeping on known inputs: how a key is classified from what its caller was
 // told and how many copies were read back, and SQS's redelivery rules as the bridge drivers use them.
 import { describe, expect, it } from 'vitest';
-import { countCopies, Ledger } from './ledger.ts';
+import { countCopies, Ledger, type StoredCopies } from './ledger.ts';
 import { processedRecords, SqsQueue, Traffic } from './traffic.ts';
+
+/** `n` copies of a key read back, all with one UNIQ_KEY unless the copies' UNIQ_KEYs are given. */
+const copiesOf = (n: number, uniqKeys: (string | undefined)[] = Array(n).fill('U1'), storedAt: (number | undefined)[] = Array(n).fill(0)): StoredCopies => ({
+  copies: n,
+  uniqKeys,
+  storedAt,
+});
 
 describe('ledger classification', () => {
   it('counts confirmed-and-missing as lost, failed-and-stored, duplicates and silence, per driver', () => {
@@ -17,10 +24,10 @@ describe('ledger classification', () => {
     ledger.confirm(twice!);
     void silent;
     const copies = new Map([
-      [ok!, 1],
-      [failedStored!, 1],
-      [twice!, 2],
-      ['run-s-send-99', 1],
+      [ok!, copiesOf(1)],
+      [failedStored!, copiesOf(1)],
+      [twice!, copiesOf(2)],
+      ['run-s-send-99', copiesOf(1)],
     ]);
 
     const { byDriver, strangers } = ledger.classify(copies);
@@ -39,6 +46,9 @@ describe('ledger classification', () => {
         failedNotStored: 1,
         duplicates: 1,
         extraCopies: 1,
+        differentUniqKey: 0,
+        duplicatesAfterRedelivery: 0,
+        storedAgain: 0,
         unanswered: 1,
       }),
     ]);
@@ -58,12 +68,72 @@ describe('ledger classification', () => {
 
     const [row] = ledger.classify(
       new Map([
-        [once, 1],
-        [twice, 2],
+        [once, copiesOf(1)],
+        [twice, copiesOf(2)],
       ]),
     ).byDriver;
 
-    expect(row).toMatchObject({ sent: 2, confirmed: 2, reportedFailed: 2, lost: 0, failedButStored: 1, duplicates: 1, redelivered: 2 });
+    expect(row).toMatchObject({
+      sent: 2,
+      confirmed: 2,
+      reportedFailed: 2,
+      lost: 0,
+      failedButStored: 1,
+      duplicates: 1,
+      redelivered: 2,
+      duplicatesAfterRedelivery: 1,
+    });
+  });
+
+  it('counts a duplicate as "different UNIQ_KEY" only when its copies do not all carry one and the same UNIQ_KEY', () => {
+    const ledger = new Ledger('run-s');
+    const names = ['single', 'same', 'sameThrice', 'differ', 'lateDiffer', 'missingOne', 'missingAll'] as const;
+    const keys = Object.fromEntries(names.map((name, i) => [name, ledger.key('http', i)])) as Record<(typeof names)[number], string>;
+    for (const key of Object.values(keys)) ledger.confirm(key);
+
+    const [row] = ledger.classify(
+      new Map([
+        [keys.single, copiesOf(1, ['A'])],
+        [keys.same, copiesOf(2, ['A', 'A'])],
+        [keys.sameThrice, copiesOf(3, ['B', 'B', 'B'])],
+        [keys.differ, copiesOf(2, ['A', 'B'])],
+        [keys.lateDiffer, copiesOf(3, ['C', 'C', 'D'])],
+        [keys.missingOne, copiesOf(2, ['E', undefined])],
+        [keys.missingAll, copiesOf(2, [undefined, undefined])],
+      ]),
+    ).byDriver;
+
+    expect(row).toMatchObject({ duplicates: 6, extraCopies: 8, differentUniqKey: 4 });
+    expect(row!.differentUniqKeyKeys).toEqual([keys.differ, keys.lateDiffer, keys.missingOne, keys.missingAll]);
+  });
+
+  it('counts as stored again only a key handed over again with a copy stored by then and another after, to the ms', () => {
+    const ledger = new Ledger('run-s');
+    const cases = {
+      resent: { answered: 1200, copies: [1100, 2000] },
+      resentInSameMs: { answered: 1999, copies: [1999, 2000] },
+      bothBefore: { answered: 1200, copies: [1100, 1999] },
+      lateFirstThenResent: { answered: 1200, copies: [1500, 2500] },
+      bothAfter: { answered: 1200, copies: [2500, 2600] },
+      firstAnswerMs: { answered: 2000, copies: [2000, 2000] },
+    };
+    const keys = Object.fromEntries(Object.keys(cases).map((name, i) => [name, ledger.key('http-retry', i)]));
+    for (const [name, c] of Object.entries(cases)) {
+      ledger.received(keys[name]!, 1000);
+      ledger.answered(keys[name]!, c.answered);
+      ledger.received(keys[name]!, 2000);
+      ledger.confirm(keys[name]!);
+    }
+    const once = ledger.key('http-retry', 99);
+    ledger.received(once, 1000);
+    ledger.confirm(once);
+
+    const copies = new Map(Object.entries(cases).map(([name, c]) => [keys[name]!, copiesOf(2, ['A', 'A'], c.copies)]));
+    copies.set(once, copiesOf(2, ['B', 'B'], [900, 3000]));
+    const [row] = ledger.classify(copies).byDriver;
+
+    // resent, resentInSameMs and lateFirstThenResent; not once, never handed over again.
+    expect(row).toMatchObject({ duplicates: 7, duplicatesAfterRedelivery: 6, storedAgain: 3 });
   });
 
   it('keeps the invocation that used the largest share of its deadline, and every overrun', () => {
@@ -80,10 +150,22 @@ describe('ledger classification', () => {
     });
   });
 
-  it('counts a key once per stored message even when the message lists it twice, and ignores other prefixes', () => {
-    const copies = countCopies([{ keys: ['p-a-1', 'p-a-1', 'uuid'] }, { keys: ['p-a-1'] }, { keys: ['q-a-1'] }, { keys: [] }], 'p');
+  it("counts a key once per stored message even when the message lists it twice, keeps each copy's UNIQ_KEY, and ignores other prefixes", () => {
+    const copies = countCopies(
+      [
+        { keys: ['p-a-1', 'p-a-1', 'uuid'], uniqKey: 'U1', storeTimestamp: 5 },
+        { keys: ['p-a-1'], uniqKey: 'U2', storeTimestamp: 7 },
+        { keys: ['p-a-2'] },
+        { keys: ['q-a-1'], uniqKey: 'U3' },
+        { keys: [], uniqKey: 'U4' },
+      ],
+      'p',
+    );
 
-    expect([...copies]).toEqual([['p-a-1', 2]]);
+    expect([...copies]).toEqual([
+      ['p-a-1', { copies: 2, uniqKeys: ['U1', 'U2'], storedAt: [5, 7] }],
+      ['p-a-2', { copies: 1, uniqKeys: [undefined], storedAt: [undefined] }],
+    ]);
   });
 });
 

@@ -149,6 +149,18 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'http-retry',
+    description:
+      'An HTTP client that retries every request once: it sends each request with an Idempotency-Key, drops the response whatever it was, and sends the same request again with the same key, at once (`http-retry`, in the next millisecond) or 1 s later (`http-retry-1s`); only the second answer counts. No fault on the cluster: every first request is stored, so with publish once off every retry stores a second copy (with the same UNIQ_KEY), and with it on the retry is answered with the first result when the brokers already index the first copy.',
+    drivers: ['http-retry', 'http-retry-1s'],
+    preMs: 4000,
+    faultMs: 0,
+    postMs: 8000,
+    async fault({ log }) {
+      log('every first response dropped, every request sent again with its Idempotency-Key');
+    },
+  },
+  {
     name: 'idle-gap',
     description:
       "Traffic stops for 130 s, longer than the broker's 120 s idle close, then resumes: in this process (the event loop runs, a warm container idles) and in a container process frozen whole (SIGSTOP) for the gap, as Lambda freezes a sandbox between invocations.",
