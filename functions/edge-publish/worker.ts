@@ -39,7 +39,7 @@ async function publish(request: Request, env: object, requestId: string): Promis
         sendOneway: (message, sendOptions) => producer.sendOneway(message, sendOptions),
         sendBatch: (messages, sendOptions) => producer.sendBatch(messages, sendOptions),
         recall: (topic, handle) => producer.recall(topic, handle, { deadline }),
-        lookupStored: (topic, uniqKey) => producer.lookupStored(topic, uniqKey, deadline),
+        lookupStored: (topic, uniqKey) => producer.lookupStored(topic, uniqKey, Date.now() + (deadline - Date.now()) / 3),
         transactions: undefined,
         deadline,
         requestId,

@@ -46,7 +46,7 @@ export interface Invocation {
   sendOneway(message: Message, options?: SendOptions): Promise<void>;
   sendBatch(messages: Message[], options?: SendOptions): Promise<SendResult[]>;
   sendBatchSettled(messages: Message[], options?: SettledBatchOptions): Promise<BatchOutcome[]>;
-  /** Whether a message with this UNIQ_KEY is stored in `topic` (every master asked), within this invocation's time. */
+  /** Whether a message with this UNIQ_KEY is stored in `topic` (every master not isolated asked), within a third of the time left. */
   lookupStored(topic: string, uniqKey: string): Promise<StoredLookup>;
   /** Takes back a timer message before it is due (5.3.2+, recallMessageEnable=true), within this invocation's time. */
   recall(topic: string, recallHandle: string): Promise<RecallResult>;
@@ -188,7 +188,8 @@ export class Engine {
       sendBatch: (messages, options) => timed(producer.sendBatch(messages, bounded(options))),
       sendBatchSettled: (messages, options) => timed(producer.sendBatchSettled(messages, bounded(options))),
       recall: (topic, handle) => producer.recall(topic, handle, { deadline }),
-      lookupStored: (topic, uniqKey) => producer.lookupStored(topic, uniqKey, deadline),
+      // A third of the time left at most: the send it decides about must keep the rest.
+      lookupStored: (topic, uniqKey) => producer.lookupStored(topic, uniqKey, Date.now() + (deadline - Date.now()) / 3),
       refreshRoutes: (topics) => producer.refreshRoutes(topics, deadline),
       probeIsolated: () => producer.probeIsolated(deadline),
       transactions: this.transactions,

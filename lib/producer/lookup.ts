@@ -22,6 +22,8 @@ export interface LookupDeps {
   routes: RouteCache;
   namespace: string | undefined;
   timeoutMs: number;
+  /** Whether latency fault tolerance lets a send use the broker now: an isolated one is not asked. */
+  available?: (brokerName: string) => boolean;
 }
 
 /** The broker's offset message id: store address (IPv4 and port) and commit-log offset, in hex. */
@@ -55,6 +57,8 @@ export async function lookupStored(deps: LookupDeps, topic: string, uniqKey: str
   if (!info) return { stored: null, known: false };
   const answers = await Promise.all(
     [...info.masters].map(async ([brokerName, address]) => {
+      // An isolated broker would take the whole budget to say nothing: not known, so the caller sends.
+      if (deps.available && !deps.available(brokerName)) return undefined;
       try {
         const response = await deps.remoting.invoke(address, queryByUniqueKeyRequest(wireTopic, uniqKey), timeoutMs());
         // The copy in the topic itself: a timer or half message's first copy sits in a system topic.

@@ -359,8 +359,9 @@ export class ProducerImpl implements Producer {
 
   lookupStored(topic: string, uniqKey: string, deadline?: number): Promise<StoredLookup> {
     this.ensureRunning();
-    const deps = { remoting: this.remoting, routes: this.routes, namespace: this.options.namespace, timeoutMs: this.options.mqClientApiTimeout };
-    return lookupStored(deps, topic, uniqKey, deadline);
+    const { remoting, routes, faults } = this;
+    const deps = { remoting, routes, namespace: this.options.namespace, timeoutMs: this.options.mqClientApiTimeout };
+    return lookupStored(faults ? { ...deps, available: (broker: string) => faults.isAvailable(broker) } : deps, topic, uniqKey, deadline);
   }
 
   lookupRoute(topic: string, deadline?: number): Promise<TopicRouteData | null> {

@@ -154,3 +154,29 @@ describe('features of newer servers, on 5.3.3', () => {
     expect(producer.stats().attempts - before).toBe(2);
   });
 });
+
+describe('looking a message up by its UNIQ_KEY (publish once)', () => {
+  it('finds a stored message with the SendResult it had, and says "not known" without asking an isolated broker', async () => {
+    const isolating = createInternalProducer({ nameServers: [stack.nameServer], producerGroup: 'lookup-test', sendLatencyFaultEnable: true });
+    await isolating.start();
+    try {
+      const sent = await isolating.send({ topic: 'TopicTest', body: 'look me up', keys: ['lookup-1'] });
+      await queryByUniqueKey(reader, brokers, 'TopicTest', sent.msgId);
+      const found = await isolating.lookupStored('TopicTest', sent.msgId);
+      const asked: string[] = [];
+      const invoke = isolating.remoting.invoke.bind(isolating.remoting);
+      isolating.remoting.invoke = (address, command, timeoutMs) => {
+        if (command.code === RequestCode.QUERY_MESSAGE) asked.push(address);
+        return invoke(address, command, timeoutMs);
+      };
+      isolating.faults!.update('broker-a', 30_000, true); // as a frozen broker would be
+      const missing = await isolating.lookupStored('TopicTest', '0A0B0C0D0E0F00112233445566778899');
+
+      expect(found).toMatchObject({ stored: { msgId: sent.msgId, offsetMsgId: sent.offsetMsgId, queue: sent.queue, queueOffset: sent.queueOffset } });
+      expect(missing).toEqual({ stored: null, known: false });
+      expect(asked).toEqual([brokerAddresses['broker-b']]);
+    } finally {
+      await isolating.shutdown();
+    }
+  });
+});
