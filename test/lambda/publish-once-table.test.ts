@@ -4,7 +4,7 @@
 // with the message stored once (read back from the brokers).
 import { QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { ensureLocalTable, localAwsEnv, localClient } from '../../infra/local/dynamodb.ts';
 import { RemotingClient, sharedEngine } from '../../lib/internal.ts';
 import { httpApiEvent, lambdaContext } from '../support/events.ts';
@@ -89,9 +89,14 @@ describe('HTTP publish once, with the idempotency record in the state table', ()
   it('answers 422 for the key reused with another message, before the brokers are asked', async () => {
     const key = `refund-${Date.now()}`;
     await post({ body: 'refund 5', keys: [key] }, key);
+    // The brokers would say 422 as well (by the stored body); the record must say it first.
+    const lookups = vi.spyOn(sharedEngine().producer!, 'lookupStored');
 
     const reused = await post({ body: 'refund 500', keys: [key] }, key);
 
+    const asked = lookups.mock.calls.length;
+    lookups.mockRestore();
     expect([reused.status, reused.body.error.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+    expect(asked).toBe(0);
   });
 });
