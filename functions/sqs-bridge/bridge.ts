@@ -136,12 +136,13 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
  * Consecutive sendable records with the same topic: FIFO order allows batching only within such
  * runs. A record that cannot be sent stands alone.
  */
+const batchable = (m: Message | undefined): m is Message => m !== undefined && !goesAlone(m);
+
 function runsOf(items: Prepared[]): Prepared[][] {
   const runs: Prepared[][] = [];
   for (const item of items) {
     const last = runs.at(-1);
     const head = last?.[0]?.message;
-    const batchable = (m: Message | undefined): m is Message => m !== undefined && !goesAlone(m);
     if (batchable(item.message) && batchable(head) && last && head.topic === item.message.topic) last.push(item);
     else runs.push([item]);
   }
