@@ -5,6 +5,7 @@ import type { CompressionRow } from './compression.ts';
 import type { BridgeRow, CostResult } from './cost.ts';
 import type { LmiResult } from './lmi.ts';
 import type { PublishOnceMode } from './publish-once.ts';
+import { floorSection, floorTarget } from './floor-report.ts';
 import { lmiSection, lmiTargets } from './lmi-report.ts';
 import type { MemoryResult } from './memory.ts';
 import { type ShapeResult, type Timing, tps } from './throughput.ts';
@@ -165,6 +166,7 @@ ${fmt(r.minutes, 1)} minutes, ${seconds(r.timing.warmupMs)} s warm-up and ${seco
 | --- | --- |
 | at least the Java producer's throughput at equal concurrency | ${met(tpsWins === concurrent.length)}: median ratio at least 1 in ${tpsWins} of ${concurrent.length} shapes with more than one send in flight |
 | lower client CPU per message than Java | ${met(cpuWins === shapes.length)}: lower in ${cpuWins} of ${shapes.length} shapes |
+${floorTarget(r.throughput)}
 | at least 2x ali-ons | ${met(onsMin >= 2)}: ${fmt(onsMin, 2)}x at worst (median) |
 | encode + decode within 3x of the raw copy floor | ${met(codecMax <= 3)}: ${fmt(codecMax, 1)}x at worst (see codec) |
 | handler import under 60 ms | ${met(c.importMs < 60)}: ${fmt(c.importMs, 0)} ms (median of ${c.runs}); with a state table the init phase loads the DynamoDB client too: ${fmt(c.initWithStateMs, 0)} ms for the whole init |
@@ -206,10 +208,11 @@ ${
 work: the CPU column shows what each client spends per message, and the cores left over go to
 the two brokers and the name server on the same ${r.cpus}-core machine, which are then the bottleneck
 for both clients. Whether the gap widens against brokers on hosts of their own, this machine
-cannot show.`
-    : ''
-}
+cannot show.
 
+`
+    : ''
+}${floorSection(r.throughput)}
 ## Codec
 
 What one send costs the client in encoding: the SEND_MESSAGE_V2 request frame encoded (the 13 send

@@ -13,12 +13,15 @@ export interface Shape {
   mode: 'sync' | 'async';
   /** ali-ons runs this shape too. */
   ons?: boolean;
+  /** The raw-socket floor (bench/floor-load.ts) runs this shape too. */
+  floor?: boolean;
 }
 
 export interface Round {
   ours: LoadResult;
   java: LoadResult;
   ons?: LoadResult;
+  floor?: LoadResult;
   /** Who went first in this round. */
   order: string[];
 }
@@ -38,9 +41,10 @@ export interface Timing {
 /** 1 KiB sync at three concurrencies (the throughput-against-in-flight plot), and one shape each for the rest. */
 export const SHAPES: Shape[] = [
   { size: 1024, inflight: 1, mode: 'sync' },
-  { size: 1024, inflight: 16, mode: 'sync', ons: true },
-  { size: 1024, inflight: 64, mode: 'sync', ons: true },
-  { size: 1024, inflight: 64, mode: 'async' },
+  { size: 1024, inflight: 16, mode: 'sync', ons: true, floor: true },
+  { size: 1024, inflight: 64, mode: 'sync', ons: true, floor: true },
+  { size: 1024, inflight: 16, mode: 'async', floor: true },
+  { size: 1024, inflight: 64, mode: 'async', floor: true },
   { size: 128, inflight: 64, mode: 'sync' },
   { size: 16384, inflight: 16, mode: 'sync' },
 ];
@@ -52,18 +56,22 @@ export function compileJava(lib: string): string {
   return classes;
 }
 
-export async function runThroughput(nameServer: string, lib: string, timing: Timing, log: (line: string) => void): Promise<ShapeResult[]> {
+export async function runThroughput(nameServer: string, lib: string, timing: Timing, log: (line: string) => void, shapes = SHAPES): Promise<ShapeResult[]> {
   const classes = compileJava(lib);
   const results: ShapeResult[] = [];
   const timeoutMs = timing.warmupMs + timing.measureMs + 60_000;
   let turn = 0;
-  for (const shape of SHAPES) {
+  for (const shape of shapes) {
     const args = [nameServer, 'TopicTest', String(shape.size), String(shape.inflight), shape.mode, String(timing.warmupMs), String(timing.measureMs)];
     // The JVM with no flags of ours: what `java` chooses on this machine (printed with the result).
     const clients: Record<string, () => Promise<LoadResult>> = {
       ours: () => runJson<LoadResult>(process.execPath, [TSX, 'bench/load.ts', ...args], { timeoutMs }),
       java: () => runJson<LoadResult>('java', ['-cp', `${lib}/*:${classes}`, 'RefProducer', ...args], { timeoutMs }),
       ...(shape.ons ? { ons: () => runJson<LoadResult>(process.execPath, [TSX, 'bench/ons-load.ts', ...args.filter((_, i) => i !== 4)], { timeoutMs }) } : {}),
+      // The floor has no modes: every send of it is a frame written and an answer matched.
+      ...(shape.floor
+        ? { floor: () => runJson<LoadResult>(process.execPath, [TSX, 'bench/floor-load.ts', ...args.filter((_, i) => i !== 4)], { timeoutMs }) }
+        : {}),
     };
     const names = Object.keys(clients);
     const rounds: Round[] = [];
@@ -72,10 +80,13 @@ export async function runThroughput(nameServer: string, lib: string, timing: Tim
       turn += 1;
       const got: Record<string, LoadResult> = {};
       for (const name of order) got[name] = await clients[name]!();
-      rounds.push({ ours: got.ours!, java: got.java!, ...(got.ons ? { ons: got.ons } : {}), order });
+      rounds.push({ ours: got.ours!, java: got.java!, ...(got.ons ? { ons: got.ons } : {}), ...(got.floor ? { floor: got.floor } : {}), order });
     }
     const ratios = rounds.map((r) => tps(r.ours) / tps(r.java)).map((x) => x.toFixed(2));
-    log(`  ${shape.size} B, ${shape.inflight} in flight, ${shape.mode}: ours/Java ${ratios.join(', ')}`);
+    const floor = shape.floor
+      ? `; CPU ours/floor ${rounds.map((r) => (r.ours.cpuMs / r.ours.sent / (r.floor!.cpuMs / r.floor!.sent)).toFixed(2)).join(', ')}`
+      : '';
+    log(`  ${shape.size} B, ${shape.inflight} in flight, ${shape.mode}: ours/Java ${ratios.join(', ')}${floor}`);
     results.push({ ...shape, rounds });
   }
   return results;
