@@ -11,8 +11,7 @@ import { encodeBinaryFrame } from '../lib/remoting/frame.ts';
 import { NameServerClient } from '../lib/route/name-server.ts';
 import { toPublishInfo } from '../lib/route/publish-info.ts';
 import { RemotingClient } from '../lib/remoting/remoting-client.ts';
-import { body, percentiles } from './harness.ts';
-import type { LoadResult } from './util.ts';
+import { body, loadResult, printAndExit } from './harness.ts';
 
 const [namesrv, topic, size, inflightText, warmupMs, measureMs] = process.argv.slice(2) as [string, string, string, string, string, string];
 const inflight = Number(inflightText);
@@ -131,8 +130,8 @@ function onResponse(frame: Buffer): void {
   }
   outstanding -= 1;
   if (counting) {
-    if (code === 0) latencies.push(performance.now() - started[opaque]!);
-    else failed += 1;
+    latencies.push(performance.now() - started[opaque]!);
+    if (code !== 0) failed += 1;
   }
   if (Date.now() < phaseEnds) issue(opaque);
   else if (outstanding === 0) done();
@@ -177,15 +176,5 @@ const t0 = process.hrtime.bigint();
 await phase(Date.now() + Number(measureMs));
 const elapsedMs = Number(process.hrtime.bigint() - t0) / 1e6;
 const used = process.cpuUsage(cpu);
-const rssKb = Math.round(process.memoryUsage().rss / 1024);
 for (const b of brokers.values()) b.socket.destroy();
-const result: LoadResult = {
-  sent: latencies.length,
-  failed,
-  elapsedMs,
-  ...percentiles(latencies),
-  cpuMs: Math.round((used.user + used.system) / 1000),
-  rssKb,
-};
-process.stdout.write(`${JSON.stringify(result)}\n`);
-process.exit(0);
+printAndExit(loadResult(latencies, failed, elapsedMs, used));

@@ -2,27 +2,19 @@
 // a raw client (bench/floor-load.ts) in the same rounds, and the plot of it.
 import { barChart } from './svg.ts';
 import type { ShapeResult } from './throughput.ts';
-import { fmt, median, type LoadResult } from './util.ts';
+import { fmt, type LoadResult, median, showSpread, spread } from './util.ts';
 
 /** The goal of the issue: ours within this much of the floor's CPU per message at 64 in flight, 1 KiB. */
 export const FLOOR_GOAL = 2;
 
 const cpuUs = (r: LoadResult) => (r.cpuMs * 1000) / Math.max(1, r.sent);
 
-interface Spread {
-  median: number;
-  min: number;
-  max: number;
-}
-const spreadOf = (values: number[]): Spread => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
-const showSpread = (x: Spread, digits = 2) => `**${fmt(x.median, digits)}** (${fmt(x.min, digits)}-${fmt(x.max, digits)})`;
-
 /** Per shape the floor ran: CPU per message of each client and its ratio to the floor, per round. */
 export function floorRows(shapes: ShapeResult[]) {
   return shapes
     .filter((t) => t.rounds.every((r) => r.floor))
     .map((t) => {
-      const over = (pick: (r: ShapeResult['rounds'][number]) => LoadResult) => spreadOf(t.rounds.map((r) => cpuUs(pick(r)) / cpuUs(r.floor!)));
+      const over = (pick: (r: ShapeResult['rounds'][number]) => LoadResult) => spread(t.rounds.map((r) => cpuUs(pick(r)) / cpuUs(r.floor!)));
       return {
         t,
         floor: median(t.rounds.map((r) => cpuUs(r.floor!))),

@@ -49,17 +49,25 @@ export async function measureLoad(
   const { latencies, failed } = await run(send, inflight, Date.now() + measureMs);
   // The window ends when the last send started inside it is answered.
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const used = process.cpuUsage(cpu);
-  const rssKb = Math.round(process.memoryUsage().rss / 1024);
+  const result = loadResult(latencies, failed, elapsedMs, process.cpuUsage(cpu));
   await close();
-  const result: LoadResult = {
+  printAndExit(result);
+}
+
+/** A window's LoadResult: `latencies` of its sends (failures included), the CPU used in it, the RSS now. */
+export function loadResult(latencies: number[], failed: number, elapsedMs: number, used: NodeJS.CpuUsage): LoadResult {
+  return {
     sent: latencies.length - failed,
     failed,
     elapsedMs,
     ...percentiles(latencies),
     cpuMs: Math.round((used.user + used.system) / 1000),
-    rssKb,
+    rssKb: Math.round(process.memoryUsage().rss / 1024),
   };
+}
+
+/** The one JSON line the bench reads, then exit. */
+export function printAndExit(result: LoadResult): never {
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }

@@ -4,7 +4,7 @@
 import { type CostModel, costModel, PRICES } from './cost-model.ts';
 import type { LmiLoadResult } from './lmi-load.ts';
 import { cpuUs, type LmiClientResult, type LmiResult } from './lmi.ts';
-import { fmt, median } from './util.ts';
+import { fmt, median, showSpread, spread } from './util.ts';
 
 /** The goal of the issue: at 64 concurrent invocations, CPU per message within this much of the bare producer's at 64 in flight. */
 export const CPU_GOAL = 1.5;
@@ -16,14 +16,6 @@ export const UTILIZATION = 0.6;
 const rate = (r: LmiLoadResult) => (r.sent / r.elapsedMs) * 1000;
 const tail = (r: LmiLoadResult) => r.p99 / Math.max(1e-9, r.p50);
 
-interface Spread {
-  median: number;
-  min: number;
-  max: number;
-}
-const spreadOf = (values: number[]): Spread => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
-const showSpread = (x: Spread, digits = 2) => `**${fmt(x.median, digits)}** (${fmt(x.min, digits)}-${fmt(x.max, digits)})`;
-
 export function summarizeLmi(result: LmiResult) {
   const find = (name: string): LmiClientResult => {
     const found = result.clients.find((c) => c.client.name === name);
@@ -32,7 +24,7 @@ export function summarizeLmi(result: LmiResult) {
   };
   const bare = find('bare-64');
   /** Per round, the client's figure over the bare producer's in the same round. */
-  const overBare = (c: LmiClientResult, pick: (r: LmiLoadResult) => number) => spreadOf(c.rounds.map((r, i) => pick(r) / pick(bare.rounds[i]!)));
+  const overBare = (c: LmiClientResult, pick: (r: LmiLoadResult) => number) => spread(c.rounds.map((r, i) => pick(r) / pick(bare.rounds[i]!)));
   const rows = result.clients.map((c) => {
     const of = (pick: (r: LmiLoadResult) => number) => median(c.rounds.map(pick));
     return {

@@ -9,7 +9,8 @@ import { floorSection, floorTarget } from './floor-report.ts';
 import { lmiSection, lmiTargets } from './lmi-report.ts';
 import type { MemoryResult } from './memory.ts';
 import { type ShapeResult, type Timing, tps } from './throughput.ts';
-import { fmt, median, type LoadResult } from './util.ts';
+import { fmt, type LoadResult, median, showSpread, spread } from './util.ts';
+export { type Spread, spread } from './util.ts';
 
 export interface Results {
   date: string;
@@ -30,17 +31,6 @@ export interface Results {
 
 const cpuUs = (r: LoadResult) => (r.cpuMs * 1000) / Math.max(1, r.sent);
 const met = (ok: boolean) => (ok ? 'met' : '**missed**');
-
-/** Median and spread (min-max) of per-round values. */
-export interface Spread {
-  median: number;
-  min: number;
-  max: number;
-}
-export function spread(values: number[]): Spread {
-  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
-}
-const showSpread = (x: Spread, digits = 2) => `**${fmt(x.median, digits)}** (${fmt(x.min, digits)}-${fmt(x.max, digits)})`;
 
 /** Per shape: medians over rounds, and the spread of the per-round ratio. */
 export function summarize(t: ShapeResult) {

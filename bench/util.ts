@@ -42,3 +42,14 @@ export const median = (values: number[]): number => {
 };
 
 export const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+/** Median and spread (min-max) of per-round values. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+export function spread(values: number[]): Spread {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+export const showSpread = (x: Spread, digits = 2) => `**${fmt(x.median, digits)}** (${fmt(x.min, digits)}-${fmt(x.max, digits)})`;
