@@ -88,23 +88,29 @@ export async function attemptSend(deps: AttemptDeps, prepared: Prepared, message
   // What the route refresh and the version check left of the attempt's budget.
   const timeoutMs = Math.max(1, target.timeoutMs - (Date.now() - began));
 
-  const context: SendContext = {
-    producerGroup: o.producerGroup,
-    message,
-    queue: { ...queue, topic: prepared.topic },
-    brokerAddress: address,
-    mode,
-    properties: prepared.properties,
-    namespace: o.namespace,
-  };
-  for (const hook of o.checkForbiddenHooks) hook(context);
-  for (const hook of o.sendMessageHooks) hook.before?.(context);
+  // The hooks' context is made only when there are hooks: most producers have none.
+  const hooked = o.checkForbiddenHooks.length > 0 || o.sendMessageHooks.length > 0;
+  const context: SendContext | undefined = hooked
+    ? {
+        producerGroup: o.producerGroup,
+        message,
+        queue: { ...queue, topic: prepared.topic },
+        brokerAddress: address,
+        mode,
+        properties: prepared.properties,
+        namespace: o.namespace,
+      }
+    : undefined;
+  if (context) {
+    for (const hook of o.checkForbiddenHooks) hook(context);
+    for (const hook of o.sendMessageHooks) hook.before?.(context);
+  }
   const request = sendRequestFor(o, prepared, queue, o.producerGroup);
   const startedAt = Date.now();
   try {
     if (mode === 'oneway') {
       await remoting.invokeOneway(address, request);
-      for (const hook of o.sendMessageHooks) hook.after?.(context);
+      if (context) for (const hook of o.sendMessageHooks) hook.after?.(context);
       return undefined;
     }
     const response = await remoting.invoke(address, request, timeoutMs);
@@ -118,16 +124,20 @@ export async function attemptSend(deps: AttemptDeps, prepared: Prepared, message
       queueOffset: stored.queueOffset,
       regionId: stored.regionId,
       traceOn: stored.traceOn,
-      ...(stored.transactionId ? { transactionId: stored.transactionId } : {}),
-      ...(stored.recallHandle ? { recallHandle: stored.recallHandle } : {}),
     };
-    context.result = result;
+    if (stored.transactionId) result.transactionId = stored.transactionId;
+    if (stored.recallHandle) result.recallHandle = stored.recallHandle;
     deps.tracer?.sent(prepared, address, startedAt, result);
-    for (const hook of o.sendMessageHooks) hook.after?.(context);
+    if (context) {
+      context.result = result;
+      for (const hook of o.sendMessageHooks) hook.after?.(context);
+    }
     return result;
   } catch (err) {
-    context.error = err as Error;
-    for (const hook of o.sendMessageHooks) hook.after?.(context);
+    if (context) {
+      context.error = err as Error;
+      for (const hook of o.sendMessageHooks) hook.after?.(context);
+    }
     throw err;
   }
 }

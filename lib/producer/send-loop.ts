@@ -85,13 +85,15 @@ export async function sendWithRetries(
   };
   if (end <= begin) fail(ERROR_TABLE.ACCESS_BROKER_TIMEOUT, 'no time left before the deadline', true);
 
-  let info: TopicPublishInfo;
-  try {
-    // An old route is served at once; its refresh runs beside this send, bounded by the caller's deadline.
-    info = await deps.routes.publishInfo(prepared.wireTopic, { deadline: end }, { deadline: options.deadline });
-  } catch (err) {
-    const e = err as RocketMQError;
-    return fail(errorSpec(e.code), e.message, false, err);
+  // An old route is served at once; its refresh runs beside this send, bounded by the caller's deadline.
+  let info: TopicPublishInfo | undefined = deps.routes.cachedInfo(prepared.wireTopic, { deadline: options.deadline });
+  if (!info) {
+    try {
+      info = await deps.routes.publishInfo(prepared.wireTopic, { deadline: end }, { deadline: options.deadline });
+    } catch (err) {
+      const e = err as RocketMQError;
+      return fail(errorSpec(e.code), e.message, false, err);
+    }
   }
   // A broker of this route isolated long enough is probed beside the send (tracked, bounded).
   for (const probe of deps.probe?.due(info.masters, options.deadline) ?? []) deps.track(probe);

@@ -1,7 +1,7 @@
 // One TCP connection to a broker or name server, in TLS when asked. It owns the opaque counter and
-// the in-flight map (NettyRemotingAbstract.responseTable): a timer per request, every pending
-// request rejected with a typed error when the socket closes, late responses for timed-out
-// requests dropped. A failure after the TCP connect and before the TLS handshake completes is a
+// the in-flight map (NettyRemotingAbstract.responseTable): each request's deadline, watched by one
+// timer per connection armed for the earliest, every pending request rejected with a typed error
+// when the socket closes, late responses for timed-out requests dropped. A failure after the TCP connect and before the TLS handshake completes is a
 // TLS_HANDSHAKE_FAILED (configuration: a wrong CA, a missing client certificate), not a broker fault.
 import { isIP, Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
@@ -53,7 +53,9 @@ export interface TlsSettings {
 interface Pending {
   resolve: (response: RemotingCommand) => void;
   reject: (error: RocketMQError) => void;
-  timer: NodeJS.Timeout;
+  /** Date.now() past which the request has timed out. */
+  deadline: number;
+  timeoutMs: number;
   code: number;
 }
 
@@ -69,6 +71,13 @@ export class Connection {
   private connecting: Promise<void> | null = null;
   private closedWith: RocketMQError | null = null;
   private corked = false;
+  /**
+   * One timer for every request's deadline, armed for the earliest: a timer made and cleared per
+   * request cost more than the rest of the response table's bookkeeping. Requests of a send share
+   * one timeout, so deadlines mostly come in order and the timer is rarely moved.
+   */
+  private deadlineTimer: NodeJS.Timeout | null = null;
+  private deadlineTimerAt = Number.POSITIVE_INFINITY;
   /** Wall-clock time of the last byte read or written; it keeps counting while a Lambda is frozen. */
   lastIoAt = Date.now();
   /** True once the socket has connected: a request on it is not the first thing it carries. */
@@ -241,20 +250,59 @@ export class Connection {
   }
 
   /** Sends a request and resolves with its response, whatever its code. */
-  async request(command: Omit<RemotingCommand, 'opaque' | 'language' | 'version' | 'flag'>, timeoutMs: number): Promise<RemotingCommand> {
-    await this.connect();
-    if (this.closedWith) throw this.closedWith;
+  request(command: Omit<RemotingCommand, 'opaque' | 'language' | 'version' | 'flag'>, timeoutMs: number): Promise<RemotingCommand> {
+    // On a connected socket the request is written at once, not a microtask later.
+    if (!this.established || this.closedWith) return this.connect().then(() => this.requestNow(command, timeoutMs));
+    try {
+      return this.requestNow(command, timeoutMs);
+    } catch (err) {
+      return Promise.reject(err); // a request the codec refuses fails as the caller's promise, as before
+    }
+  }
+
+  private requestNow(command: Omit<RemotingCommand, 'opaque' | 'language' | 'version' | 'flag'>, timeoutMs: number): Promise<RemotingCommand> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
     if (this.inFlight.size >= this.options.maxInFlight) {
-      throw rocketError('TOO_MANY_REQUESTS', `${this.inFlight.size} requests already in flight`, { address: this.address });
+      return Promise.reject(rocketError('TOO_MANY_REQUESTS', `${this.inFlight.size} requests already in flight`, { address: this.address }));
     }
     const opaque = this.takeOpaque();
-    const frame = encodeFrameAs(this.serializeType, { ...command, opaque, language: CLIENT_LANGUAGE, version: CLIENT_VERSION, flag: 0 }, this.writer);
+    const header: RemotingCommand = {
+      code: command.code,
+      language: CLIENT_LANGUAGE,
+      version: CLIENT_VERSION,
+      opaque,
+      flag: 0,
+      extFields: command.extFields,
+    };
+    if (command.remark !== undefined) header.remark = command.remark;
+    if (command.body !== undefined) header.body = command.body;
+    const frame = encodeFrameAs(this.serializeType, header, this.writer);
+    const deadline = Date.now() + Math.max(0, timeoutMs);
     return new Promise<RemotingCommand>((resolve, reject) => {
-      const timer = setTimeout(() => this.onTimeout(opaque, timeoutMs), Math.max(0, timeoutMs));
-      timer.unref();
-      this.inFlight.set(opaque, { resolve, reject, timer, code: command.code });
+      this.inFlight.set(opaque, { resolve, reject, deadline, timeoutMs, code: command.code });
+      if (deadline < this.deadlineTimerAt) this.armDeadlineTimer(deadline);
       this.write(frame);
     });
+  }
+
+  private armDeadlineTimer(at: number): void {
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineTimerAt = at;
+    this.deadlineTimer = setTimeout(() => this.expireDue(), Math.max(0, at - Date.now()));
+    this.deadlineTimer.unref();
+  }
+
+  /** Times out every request past its deadline, and arms the timer for the earliest left. */
+  private expireDue(): void {
+    this.deadlineTimer = null;
+    this.deadlineTimerAt = Number.POSITIVE_INFINITY;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [opaque, pending] of this.inFlight) {
+      if (pending.deadline <= now) this.onTimeout(opaque, pending);
+      else if (pending.deadline < next) next = pending.deadline;
+    }
+    if (next !== Number.POSITIVE_INFINITY && !this.closedWith) this.armDeadlineTimer(next);
   }
 
   /** Resolves once the bytes are handed to the socket; no response is awaited or expected. */
@@ -297,9 +345,8 @@ export class Connection {
     this.socket.write(frame);
   }
 
-  private onTimeout(opaque: number, timeoutMs: number): void {
-    const pending = this.inFlight.get(opaque);
-    if (!pending) return;
+  private onTimeout(opaque: number, pending: Pending): void {
+    const timeoutMs = pending.timeoutMs;
     this.inFlight.delete(opaque);
     pending.reject(
       rocketError('ACCESS_BROKER_TIMEOUT', `no response within ${timeoutMs} ms`, {
@@ -333,7 +380,6 @@ export class Connection {
       return;
     }
     this.inFlight.delete(command.opaque);
-    clearTimeout(pending.timer);
     pending.resolve(command);
   }
 
@@ -362,8 +408,10 @@ export class Connection {
   private rejectAll(error: RocketMQError): void {
     // A TLS failure stays one for the requests it ends: it is configuration, not a broker fault.
     const name = error.codeName === 'TLS_HANDSHAKE_FAILED' ? 'TLS_HANDSHAKE_FAILED' : 'CONNECT_BROKER_EXCEPTION';
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = null;
+    this.deadlineTimerAt = Number.POSITIVE_INFINITY;
     for (const [opaque, pending] of this.inFlight) {
-      clearTimeout(pending.timer);
       pending.reject(rocketError(name, error.message, { address: this.address, opaque, requestCode: pending.code }, error));
     }
     this.inFlight.clear();

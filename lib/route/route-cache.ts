@@ -75,8 +75,16 @@ export class RouteCache {
    * `background` bounds a background refresh (a Lambda's deadline), `bounds` the lookup awaited.
    */
   async publishInfo(topic: string, bounds: LookupBounds = {}, background: LookupBounds = {}): Promise<TopicPublishInfo> {
+    return this.cachedInfo(topic, background) ?? this.refresh(topic, bounds);
+  }
+
+  /**
+   * The cached route of `topic` at once (its refresh started beside, when due), or undefined when
+   * there is none: what publishInfo does without a promise, for the send path.
+   */
+  cachedInfo(topic: string, background: LookupBounds = {}): TopicPublishInfo | undefined {
     const entry = this.entries.get(topic);
-    if (!entry) return this.refresh(topic, bounds);
+    if (!entry) return undefined;
     if (this.now() - entry.fetchedAt >= this.refreshIntervalMs && this.now() >= entry.retryAt && !this.inFlight.has(topic)) {
       const deadline = Math.min(background.deadline ?? Number.POSITIVE_INFINITY, Date.now() + BACKGROUND_LOOKUP_MS);
       const work = this.refresh(topic, { deadline }).catch(() => undefined); // counted in the entry
