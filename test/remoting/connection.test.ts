@@ -54,6 +54,24 @@ describe('connection', () => {
     expect(c.closed).toBe(false);
   });
 
+  it('times out a short request sent after a long one at its own deadline, and the long one at its own', async () => {
+    // Fake: a peer that never answers, which a real broker cannot be made to be on cue. One timer
+    // per connection watches every deadline: a later request with an earlier deadline must move it.
+    const p = await peer(() => undefined);
+    const c = open(p.address);
+    await c.connect();
+    const settled: string[] = [];
+    const long = failure(c.request({ code: 1, extFields: {} }, 600)).then((err) => settled.push(`long ${err?.codeName}`));
+    const short = failure(c.request({ code: 2, extFields: {} }, 50)).then((err) => settled.push(`short ${err?.codeName}`));
+    await short;
+    expect(settled).toEqual(['short ACCESS_BROKER_TIMEOUT']);
+    expect(c.pendingCount).toBe(1);
+    await long;
+    expect(settled).toEqual(['short ACCESS_BROKER_TIMEOUT', 'long ACCESS_BROKER_TIMEOUT']);
+    expect(c.pendingCount).toBe(0);
+    expect(c.closed).toBe(false);
+  });
+
   it('closes a connection whose request waited a whole long timeout, rejecting the rest', async () => {
     // Fake: stands for a black-holed socket (a NAT entry gone during a Lambda freeze).
     const p = await peer(() => undefined);
