@@ -128,22 +128,34 @@ export const DEFAULT_TIMER_MAX_DELAY_MS = 259_200_000;
  * (body after compression, encoded properties) are checked where the wire form is built.
  * Nothing is sent on failure.
  */
+const NO_DELAYS: readonly string[] = [];
+
+function checkDelay(message: Message, field: 'delaySeconds' | 'delayMs', unit: number, timerMaxDelayMs: number): void {
+  const value = message[field];
+  if (value === undefined) return;
+  if (!Number.isSafeInteger(value) || value < 1) invalid(field, 'must be a whole number of at least 1');
+  if (value * unit > timerMaxDelayMs) invalid(field, `is more than ${timerMaxDelayMs} ms (timerMaxDelayMs)`);
+}
+
 export function checkMessage(message: Message, timerMaxDelayMs = DEFAULT_TIMER_MAX_DELAY_MS, now = Date.now()): Buffer {
   if (!message || typeof message !== 'object') invalid('message', 'must be an object');
-  for (const key of Object.keys(message)) if (!MESSAGE_FIELDS.has(key)) invalid(key, 'is not a message field');
+  // for-in and no arrays on the common path: this runs for every message sent.
+  for (const key in message) if (Object.hasOwn(message, key) && !MESSAGE_FIELDS.has(key)) invalid(key, 'is not a message field');
   checkTopic(message.topic);
   if (message.body === undefined || message.body === null) invalid('body', 'is required');
   const body = bodyBytes(message.body);
   if (body.length === 0) invalid('body', 'is empty');
   if (message.tags !== undefined) checkText(message.tags, 'tags');
-  const keys = message.keys === undefined ? [] : Array.isArray(message.keys) ? message.keys : [message.keys];
-  for (const [i, key] of keys.entries()) checkText(key, `keys[${i}]`);
+  if (Array.isArray(message.keys)) for (let i = 0; i < message.keys.length; i++) checkText(message.keys[i], `keys[${i}]`);
+  else if (message.keys !== undefined) checkText(message.keys, 'keys[0]');
   if (message.properties !== undefined && (message.properties === null || typeof message.properties !== 'object' || Array.isArray(message.properties))) {
     invalid('properties', 'must be an object of string values');
   }
-  for (const [name, value] of Object.entries(message.properties ?? {})) {
+  const properties = message.properties as Record<string, string> | undefined;
+  for (const name in properties) {
+    if (!Object.hasOwn(properties, name)) continue;
     checkText(name, `properties.${name}`);
-    checkText(value, `properties.${name}`);
+    checkText(properties[name], `properties.${name}`);
     if (RESERVED_PROPERTY_NAMES.has(name)) invalid(`properties.${name}`, 'is a reserved system property name');
   }
   if (message.flag !== undefined && (!Number.isInteger(message.flag) || message.flag < -(2 ** 31) || message.flag >= 2 ** 31)) {
@@ -159,16 +171,12 @@ export function checkMessage(message: Message, timerMaxDelayMs = DEFAULT_TIMER_M
     // HookUtils.checkIfTimerMessage: the broker refuses a delivery further out than timerMaxDelaySec.
     invalid('deliverAt', `is more than ${timerMaxDelayMs} ms (timerMaxDelayMs) from now`);
   }
-  for (const [field, unit] of [
-    ['delaySeconds', 1000],
-    ['delayMs', 1],
-  ] as const) {
-    const value = message[field];
-    if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || value < 1) invalid(field, 'must be a whole number of at least 1');
-    if (value * unit > timerMaxDelayMs) invalid(field, `is more than ${timerMaxDelayMs} ms (timerMaxDelayMs)`);
-  }
-  const delays = DELAY_FIELDS.filter((f) => message[f] !== undefined);
+  checkDelay(message, 'delaySeconds', 1000, timerMaxDelayMs);
+  checkDelay(message, 'delayMs', 1, timerMaxDelayMs);
+  const delays =
+    message.delayLevel === undefined && message.deliverAt === undefined && message.delaySeconds === undefined && message.delayMs === undefined
+      ? NO_DELAYS
+      : DELAY_FIELDS.filter((f) => message[f] !== undefined);
   // The broker honours one (a delay level silently wins over a timer): a second is refused, not dropped.
   if (delays.length > 1) invalid(delays[1]!, `cannot be combined with ${delays[0]}`);
   if (message.priority !== undefined) {

@@ -64,7 +64,7 @@ export function unwrapNamespace(namespace: string | undefined, topic: string): s
 }
 
 export function messageProperties(message: Message, settings: { namespace: string | undefined }): Map<string, string> {
-  const properties = new Map<string, string>(Object.entries(message.properties ?? {}));
+  const properties = message.properties === undefined ? new Map<string, string>() : new Map<string, string>(Object.entries(message.properties));
   if (message.tags !== undefined) properties.set(Prop.TAGS, message.tags);
   if (message.keys !== undefined) properties.set(Prop.KEYS, Array.isArray(message.keys) ? message.keys.join(' ') : message.keys);
   properties.set(Prop.WAIT, message.waitStoreMsgOK === false ? 'false' : 'true');
@@ -86,6 +86,8 @@ export function messageProperties(message: Message, settings: { namespace: strin
  * naming the biggest of the caller's contributions.
  */
 export function checkPropertiesSize(message: Message, propertiesText: string): void {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most messages' properties need no count.
+  if (propertiesText.length * 3 <= MAX_PROPERTIES_BYTES) return;
   const size = Buffer.byteLength(propertiesText, 'utf8');
   if (size <= MAX_PROPERTIES_BYTES) return;
   const bytes = (text: string | undefined) => (text === undefined ? 0 : Buffer.byteLength(text, 'utf8'));
