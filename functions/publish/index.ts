@@ -3,7 +3,7 @@
 // each Idempotency-Key (./idempotency.ts) when PUBLISH_ONCE is on.
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { toHttpRequest } from '../../lib/lambda/functions-kit.ts';
-import { prepareInInit, withProducer, type Invocation, type ProducerHandler } from '../../lib/lambda/index.ts';
+import { prepareInInit, withProducer, type Invocation, type ProducerHandler, type WarmUp } from '../../lib/lambda/index.ts';
 import { answerPublish, type KeyGuard } from '../shared/publish.ts';
 
 /** A record per key in the state table (Powertools Idempotency), loaded with the AWS SDK on first use. */
@@ -24,5 +24,22 @@ export const publish: ProducerHandler<APIGatewayProxyEventV2 | APIGatewayProxyEv
 
 export const handler = withProducer(publish);
 
+/** The init phase's warm-up (WARM_UP_TOPIC): one request through this handler, as API Gateway sends it. */
+export const warmUp: WarmUp = ({ topic, ...message }, context, engine) => {
+  const path = `/topics/${encodeURIComponent(topic)}/messages`;
+  const event = {
+    version: '2.0',
+    rawPath: path,
+    headers: { 'content-type': 'application/json' },
+    requestContext: { http: { method: 'POST', path } },
+    body: JSON.stringify(message),
+    isBase64Encoded: false,
+  } as unknown as APIGatewayProxyEventV2;
+  // Logged by the engine: a topic outside ALLOWED_TOPICS, for one, warms nothing.
+  return withProducer(publish, engine)(event, context as Context).then((response) => {
+    if (response.statusCode !== 200) throw new Error(`the warm-up request was answered ${response.statusCode}: ${response.body}`);
+  });
+};
+
 // Lambda's init phase: the producer started, routes fetched and brokers connected before the first request.
-await prepareInInit();
+await prepareInInit([], undefined, undefined, warmUp);

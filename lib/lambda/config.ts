@@ -44,6 +44,8 @@ export interface AdapterConfig {
   serializeType: 'ROCKETMQ' | 'JSON';
   /** PUBLISH_ONCE: look a message up by its UNIQ_KEY before sending again one whose first outcome is unknown. */
   publishOnce: boolean;
+  /** WARM_UP_TOPIC: a topic the init phase sends one real message to, so the first event finds the send path compiled. */
+  warmUpTopic: string | undefined;
 }
 
 /**
@@ -86,6 +88,8 @@ export const VARIABLES = {
   ROCKETMQ_SERIALIZE_TYPE: 'request header format: "ROCKETMQ" (binary, default) or "JSON" (the variable the Java client reads too)',
   PUBLISH_ONCE:
     '"on": before sending again a redelivered SQS record, or an HTTP request with an Idempotency-Key, ask the brokers whether its UNIQ_KEY is stored, and answer with that copy if so; "off" (default)',
+  WARM_UP_TOPIC:
+    'a topic the init phase sends one message to (body "warm-up", tag "warm-up", property warm-up=true), so that the first invocation finds the send path compiled; one extra message per cold start (unset: none)',
   POWERTOOLS_SERVICE_NAME: 'service name of the logs and metrics (default "rocketmq-lambda")',
   POWERTOOLS_METRICS_NAMESPACE: 'CloudWatch namespace of the metrics (default "RocketMQLambda")',
   POWERTOOLS_LOG_LEVEL: "log level of the adapter's logger (before LOG_LEVEL)",
@@ -164,7 +168,15 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AdapterConfig 
     messageTrace: readMessageTrace(env),
     serializeType,
     publishOnce: onOff(env, 'PUBLISH_ONCE'),
+    warmUpTopic: readWarmUpTopic(env),
   };
+}
+
+function readWarmUpTopic(env: NodeJS.ProcessEnv): string | undefined {
+  const topic = env.WARM_UP_TOPIC || undefined;
+  const problem = topic === undefined ? undefined : nameProblem(topic, TOPIC_MAX_LENGTH);
+  if (problem) throw new ConfigError('WARM_UP_TOPIC', problem);
+  return topic;
 }
 
 function onOff(env: NodeJS.ProcessEnv, name: keyof typeof VARIABLES): boolean {

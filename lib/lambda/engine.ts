@@ -56,6 +56,19 @@ export interface Invocation {
   transactions: Transactions | undefined;
 }
 
+/**
+ * The init phase's warm-up invocation (WARM_UP_TOPIC): runs the function's own handler once on an
+ * event that publishes `message`, with a context of its own; prepareInInit passes it on.
+ */
+export type WarmUp = (
+  message: Message & { topic: string; body: string; tags: string; properties: Record<string, string> },
+  context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>,
+  /** The engine warming up: the handler is to run on it (`withProducer(fn, engine)`). */
+  engine: Engine,
+) => Promise<unknown>;
+
+export const WARM_UP_BODY = 'warm-up';
+
 export interface EngineOptions {
   env?: NodeJS.ProcessEnv;
   serviceName?: string;
@@ -146,8 +159,8 @@ export class Engine {
 
   async before(context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>): Promise<Invocation> {
     const config = this.configuration();
-    const coldStart = this.coldStart;
-    this.coldStart = false;
+    const coldStart = this.coldStart && !this.warmingUp;
+    if (!this.warmingUp) this.coldStart = false;
     // First of all: whatever this invocation starts from here on, the cold load included, is its own.
     const scope = new WorkScope();
     const store = this.store ?? (await this.invokeStore());
@@ -207,6 +220,10 @@ export class Engine {
     } finally {
       invocation.scope.end();
     }
+    if (this.warmingUp) {
+      this.metrics.clearMetrics();
+      return;
+    }
     const { counts } = invocation.scope;
     let added = invocation.coldStart || this.metrics.hasStoredMetrics() ? 1 : 0;
     for (const [name, counters] of Object.entries(METRICS)) {
@@ -225,13 +242,39 @@ export class Engine {
    * within `budgetMs`. Never throws: what fails here is done again, and reported, by the first
    * invocation.
    */
-  async prepare(topics: string[], budgetMs = 3000): Promise<void> {
+  async prepare(topics: string[], budgetMs = 3000, warmUp?: WarmUp): Promise<void> {
     try {
-      this.configuration();
+      const config = this.configuration();
       const deadline = Date.now() + budgetMs;
-      await this.warmProducer(deadline, { warmTopics: topics, connect: true });
+      const topic = config.warmUpTopic;
+      const producer = await this.warmProducer(deadline, { warmTopics: topic ? [...topics, topic] : topics, connect: true });
+      if (topic) await this.warmUpSend(producer, topic, deadline, warmUp);
     } catch (err) {
       this.logger.warn('init phase: producer not prepared, the first invocation will try again', err as Error);
+    }
+  }
+
+  /** True while the init phase's warm-up invocation runs: it is no cold start and publishes no metrics. */
+  private warmingUp = false;
+
+  /**
+   * One real send in the init phase (WARM_UP_TOPIC), so that what only a real send runs (the
+   * handler, the adapter, the send loop, the socket write, the response's dispatch) is compiled
+   * before the first event. With `warmUp` it is a whole invocation of the function's own handler;
+   * without, a send of the producer. The message is marked (tag and property "warm-up") for
+   * consumers to skip; it costs one message per cold start. A failure is only logged: the first
+   * event runs as it would have.
+   */
+  private async warmUpSend(producer: Producer, topic: string, deadline: number, warmUp: WarmUp | undefined): Promise<void> {
+    const message = { topic, body: WARM_UP_BODY, tags: 'warm-up', properties: { 'warm-up': 'true' } };
+    this.warmingUp = true;
+    try {
+      if (warmUp) await warmUp(message, { awsRequestId: 'warm-up', getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) }, this);
+      else await producer.send(message, { deadline });
+    } catch (err) {
+      this.logger.warn('init phase: the warm-up send failed', err as Error);
+    } finally {
+      this.warmingUp = false;
     }
   }
 

@@ -4,7 +4,7 @@
 // context a handler carries from an incoming request into the messages it sends. The helpers only
 // the shipped functions use (HTTP shapes, the topic allowlist, the trace-context checks) are in
 // ./functions-kit.ts, outside the package's exports.
-export { Engine, type EngineOptions, type Invocation } from './engine.ts';
+export { Engine, type EngineOptions, type Invocation, type WarmUp } from './engine.ts';
 export { MetricUnit } from '@aws-lambda-powertools/metrics';
 export { prepareInInit, sharedEngine, withProducer, type ProducerHandler } from './with-producer.ts';
 export { rocketmqProducer, type ContextWithProducer, type MiddyRequestLike, type ProducerMiddleware } from './middleware.ts';

@@ -1,7 +1,7 @@
 // Two entry styles over one engine: a plain wrapper, and a middy middleware (middleware.ts).
 //   export const handler = withProducer(async (event, context, rocketmq) => { ... });
 import type { Context } from 'aws-lambda';
-import { Engine, type Invocation } from './engine.ts';
+import { Engine, type Invocation, type WarmUp } from './engine.ts';
 
 let defaultEngine: Engine | undefined;
 
@@ -31,8 +31,15 @@ export function withProducer<E, R>(handler: ProducerHandler<E, R>, engine: Engin
  * starts the container's producer, fetches the routes of `topics` (and of every topic
  * ALLOWED_TOPICS names exactly), connects to their brokers and rehearses the pure half of a send,
  * so the first event finds its route and sockets ready and much of its code compiled. Outside Lambda (tests, tools importing the module) it does nothing.
+ * With WARM_UP_TOPIC set it also sends one real message there: through `warmUp` (the function's
+ * own handler on an event publishing that message) when given, else through the producer.
  */
-export async function prepareInInit(topics: string[] = [], engine: Engine = sharedEngine(), env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function prepareInInit(
+  topics: string[] = [],
+  engine: Engine = sharedEngine(),
+  env: NodeJS.ProcessEnv = process.env,
+  warmUp?: WarmUp,
+): Promise<void> {
   if (!env.AWS_LAMBDA_FUNCTION_NAME) return;
   let named: string[] = [];
   try {
@@ -40,5 +47,5 @@ export async function prepareInInit(topics: string[] = [], engine: Engine = shar
   } catch {
     // A bad variable: the first invocation reports it.
   }
-  await engine.prepare([...new Set([...topics, ...named])]);
+  await engine.prepare([...new Set([...topics, ...named])], undefined, warmUp);
 }

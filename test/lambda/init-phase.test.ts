@@ -4,9 +4,23 @@
 // from the module's top level.
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { describe, expect, inject, it } from 'vitest';
-import { publish } from '../../functions/publish/index.ts';
-import { decodeFrame, Engine, type ProducerImpl, prepareInInit, rehearseSend, resolveOptions, UniqIdGenerator, withProducer } from '../../lib/internal.ts';
+import { publish, warmUp as publishWarmUp } from '../../functions/publish/index.ts';
+import { warmUp as bridgeWarmUp } from '../../functions/sqs-bridge/index.ts';
+import type { WarmUp } from '../../lib/lambda/index.ts';
+import {
+  decodeFrame,
+  Engine,
+  type ProducerImpl,
+  prepareInInit,
+  RemotingClient,
+  rehearseSend,
+  resolveOptions,
+  UniqIdGenerator,
+  withProducer,
+} from '../../lib/internal.ts';
 import { httpApiEvent, lambdaContext } from '../support/events.ts';
+import { markOffsets, queuesOf, readSince } from '../support/queue-reader.ts';
+import { queryByUniqueKey } from '../support/read-back.ts';
 
 const stack = inject('stack');
 const quiet = { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'CRITICAL' };
@@ -76,6 +90,50 @@ describe('the init phase', () => {
       expect(uniqIds.next(0)).toBe(`${before.slice(0, -4)}0008`); // the producer's id counter moved by its own send only
     }
   });
+
+  // WARM_UP_TOPIC: one real message in the init phase, through the function's own handler, so the
+  // first event finds the handler and the send path compiled (BENCHMARKS.md, cold start).
+  for (const [name, warmUp] of [
+    ['the publish function', publishWarmUp],
+    ['the SQS bridge', bridgeWarmUp],
+    ['the producer alone (no handler given)', undefined],
+  ] as [string, WarmUp | undefined][]) {
+    it(`sends one marked warm-up message through ${name}, and the first invocation is still the cold start`, async () => {
+      const env = {
+        ...quiet,
+        NAMESRV_ADDR: stack.nameServer,
+        PRODUCER_GROUP: 'init-warm-up',
+        ALLOWED_TOPICS: 'TopicTest',
+        WARM_UP_TOPIC: 'TopicTest',
+        AWS_LAMBDA_FUNCTION_NAME: 'publish',
+      };
+      const brokers = Object.fromEntries(Object.entries(stack.brokers).map(([broker, b]) => [broker, b.address]));
+      const reader = new RemotingClient();
+      const engine = new Engine({ env });
+      try {
+        const queues = queuesOf(brokers, 4);
+        const mark = await markOffsets(reader, 'TopicTest', queues);
+        await prepareInInit([], engine, env, warmUp);
+        const producer = engine.producer as ProducerImpl;
+        expect([producer.stats().sends, producer.stats().failures]).toEqual([1, 0]);
+
+        // The broker dispatches its consume queues shortly after the store: read until it is there.
+        const warmUps = async () => (await readSince(reader, 'TopicTest', queues, mark)).filter((m) => m.body.toString() === 'warm-up');
+        let sent = await warmUps();
+        for (let i = 0; i < 50 && sent.length === 0; i++) sent = await new Promise((r) => setTimeout(r, 200)).then(warmUps);
+        expect(sent).toHaveLength(1);
+        const stored = await queryByUniqueKey(reader, Object.values(brokers), 'TopicTest', sent[0]!.uniqKey!);
+        expect([stored.properties.get('TAGS'), stored.properties.get('warm-up')]).toEqual(['warm-up', 'true']);
+
+        const invocation = await engine.before(lambdaContext());
+        await engine.after(invocation);
+        expect(invocation.coldStart).toBe(true);
+      } finally {
+        reader.shutdown();
+        await engine.close();
+      }
+    });
+  }
 
   it('does nothing outside Lambda', async () => {
     const env = { ...quiet, NAMESRV_ADDR: stack.nameServer, PRODUCER_GROUP: 'init-phase', ALLOWED_TOPICS: 'TopicTest' };
