@@ -3,8 +3,10 @@
 // may hold 6 connections at once. What a warm Lambda producer keeps between invocations is kept
 // here between the requests of one isolate without a socket: routes and broker isolations live in
 // a MemorySharedState per isolate and cluster, which every request's producer loads at start (no
-// name server lookup while a route is fresh) and writes back what it learned. Deno and Bun can use
-// it as well; there a long-lived createProducer is the better fit.
+// name server lookup while a route is fresh) and writes back what it learned. To share them with
+// every isolate (and the Lambda functions) instead, pass a DynamoDB state for the edge
+// (edgeDynamoDbState of rocketmq-lambda/dynamodb). Deno and Bun can use it as well; there a
+// long-lived createProducer is the better fit.
 import type { Producer, ProducerStats } from './producer/api.ts';
 import type { ProducerOptions } from './producer/options.ts';
 import { createProducer } from './producer/producer.ts';
@@ -17,11 +19,15 @@ export const WORKERS_CONNECTION_LIMIT = 6;
 export interface EdgeProducerOptions extends Omit<ProducerOptions, 'scope'> {
   /**
    * Sockets one request's producer may hold at once, name server and brokers together; default
-   * WORKERS_CONNECTION_LIMIT. Lower it by what the request opens besides (a fetch() running
+   * WORKERS_CONNECTION_LIMIT, one less with a `sharedState` of its own (its writes are fetch()
+   * calls during the sends). Lower it by what the request opens besides (a fetch() running
    * alongside the send counts).
    */
   maxConnections?: number;
-  /** Where routes and isolations outlive the request; default the isolate's memory (isolateState). */
+  /**
+   * Where routes and isolations outlive the request; default the isolate's memory (isolateState).
+   * edgeDynamoDbState (rocketmq-lambda/dynamodb) shares them with every isolate through DynamoDB.
+   */
   sharedState?: SharedState;
   /** Called after shutdown with the producer's final counters: sockets opened and still open, lookups. */
   onClosed?: (stats: ProducerStats) => void;
@@ -62,10 +68,13 @@ const consoleLogger = (entry: Record<string, unknown>) => console.log(JSON.strin
  */
 export async function withEdgeProducer<T>(options: EdgeProducerOptions, work: (producer: Producer) => Promise<T>): Promise<T> {
   const { onClosed, sharedState, ...rest } = options;
+  // A store of the caller's is reached over the network (DynamoDB: fetch()), one of the request's
+  // six connections; the producer loads it once at start and re-reads isolations at the producer's
+  // usual pace. The isolate's memory costs nothing to read: every request sees the isolations of the last.
+  const overNetwork = sharedState !== undefined && !(sharedState instanceof MemorySharedState);
   const producer = createProducer({
-    maxConnections: WORKERS_CONNECTION_LIMIT,
-    // The isolate's memory costs nothing to read: every request sees the isolations of the last.
-    sharedStateRefreshInterval: 0,
+    maxConnections: overNetwork ? WORKERS_CONNECTION_LIMIT - 1 : WORKERS_CONNECTION_LIMIT,
+    ...(overNetwork ? {} : { sharedStateRefreshInterval: 0 }),
     logger: consoleLogger,
     ...rest,
     sharedState: sharedState ?? isolateState(rest),

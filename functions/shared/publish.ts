@@ -33,6 +33,8 @@ export type Publisher = Pick<
    * the brokers alone are asked.
    */
   keyGuard?: KeyGuard;
+  /** Why `transactions` is undefined, when not for want of STATE_TABLE (the answer's detail). */
+  noTransactions?: string;
 };
 
 /** Runs `publish` for a keyed request at most once; `replayed` when the answer is an earlier one's. */
@@ -131,7 +133,7 @@ async function publishOnce(request: KeyedRequest, key: string, rocketmq: Publish
  */
 async function transaction(request: Extract<PublishRequest, { kind: 'begin' | 'end' }>, rocketmq: Publisher): Promise<APIGatewayProxyResult> {
   const transactions = rocketmq.transactions;
-  if (!transactions) throw new RequestError('TRANSACTIONS_DISABLED', undefined);
+  if (!transactions) throw new RequestError('TRANSACTIONS_DISABLED', undefined, rocketmq.noTransactions);
   if (request.kind === 'begin') {
     const dueInMs = (request.timeoutSeconds ?? 60) * 1000;
     const half = await transactions.begin(request.message, { deadline: rocketmq.deadline, refuseClusterTopics: true, dueInMs });

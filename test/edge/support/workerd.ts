@@ -1,6 +1,7 @@
 // A Worker in Cloudflare's own runtime: test/edge/programs/worker.ts bundled by esbuild as
-// wrangler would for `nodejs_compat` (ESM, `node:*` left to the runtime, the `workerd` and
-// `worker` export conditions), served by `workerd serve` on a free loopback port. The config's
+// wrangler does by default (ESM, esbuild's `browser` platform with the `workerd`, `worker` and
+// `browser` conditions, so packages' browser builds are taken; `node:*` left to the runtime, as
+// `nodejs_compat` provides it), served by `workerd serve` on a free loopback port. The config's
 // network service allows `local` addresses, so the Worker's sockets reach the local stack on
 // 127.0.0.1, which production Workers refuse.
 import { spawn } from 'node:child_process';
@@ -33,16 +34,21 @@ export interface ServedWorker {
 
 const ENTRY = join(import.meta.dirname, '..', 'programs', 'worker.ts');
 
-/** The Worker as one ES module, what `wrangler deploy` would upload. */
+/**
+ * The Worker as one ES module, what `wrangler deploy` would upload. The browser platform matters:
+ * on the node platform the AWS SDK's CommonJS build is taken, whose require("node:crypto") an ES
+ * module bundle cannot run ("Dynamic require of node:crypto is not supported" in workerd).
+ */
 export async function bundleWorker(outfile: string, entry = ENTRY): Promise<number> {
   await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
     format: 'esm',
-    platform: 'node',
+    platform: 'browser',
     target: 'es2022',
-    conditions: ['workerd', 'worker'],
+    conditions: ['workerd', 'worker', 'browser'],
+    external: ['node:*'],
     logLevel: 'warning',
   });
   return readFileSync(outfile).byteLength;
