@@ -58,26 +58,38 @@ const TRANSPORT_SHAPES: Record<TransportShape, (n: number) => string> = {
   connects: (n) => `${n} sockets one after another: connect, one round trip, close`,
 };
 
-/** Which transport each shape favours: one whose wall time and CPU are both lower by a tenth in every round. */
+/** Per measure (wall time, CPU), which transport is lower by more than a tenth in every round, shape by shape. */
 function transportVerdict(r: EdgeResult): string {
-  const ratioOf = (shape: TransportShape, pick: 'ms' | 'cpuMs') =>
-    r.transport.map((round) => round.sockets[shape][pick] / Math.max(1e-9, round.net[shape][pick]));
   const shapes = ['sequential', 'pipelined', 'connects'] as const;
   const names: Record<TransportShape, string> = { sequential: 'round trips one at a time', pipelined: '16 at once', connects: 'a socket per round trip' };
-  const faster = (shape: TransportShape, side: 'sockets' | 'net') =>
-    (['ms', 'cpuMs'] as const).every((pick) => ratioOf(shape, pick).every((x) => (side === 'sockets' ? x < 0.9 : x > 1 / 0.9)));
-  const sockets = shapes.filter((shape) => faster(shape, 'sockets')).map((shape) => names[shape]);
-  const net = shapes.filter((shape) => faster(shape, 'net')).map((shape) => names[shape]);
-  const even = shapes.filter((shape) => !faster(shape, 'sockets') && !faster(shape, 'net')).map((shape) => names[shape]);
-  const parts = [
-    sockets.length ? `\`connect()\` is faster, in wall time and CPU and in every round, for ${sockets.join(' and ')}` : '',
-    net.length ? `\`node:net\` is faster, the same way, for ${net.join(' and ')}` : '',
-    even.length ? `neither wins by a tenth in every round for ${even.join(' and ')}` : '',
-  ].filter(Boolean);
-  return `${parts.join('; ')}. On both, the frames written in one tick leave in one write, as the producer
-writes them, so the difference is the socket layer: workerd's \`node:net\` is a Node stream over
-the same socket API that \`connect()\` hands out. The producer uses \`node:net\`; why, in
-[docs/edge.md](docs/edge.md#transport-nodenet-or-cloudflaresockets).`;
+  const ratios = (shape: TransportShape, pick: 'ms' | 'cpuMs') =>
+    r.transport.map((round) => round.sockets[shape][pick] / Math.max(1e-9, round.net[shape][pick]));
+  const sentence = (pick: 'ms' | 'cpuMs') => {
+    const side = (shape: TransportShape) => {
+      const x = ratios(shape, pick);
+      return x.every((v) => v < 0.9) ? 'sockets' : x.every((v) => v > 1 / 0.9) ? 'net' : 'even';
+    };
+    const list = (which: string) =>
+      shapes
+        .filter((shape) => side(shape) === which)
+        .map((shape) => names[shape])
+        .join(', ');
+    const parts = [
+      list('sockets') && `\`connect()\` is lower for ${list('sockets')}`,
+      list('net') && `\`node:net\` is lower for ${list('net')}`,
+      list('even') && `neither is lower by a tenth in every round for ${list('even')}`,
+    ].filter(Boolean);
+    return `${pick === 'ms' ? 'Wall time' : 'CPU'}: ${parts.join('; ')}.`;
+  };
+  const all = (pick: 'ms' | 'cpuMs') => shapes.flatMap((shape) => ratios(shape, pick));
+  const medians = (pick: 'ms' | 'cpuMs') => shapes.map((shape) => median(ratios(shape, pick)));
+  const range = (pick: 'ms' | 'cpuMs') => `${fmt(Math.min(...medians(pick)), 2)}-${fmt(Math.max(...medians(pick)), 2)}`;
+  const never = (pick: 'ms' | 'cpuMs') => (Math.max(...all(pick)) <= 1 ? ` (more in no round of any shape)` : '');
+  return `${sentence('ms')} ${sentence('cpuMs')} By shape, the medians: \`connect()\` takes ${range('ms')} of
+\`node:net\`'s wall time${never('ms')} and ${range('cpuMs')} of its CPU${never('cpuMs')}. On both transports the frames written in one tick leave in one write,
+as the producer writes them, so the difference is the socket layer: workerd's \`node:net\` is a
+Node stream over the same socket API that \`connect()\` hands out. The producer uses \`node:net\`;
+why, in [docs/edge.md](docs/edge.md#transport-nodenet-or-cloudflaresockets).`;
 }
 
 export function edgeSection(r: EdgeResult): string {
@@ -133,7 +145,7 @@ ${fmt(r.seconds, 0)} s this time). Node, Deno and Bun run one esbuild bundle of 
 compiles TypeScript; workerd serves the Workers bundled as wrangler bundles them. Figures are medians
 over ${r.timing.coldRounds} fresh processes (start and first send) or ${r.timing.rounds} rounds (${r.timing.warmupMs / 1000} s warm-up and
 ${r.timing.measureMs / 1000} s measured per client, each round in another order), with the spread (lowest-highest) in
-brackets. The brokers run on the same ${r.cpus} cores, so read the ratios.
+brackets. The brokers run on the same ${r.cpus} cores${r.loadAverage ? `, and so did others' work (load average ${fmt(r.loadAverage[0], 1)} at the start, ${fmt(r.loadAverage[1], 1)} at the end)` : ''}: read the ratios.
 
 ### Bundle size against the Workers limits
 

@@ -14,7 +14,7 @@
 // for ratios, the spread over rounds.
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -96,6 +96,8 @@ export interface EdgeResult {
   date: string;
   seconds: number;
   cpus: number;
+  /** The machine's 1-minute load average at the start and at the end: how much else was running. */
+  loadAverage: [number, number];
   versions: Record<LongLivedRuntime | 'workerd', string>;
   compatibilityDate: string;
   timing: { warmupMs: number; measureMs: number; rounds: number; coldRounds: number };
@@ -267,6 +269,7 @@ export const edgeTiming = (quick: boolean): EdgeTiming =>
 
 export async function runEdge(stack: EdgeStack, timing: EdgeTiming, log: (line: string) => void): Promise<EdgeResult> {
   const begun = Date.now();
+  const loadAtStart = loadavg()[0]!;
   const dir = mkdtempSync(join(tmpdir(), 'bench-edge-'));
   const served: ServedWorker[] = [];
   try {
@@ -450,6 +453,7 @@ export async function runEdge(stack: EdgeStack, timing: EdgeTiming, log: (line: 
       date: new Date().toISOString(),
       seconds: (Date.now() - begun) / 1000,
       cpus: cpus().length,
+      loadAverage: [loadAtStart, loadavg()[0]!],
       versions,
       compatibilityDate: compatibilityDate(),
       timing,
