@@ -2,6 +2,8 @@
 import type { CodecResult } from './codec.ts';
 import type { ColdStartResult } from './cold-start.ts';
 import type { CompressionRow } from './compression.ts';
+import type { EdgeResult } from './edge.ts';
+import { edgeSection } from './edge-report.ts';
 import type { BridgeRow, CostResult } from './cost.ts';
 import type { LmiResult } from './lmi.ts';
 import type { PublishOnceMode } from './publish-once.ts';
@@ -27,6 +29,8 @@ export interface Results {
   memory: MemoryResult;
   /** Absent in results measured before it existed. */
   publishOnce?: PublishOnceMode[];
+  /** The edge runtimes (bench/edge.ts); absent in results measured before it existed. */
+  edge?: EdgeResult;
 }
 
 const cpuUs = (r: LoadResult) => (r.cpuMs * 1000) / Math.max(1, r.sent);
@@ -350,7 +354,7 @@ it sends. A broker fault costs about one conditional write per container that se
 the brokers.
 
 ${lmiSection(r.lmi, r.timing.rounds, r.cpus, r.node)}
-${r.publishOnce ? publishOnceSection(r.publishOnce) : ''}`;
+${r.publishOnce ? publishOnceSection(r.publishOnce) : ''}${r.edge ? edgeSection(r.edge) : ''}`;
 }
 
 function publishOnceSection(modes: PublishOnceMode[]): string {

@@ -5,6 +5,7 @@
 // from those raw numbers (after a change to the report's text), measuring nothing.
 //   npm run bench [-- --quick | --long] [--soak] | npm run bench -- --report | npm run bench -- --publish-once
 //   npm run bench -- --floor [--quick]: only the shapes with the raw-socket floor, into the last run's report
+//   npm run bench -- --edge [--quick]   only the edge runtimes (bench/edge.ts), into the last run's results
 // BENCH_WARMUP_S, BENCH_MEASURE_S and BENCH_ROUNDS override the timing of either; --soak adds
 // BENCH_SOAK_S (300) seconds of sends at a bounded rate to the memory check.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { runCompression } from './compression.ts';
 import { runMemory } from './memory.ts';
 import { runColdStart } from './cold-start.ts';
 import { BRIDGE_BATCH_SIZES, runCost } from './cost.ts';
+import { edgeTiming, runEdge } from './edge.ts';
 import { runLmi } from './lmi.ts';
 import { runPublishOnce } from './publish-once.ts';
 import { floorPlot } from './floor-report.ts';
@@ -134,6 +136,21 @@ if (process.argv.includes('--floor')) {
   process.exit(0);
 }
 
+if (process.argv.includes('--edge')) {
+  // Measures only the edge runtimes and rewrites the report with them; the stack without DynamoDB.
+  const { state, reused } = await up({ dynamodb: false });
+  try {
+    const results = JSON.parse(readFileSync(LATEST, 'utf8')) as Results;
+    results.edge = await runEdge(describe(state), edgeTiming(process.argv.includes('--quick')), log);
+    writeFileSync(LATEST, `${JSON.stringify(results, null, 2)}\n`);
+    publish(results);
+    log(`BENCHMARKS.md rewritten with the edge runtimes (${results.edge.seconds.toFixed(0)} s)`);
+  } finally {
+    if (!reused) await down();
+  }
+  process.exit(0);
+}
+
 if (process.argv.includes('--report')) {
   publish(JSON.parse(readFileSync(LATEST, 'utf8')) as Results);
   log('BENCHMARKS.md and bench/plots/ rewritten from bench/results/latest.json');
@@ -163,6 +180,8 @@ try {
   const memory = await runMemory(info.nameServer, plan.soakSeconds);
   log('publish once: what a keyed HTTP request costs...');
   const publishOnce = info.dynamodb ? await runPublishOnce(info.nameServer, info.dynamodb.endpoint, log) : undefined;
+  log('edge runtimes: workerd, Deno and Bun against Node...');
+  const edge = await runEdge(info, edgeTiming(process.argv.includes('--quick')), log);
   const results = {
     date: new Date().toISOString(),
     cpus: cpus().length,
@@ -177,6 +196,7 @@ try {
     compression,
     memory,
     ...(publishOnce ? { publishOnce } : {}),
+    edge,
   };
   results.minutes = (Date.now() - begun) / 60_000;
 

@@ -27,6 +27,10 @@ export interface ServedWorker {
   /** `http://127.0.0.1:<port>`. */
   url: string;
   bundleBytes: number;
+  /** The workerd process (bench/edge.ts reads its CPU time). */
+  pid: number;
+  /** From spawning workerd to its socket listening: the runtime's start and the Worker's module evaluated. */
+  listenMs: number;
   /** What workerd wrote to stdout and stderr so far. */
   output: () => string;
   close: () => Promise<void>;
@@ -35,11 +39,12 @@ export interface ServedWorker {
 const ENTRY = join(import.meta.dirname, '..', 'programs', 'worker.ts');
 
 /**
- * The Worker as one ES module, what `wrangler deploy` would upload. The browser platform matters:
- * on the node platform the AWS SDK's CommonJS build is taken, whose require("node:crypto") an ES
- * module bundle cannot run ("Dynamic require of node:crypto is not supported" in workerd).
+ * The Worker as one ES module, what `wrangler deploy` would upload (`cloudflare:*` modules left to
+ * the runtime, as wrangler does; `minify` as `wrangler deploy --minify`). The browser platform
+ * matters: on the node platform the AWS SDK's CommonJS build is taken, whose require("node:crypto")
+ * an ES module bundle cannot run ("Dynamic require of node:crypto is not supported" in workerd).
  */
-export async function bundleWorker(outfile: string, entry = ENTRY): Promise<number> {
+export async function bundleWorker(outfile: string, entry = ENTRY, options: { minify?: boolean } = {}): Promise<number> {
   await build({
     entryPoints: [entry],
     outfile,
@@ -48,7 +53,8 @@ export async function bundleWorker(outfile: string, entry = ENTRY): Promise<numb
     platform: 'browser',
     target: 'es2022',
     conditions: ['workerd', 'worker', 'browser'],
-    external: ['node:*'],
+    external: ['node:*', 'cloudflare:*'],
+    minify: options.minify ?? false,
     logLevel: 'warning',
   });
   return readFileSync(outfile).byteLength;
@@ -85,8 +91,18 @@ const worker :Workerd.Worker = (
 /** Bundles the Worker and serves it with `workerd` (the binary at `binary`) until close(). */
 export async function serveWorker(binary: string, options: WorkerOptions = {}): Promise<ServedWorker> {
   const dir = mkdtempSync(join(tmpdir(), 'edge-workerd-'));
-  const bundleBytes = await bundleWorker(join(dir, 'worker.js'), options.entry);
+  await bundleWorker(join(dir, 'worker.js'), options.entry);
+  return serveBundle(binary, dir, options);
+}
+
+/**
+ * Serves the bundle `dir/worker.js` with `workerd` until close(), which removes `dir`: a bundle
+ * made once can be served by many fresh workerd processes (bench/edge.ts, one per cold start).
+ */
+export async function serveBundle(binary: string, dir: string, options: WorkerOptions = {}): Promise<ServedWorker> {
+  const bundleBytes = readFileSync(join(dir, 'worker.js')).byteLength;
   writeFileSync(join(dir, 'config.capnp'), workerdConfig(options));
+  const spawned = performance.now();
   // --control-fd: workerd reports the port it bound for the socket as a JSON line on fd 3.
   const child = spawn(binary, ['serve', 'config.capnp', '--control-fd=3'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
   let output = '';
@@ -109,7 +125,7 @@ export async function serveWorker(binary: string, options: WorkerOptions = {}): 
       child.once('exit', (code, signal) => fail(new Error(`workerd exited (${code ?? signal}) before listening:\n${output}`)));
       child.once('error', fail);
     });
-    return { url: `http://127.0.0.1:${port}`, bundleBytes, output: () => output, close };
+    return { url: `http://127.0.0.1:${port}`, bundleBytes, pid: child.pid!, listenMs: performance.now() - spawned, output: () => output, close };
   } catch (err) {
     await close();
     throw err;
