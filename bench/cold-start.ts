@@ -11,6 +11,7 @@ import { localClient, LOCAL_CREDENTIALS } from '../infra/local/dynamodb.ts';
 import { ensureTable } from '../infra/table.ts';
 import { DynamoDbSharedState } from '../lib/state/dynamodb-state.ts';
 import { createProducer } from '../lib/index.ts';
+import { type FirstInvocationRow, runFirstInvocation } from './first-invocation.ts';
 import { median, ROOT, runJson } from './util.ts';
 
 export interface ColdStartResult {
@@ -35,6 +36,8 @@ export interface ColdStartResult {
   firstSendFromNameServerMs: number;
   firstSendFromDynamoDbMs: number;
   runs: number;
+  /** Node 22 and 24, each way tried of making the first invocation a warm one (absent in older results). */
+  firstInvocation?: FirstInvocationRow[];
 }
 
 const RUNS = 5;
@@ -68,7 +71,7 @@ function firstSendScript(bundle: string): string {
     process.exit(0);`;
 }
 
-export async function runColdStart(nameServer: string, dynamodbEndpoint: string | undefined): Promise<ColdStartResult> {
+export async function runColdStart(nameServer: string, dynamodbEndpoint: string | undefined, log: (line: string) => void = () => {}): Promise<ColdStartResult> {
   const out = mkdtempSync(join(tmpdir(), 'bench-cold-'));
   try {
     const bundled = await buildFunctions({ src: join(ROOT, 'functions'), out: join(out, 'bundled') });
@@ -102,6 +105,8 @@ export async function runColdStart(nameServer: string, dynamodbEndpoint: string 
         await runJson(process.execPath, ['--input-type=module', '-e', invocationScript(bundle)], { env: { ...env, ALLOWED_TOPICS: 'TopicTest' } }),
       );
     }
+
+    const firstInvocation = await runFirstInvocation(bundle, lambdaEnv, log);
 
     const fromNameServer: number[] = [];
     for (let i = 0; i < RUNS; i++) {
@@ -158,6 +163,7 @@ export async function runColdStart(nameServer: string, dynamodbEndpoint: string 
       firstSendFromNameServerMs: median(fromNameServer),
       firstSendFromDynamoDbMs: fromDynamoDb.length ? median(fromDynamoDb) : Number.NaN,
       runs: RUNS,
+      firstInvocation,
     };
   } finally {
     rmSync(out, { recursive: true, force: true });

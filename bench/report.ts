@@ -7,6 +7,7 @@ import { edgeSection } from './edge-report.ts';
 import type { BridgeRow, CostResult } from './cost.ts';
 import type { LmiResult } from './lmi.ts';
 import type { PublishOnceMode } from './publish-once.ts';
+import { firstInvocationSection, firstInvocationTarget } from './first-invocation.ts';
 import { floorSection, floorTarget } from './floor-report.ts';
 import { lmiSection, lmiTargets } from './lmi-report.ts';
 import type { MemoryResult } from './memory.ts';
@@ -163,6 +164,7 @@ ${fmt(r.minutes, 1)} minutes, ${seconds(r.timing.warmupMs)} s warm-up and ${seco
 ${floorTarget(r.throughput)}
 | at least 2x ali-ons | ${met(onsMin >= 2)}: ${fmt(onsMin, 2)}x at worst (median) |
 | encode + decode within 3x of the raw copy floor | ${met(codecMax <= 3)}: ${fmt(codecMax, 1)}x at worst (see codec) |
+${firstInvocationTarget(c.firstInvocation)}
 | handler import under 60 ms | ${met(c.importMs < 60)}: ${fmt(c.importMs, 0)} ms (median of ${c.runs}); with a state table the init phase loads the DynamoDB client too: ${fmt(c.initWithStateMs, 0)} ms for the whole init |
 | first SendResult after the init phase within one round trip of a warm one | ${met(c.firstInvocationMs - c.warmInvocationMs < c.warmInvocationMs)}: ${fmt(c.firstInvocationMs, 2)} ms first, ${fmt(c.warmInvocationMs, 2)} ms warm (a warm invocation is one round trip) |
 | zero DynamoDB calls per message when warm | ${met(per10kSteady <= Math.ceil(cost.dynamodbCallsPer10k.steadySeconds / 10) + 1)}: ${per10kSteady} calls for 10,000 messages sent in ${fmt(cost.dynamodbCallsPer10k.steadySeconds, 1)} s; the only warm calls are fault re-reads, one per 10 s whatever the traffic |
@@ -277,6 +279,7 @@ first send as slow, and compiling everything at load would double the import for
 function never calls.`
   }
 
+${firstInvocationSection(c.firstInvocation)}
 The bundled SDK is the default so a deployment runs the SDK it was tested with; \`npm run build --
 --external-sdk\` trades that for a smaller artifact. Locally the name server is one loopback hop
 away, so the DynamoDB path (one Query to DynamoDB Local, plus the SDK's own start) is not faster

@@ -6,6 +6,7 @@
 //   npm run bench [-- --quick | --long] [--soak] | npm run bench -- --report | npm run bench -- --publish-once
 //   npm run bench -- --floor [--quick]: only the shapes with the raw-socket floor, into the last run's report
 //   npm run bench -- --edge [--quick]   only the edge runtimes (bench/edge.ts), into the last run's results
+//   npm run bench -- --cold-start        only the cold start, into the last run's results
 // BENCH_WARMUP_S, BENCH_MEASURE_S and BENCH_ROUNDS override the timing of either; --soak adds
 // BENCH_SOAK_S (300) seconds of sends at a bounded rate to the memory check.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -151,6 +152,22 @@ if (process.argv.includes('--edge')) {
   process.exit(0);
 }
 
+if (process.argv.includes('--cold-start')) {
+  // Measures only the cold start (artifacts, init, first invocation on Node 20, 22 and 24).
+  const { state, reused } = await up();
+  try {
+    const info = describe(state);
+    const results = JSON.parse(readFileSync(LATEST, 'utf8')) as Results;
+    results.coldStart = await runColdStart(info.nameServer, info.dynamodb?.endpoint, log);
+    writeFileSync(LATEST, `${JSON.stringify(results, null, 2)}\n`);
+    publish(results);
+    log('BENCHMARKS.md rewritten with the cold start measured again');
+  } finally {
+    if (!reused) await down();
+  }
+  process.exit(0);
+}
+
 if (process.argv.includes('--report')) {
   publish(JSON.parse(readFileSync(LATEST, 'utf8')) as Results);
   log('BENCHMARKS.md and bench/plots/ rewritten from bench/results/latest.json');
@@ -171,7 +188,7 @@ try {
   log(`one environment on Lambda Managed Instances against classic Lambda and the bare producer (${plan.rounds} rounds)...`);
   const lmi = await runLmi(info.nameServer, plan, log);
   log('cold start...');
-  const coldStart = await runColdStart(info.nameServer, info.dynamodb?.endpoint);
+  const coldStart = await runColdStart(info.nameServer, info.dynamodb?.endpoint, log);
   log('cost and the bridge at batch sizes 10 to 10,000...');
   const cost = await runCost(info.nameServer, info.dynamodb?.endpoint, plan.rounds);
   log('compression...');

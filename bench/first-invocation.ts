@@ -1,0 +1,216 @@
+// The first invocation against a warm one on the Node versions Lambda runs (22 and 24), for each
+// way tried of making the first as fast as a warm one: nothing, the opt-in warm-up send
+// (WARM_UP_TOPIC), and a V8 code cache made at build time. Init duration beside each, since the
+// init phase is billed too.
+//
+// The code cache is an experiment, not a shipped option: V8 takes a cache only from the same V8
+// build run with the same flags, and Lambda's bootstrap passes flags of its own (heap sizes from the
+// function's memory) while the runtime's Node patch release moves on Lambda's schedule. Measured
+// here: a cache made after one invocation (so it holds the functions the first event compiles),
+// loaded through vm.Script, with the flags it was made with and with the bootstrap's.
+import { build } from 'esbuild';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureNode, NODE_RUNTIMES, type NodeMajor } from '../infra/runtimes.ts';
+import { median, ROOT, runJson } from './util.ts';
+
+export interface Invocations {
+  initMs: number;
+  firstMs: number;
+  secondMs: number;
+  warmMs: number;
+  /** Code cache runs only: whether V8 refused the cache. */
+  rejected?: boolean;
+}
+
+export interface FirstInvocationRow {
+  node: string;
+  /** What was tried. */
+  option: 'none' | 'warm-up' | 'code cache' | 'code cache + warm-up' | 'code cache, loaded with Lambda flags' | 'code cache made and loaded with Lambda flags';
+  /** Medians over the runs. */
+  result: Invocations;
+  runs: number;
+}
+
+const RUNS = 5;
+/** What Lambda's Node bootstrap passes for a function of 1024 MB (heap sizes scale with the memory). */
+export const LAMBDA_FLAGS = ['--expose-gc', '--max-http-header-size', '81920', '--max-semi-space-size=51', '--max-old-space-size=922'];
+
+/** The HTTP API event of a publish, and the timing of the first, second and 20 warm invocations. */
+const INVOKE = `
+  const event = (body) => ({ version: '2.0', rawPath: '/topics/TopicTest/messages', headers: { 'content-type': 'application/json' },
+    requestContext: { http: { method: 'POST', path: '/topics/TopicTest/messages' } }, body: JSON.stringify({ body }), isBase64Encoded: false });
+  const context = { awsRequestId: 'cold', getRemainingTimeInMillis: () => 10000 };
+  const timed = async () => { const t = performance.now(); const r = await handler(event('cold'), context); if (r.statusCode !== 200) throw new Error(r.body); return performance.now() - t; };
+  const firstMs = await timed();
+  const secondMs = await timed();
+  const warm = [];
+  for (let i = 0; i < 20; i++) warm.push(await timed());
+  warm.sort((a, b) => a - b);`;
+
+/** The ES module artifact, imported as Lambda's runtime imports it. */
+function esmScript(bundle: string): string {
+  return `
+    const t0 = performance.now();
+    const { handler } = await import(${JSON.stringify(bundle)});
+    const initMs = performance.now() - t0;
+    ${INVOKE}
+    console.log(JSON.stringify({ initMs, firstMs, secondMs, warmMs: warm[10] }));
+    process.exit(0);`;
+}
+
+/**
+ * The CommonJS bundle compiled through vm.Script with the cache file when there is one; with
+ * `make`, the cache is written after the invocations, holding what they compiled.
+ */
+function cachedScript(bundle: string, cache: string, make: boolean): string {
+  return `
+    const { readFileSync, writeFileSync, existsSync } = await import('node:fs');
+    const { Script } = await import('node:vm');
+    const { createRequire } = await import('node:module');
+    const t0 = performance.now();
+    const file = ${JSON.stringify(bundle)};
+    const cachedData = ${make ? 'undefined' : `existsSync(${JSON.stringify(cache)}) ? readFileSync(${JSON.stringify(cache)}) : undefined`};
+    const script = new Script('(function (exports, require, module, __filename, __dirname) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file, cachedData });
+    const module = { exports: {} };
+    script.runInThisContext()(module.exports, createRequire(file), module, file, ${JSON.stringify(join(bundle, '..'))});
+    await module.exports.ready;
+    const { handler } = module.exports;
+    const initMs = performance.now() - t0;
+    ${INVOKE}
+    ${make ? `writeFileSync(${JSON.stringify(cache)}, script.createCachedData());` : ''}
+    console.log(JSON.stringify({ initMs, firstMs, secondMs, warmMs: warm[10], rejected: script.cachedDataRejected === true }));
+    process.exit(0);`;
+}
+
+/**
+ * The publish function as one CommonJS file for vm.Script: its top-level await of the init phase
+ * becomes an exported promise the loader awaits (CommonJS has no top-level await).
+ */
+async function commonJsBundle(out: string): Promise<string> {
+  const entry = join(ROOT, 'functions', 'publish', 'index.ts');
+  const outfile = join(out, 'publish.cjs');
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    logLevel: 'error',
+    plugins: [
+      {
+        name: 'init-as-export',
+        setup(b) {
+          b.onLoad({ filter: /functions[\\/]publish[\\/]index\.ts$/ }, () => {
+            const source = readFileSync(entry, 'utf8');
+            const changed = source.replace(/^await prepareInInit\(/m, 'export const ready = prepareInInit(');
+            if (changed === source) throw new Error('the publish function no longer awaits prepareInInit at its top level');
+            return { contents: changed, loader: 'ts', resolveDir: join(entry, '..') };
+          });
+        },
+      },
+    ],
+  });
+  return outfile;
+}
+
+const medians = (runs: Invocations[]): Invocations => ({
+  initMs: median(runs.map((r) => r.initMs)),
+  firstMs: median(runs.map((r) => r.firstMs)),
+  secondMs: median(runs.map((r) => r.secondMs)),
+  warmMs: median(runs.map((r) => r.warmMs)),
+  ...(runs.some((r) => r.rejected !== undefined) ? { rejected: runs.every((r) => r.rejected) } : {}),
+});
+
+/** Every option on Node 22 and 24; `bundle` is the ES module artifact of the publish function. */
+export async function runFirstInvocation(bundle: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<FirstInvocationRow[]> {
+  const out = mkdtempSync(join(tmpdir(), 'bench-first-'));
+  try {
+    const cjs = await commonJsBundle(out);
+    const rows: FirstInvocationRow[] = [];
+    for (const major of Object.keys(NODE_RUNTIMES) as NodeMajor[]) {
+      const node = ensureNode(major);
+      const version = `v${NODE_RUNTIMES[major]}`;
+      const warmUpEnv = { ...env, WARM_UP_TOPIC: 'TopicTest' };
+      const run = (args: string[], script: string, runEnv: NodeJS.ProcessEnv) =>
+        runJson<Invocations>(node, [...args, '--input-type=module', '-e', script], { env: runEnv });
+      const cache = join(out, `publish-${major}.cache`);
+      const lambdaCache = join(out, `publish-${major}-lambda.cache`);
+      // Made once per Node, after an invocation, with the flags each loading run uses.
+      await run([], cachedScript(cjs, cache, true), env);
+      await run(LAMBDA_FLAGS, cachedScript(cjs, lambdaCache, true), env);
+      const options: [FirstInvocationRow['option'], () => Promise<Invocations>][] = [
+        ['none', () => run([], esmScript(bundle), env)],
+        ['warm-up', () => run([], esmScript(bundle), warmUpEnv)],
+        ['code cache', () => run([], cachedScript(cjs, cache, false), env)],
+        ['code cache + warm-up', () => run([], cachedScript(cjs, cache, false), warmUpEnv)],
+        // A cache made without Lambda's flags, loaded with them, as a cache built off Lambda would be.
+        ['code cache, loaded with Lambda flags', () => run(LAMBDA_FLAGS, cachedScript(cjs, cache, false), env)],
+        ['code cache made and loaded with Lambda flags', () => run(LAMBDA_FLAGS, cachedScript(cjs, lambdaCache, false), env)],
+      ];
+      const results = new Map<string, Invocations[]>(options.map(([option]) => [option, []]));
+      // Round-robin, so no option always meets the warmer machine.
+      for (let i = 0; i < RUNS; i++) for (const [option, measure] of options) results.get(option)!.push(await measure());
+      for (const [option] of options) rows.push({ node: version, option, result: medians(results.get(option)!), runs: RUNS });
+      log(`  Node ${version}: first invocation ${options.map(([o]) => `${o} ${medians(results.get(o)!).firstMs.toFixed(2)} ms`).join(', ')}`);
+    }
+    return rows;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** The goal: the first invocation within this much of a warm one, with an init phase under INIT_GOAL_MS. */
+export const FIRST_GOAL = 1.5;
+export const INIT_GOAL_MS = 150;
+
+const ms = (value: number, digits = 2) => value.toFixed(digits);
+
+/** The target row: the best shipped option (the warm-up) and the best tried, on each Node. */
+export function firstInvocationTarget(rows: FirstInvocationRow[] | undefined): string {
+  const goal = `| first invocation within ${FIRST_GOAL}x of a warm one on Node 22 and 24, init under ${INIT_GOAL_MS} ms |`;
+  if (!rows?.length) return `${goal} not measured in this run |`;
+  const ratio = (r: FirstInvocationRow) => r.result.firstMs / r.result.warmMs;
+  const shipped = rows.filter((r) => r.option === 'warm-up');
+  const met = shipped.every((r) => ratio(r) <= FIRST_GOAL && r.result.initMs < INIT_GOAL_MS);
+  const best = [...new Set(rows.map((r) => r.node))].map((node) => {
+    const tried = rows.filter((r) => r.node === node && !r.result.rejected).sort((a, b) => ratio(a) - ratio(b))[0]!;
+    return `${node} ${tried.option} ${ms(ratio(tried))}x`;
+  });
+  const shown = shipped.map((r) => `${r.node} ${ms(ratio(r))}x (${ms(r.result.firstMs)} ms against ${ms(r.result.warmMs)}, init ${ms(r.result.initMs, 0)} ms)`);
+  return `${goal} ${met ? 'met' : '**missed**'} with WARM_UP_TOPIC: ${shown.join(', ')}; best tried: ${best.join(', ')} |`;
+}
+
+export function firstInvocationSection(rows: FirstInvocationRow[] | undefined): string {
+  if (!rows?.length) return '';
+  const table = rows.map(
+    (r) =>
+      `| ${r.node} | ${r.option} | ${ms(r.result.initMs, 0)} ms | ${ms(r.result.firstMs)} ms | ${ms(r.result.secondMs)} ms | ${ms(r.result.warmMs)} ms | **${ms(r.result.firstMs / r.result.warmMs)}x** | ${r.result.rejected === undefined ? '' : r.result.rejected ? 'refused' : 'taken'} |`,
+  );
+  return `### The first invocation on the Node versions Lambda runs
+
+The publish function's artifact on Node 22 and 24 (the releases \`npm run test:runtimes\` pins), in
+Lambda's init phase and then invoked: medians of ${rows[0]!.runs} processes per row, the options in turn.
+Options: **warm-up** is \`WARM_UP_TOPIC\` (the init phase sends one marked message through the
+function's own handler; one extra message per cold start); **code cache** compiles the function as
+one CommonJS file through \`vm.Script\` with a V8 code cache made after one invocation of a
+training run, so it holds what the first event compiles (Node's own compile cache,
+\`NODE_COMPILE_CACHE\`, was tried first: it is written when a module is compiled, before its
+functions are, and left the first invocation as slow). The init phase is billed, so it stands beside.
+
+| Node | option | init | first | second | warm | first / warm | code cache |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+${table.join('\n')}
+
+What ships is the warm-up, off by default. The code cache is not shipped: V8 takes a cache only from
+the same V8 build run with the same flags, and a cache made off Lambda is refused under the flags
+Lambda's Node bootstrap passes (\`${LAMBDA_FLAGS.join(' ')}\` for 1024 MB: the heap sizes follow the
+function's memory), which costs more than no cache (the file is read and thrown away). Made with those
+very flags it is taken, but Lambda moves \`nodejs22.x\` and \`nodejs24.x\` to new patch releases on its
+own schedule, and a cache that silently stops matching is a cold start regression nobody sees; it would
+take pinning the runtime version (runtime management, manual mode) and a cache per memory size.
+`;
+}
