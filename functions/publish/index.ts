@@ -3,7 +3,7 @@
 // each Idempotency-Key (./idempotency.ts) when PUBLISH_ONCE is on.
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { toHttpRequest } from '../../lib/lambda/functions-kit.ts';
-import { prepareInInit, withProducer, type Invocation, type ProducerHandler, type WarmUp } from '../../lib/lambda/index.ts';
+import { ConfigError, prepareInInit, withProducer, type Invocation, type ProducerHandler, type WarmUp } from '../../lib/lambda/index.ts';
 import { answerPublish, type KeyGuard } from '../shared/publish.ts';
 
 /** A record per key in the state table (Powertools Idempotency), loaded with the AWS SDK on first use. */
@@ -37,7 +37,7 @@ export const warmUp: WarmUp = ({ topic, ...message }, context, engine) => {
   } as unknown as APIGatewayProxyEventV2;
   // Logged by the engine: a topic outside ALLOWED_TOPICS, for one, warms nothing.
   return withProducer(publish, engine)(event, context as Context).then((response) => {
-    if (response.statusCode !== 200) throw new Error(`the warm-up request was answered ${response.statusCode}: ${response.body}`);
+    if (response.statusCode !== 200) throw new ConfigError('WARM_UP_TOPIC', `the warm-up request was answered ${response.statusCode}: ${response.body}`);
   });
 };
 

@@ -1,6 +1,6 @@
 // SQS -> RocketMQ bridge with partial batch responses (ReportBatchItemFailures).
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { MetricUnit, type ProducerHandler, prepareInInit, type WarmUp, withProducer } from '../../lib/lambda/index.ts';
+import { ConfigError, MetricUnit, type ProducerHandler, prepareInInit, type WarmUp, withProducer } from '../../lib/lambda/index.ts';
 import { bridgeRecords, readBridgeConfig } from './bridge.ts';
 
 const config = readBridgeConfig();
@@ -39,7 +39,7 @@ export const warmUp: WarmUp = (message, context, engine) => {
     awsRegion: '',
   } as unknown as SQSRecord;
   return withProducer(bridge, engine)({ Records: [record] }, context as Context).then((response) => {
-    if (response.batchItemFailures.length > 0) throw new Error('the warm-up record was not stored (is WARM_UP_TOPIC in ALLOWED_TOPICS?)');
+    if (response.batchItemFailures.length > 0) throw new ConfigError('WARM_UP_TOPIC', 'the warm-up record was not stored (is it in ALLOWED_TOPICS?)');
   });
 };
 

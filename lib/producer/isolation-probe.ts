@@ -18,6 +18,8 @@ export interface IsolationProbeOptions {
   now?: () => number;
 }
 
+const NONE: readonly Promise<boolean>[] = [];
+
 export class IsolationProbe {
   /** When this process first saw the broker isolated, or last probed it. */
   private readonly lastTried = new Map<string, number>();
@@ -33,8 +35,8 @@ export class IsolationProbe {
   }
 
   /** Starts the probes that are due among `masters` (broker -> address); returns them to be tracked. */
-  due(masters: ReadonlyMap<string, string>, deadline = Number.POSITIVE_INFINITY): Promise<boolean>[] {
-    const started: Promise<boolean>[] = [];
+  due(masters: ReadonlyMap<string, string>, deadline = Number.POSITIVE_INFINITY): readonly Promise<boolean>[] {
+    let started: Promise<boolean>[] | undefined; // made only when a probe starts: this runs for every send
     const now = this.now();
     for (const [broker, address] of masters) {
       if (this.faults.isAvailable(broker)) {
@@ -43,9 +45,12 @@ export class IsolationProbe {
       }
       const last = this.lastTried.get(broker);
       if (last === undefined) this.lastTried.set(broker, now);
-      else if (now - last >= this.options.intervalMs && !this.running.has(broker)) started.push(this.probe(broker, address, deadline));
+      else if (now - last >= this.options.intervalMs && !this.running.has(broker)) {
+        started ??= [];
+        started.push(this.probe(broker, address, deadline));
+      }
     }
-    return started;
+    return started ?? NONE;
   }
 
   /** Probes one isolated broker now; true when it answered and was re-admitted. */

@@ -63,6 +63,19 @@ function fixedQueue(info: TopicPublishInfo, message: Message, options: SendOptio
   return undefined;
 }
 
+/** The SendError of a send that failed, counted (a function, not a closure made for every send). */
+function sendFailed(
+  counters: SendCounters,
+  spec: ErrorSpec,
+  detail: string,
+  send: { brokers: string[]; begin: number; timedOut: boolean; topic: string },
+  cause?: unknown,
+): never {
+  counters.failures += 1;
+  const { brokers, begin, timedOut, topic } = send;
+  throw new SendError(spec, detail, { attempts: brokers.length, elapsedMs: Date.now() - begin, brokers, timedOut, topic }, cause);
+}
+
 export async function sendWithRetries(
   deps: SendLoopDeps,
   prepared: Prepared,
@@ -79,11 +92,8 @@ export async function sendWithRetries(
   if (deps.sync) await deps.sync.refreshIfDue(begin + (end - begin) / 3);
   const total = mode === 'sync' ? 1 + o.retryTimesWhenSendFailed : mode === 'async' ? 1 + o.retryTimesWhenSendAsyncFailed : 1;
   const brokers: string[] = [];
-  const fail = (spec: ErrorSpec, detail: string, timedOut: boolean, cause?: unknown): never => {
-    counters.failures += 1;
-    throw new SendError(spec, detail, { attempts: brokers.length, elapsedMs: Date.now() - begin, brokers, timedOut, topic: prepared.topic }, cause);
-  };
-  if (end <= begin) fail(ERROR_TABLE.ACCESS_BROKER_TIMEOUT, 'no time left before the deadline', true);
+  if (end <= begin)
+    sendFailed(counters, ERROR_TABLE.ACCESS_BROKER_TIMEOUT, 'no time left before the deadline', { brokers, begin, timedOut: true, topic: prepared.topic });
 
   // An old route is served at once; its refresh runs beside this send, bounded by the caller's deadline.
   let info: TopicPublishInfo | undefined = deps.routes.cachedInfo(prepared.wireTopic, { deadline: options.deadline });
@@ -92,7 +102,7 @@ export async function sendWithRetries(
       info = await deps.routes.publishInfo(prepared.wireTopic, { deadline: end }, { deadline: options.deadline });
     } catch (err) {
       const e = err as RocketMQError;
-      return fail(errorSpec(e.code), e.message, false, err);
+      return sendFailed(counters, errorSpec(e.code), e.message, { brokers, begin, timedOut: false, topic: prepared.topic }, err);
     }
   }
   // A broker of this route isolated long enough is probed beside the send (tracked, bounded).
@@ -108,7 +118,14 @@ export async function sendWithRetries(
     info = deps.routes.peek(prepared.wireTopic) ?? info;
     const queue = fixed ?? deps.selector.select(info, last?.brokerName);
     const remaining = end - Date.now();
-    if (remaining <= 0) return fail(ERROR_TABLE.ACCESS_BROKER_TIMEOUT, `call timeout: the ${timeout} ms budget ran out`, true, lastError);
+    if (remaining <= 0)
+      return sendFailed(
+        counters,
+        ERROR_TABLE.ACCESS_BROKER_TIMEOUT,
+        `call timeout: the ${timeout} ms budget ran out`,
+        { brokers, begin, timedOut: true, topic: prepared.topic },
+        lastError,
+      );
     brokers.push(queue.brokerName);
     if (attempt > 0) counters.retries += 1;
     counters.attempts += 1;
@@ -131,11 +148,17 @@ export async function sendWithRetries(
         // Refused before sending (the broker is too old for the message): the caller's refusal, not a failed send.
         if (err instanceof ClientError && err.code === ERROR_TABLE.UNSUPPORTED_BY_BROKER.code) throw err;
         const e = err as RocketMQError;
-        return fail(errorSpec(e.code ?? ERROR_TABLE.SYSTEM_ERROR.code), e.message, false, err);
+        return sendFailed(
+          counters,
+          errorSpec(e.code ?? ERROR_TABLE.SYSTEM_ERROR.code),
+          e.message,
+          { brokers, begin, timedOut: false, topic: prepared.topic },
+          err,
+        );
       }
     }
   }
   if (lastResult) return lastResult;
   const e = lastError as RocketMQError;
-  return fail(errorSpec(e.code), e.message, false, lastError);
+  return sendFailed(counters, errorSpec(e.code), e.message, { brokers, begin, timedOut: false, topic: prepared.topic }, lastError);
 }

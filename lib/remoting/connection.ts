@@ -70,7 +70,9 @@ export class Connection {
   private nextOpaque: number;
   private connecting: Promise<void> | null = null;
   private closedWith: RocketMQError | null = null;
-  private corked = false;
+  /** Frames written this tick, not handed to the socket yet. */
+  private outgoing: Buffer[] = [];
+  private outgoingBytes = 0;
   /**
    * One timer for every request's deadline, armed for the earliest: a timer made and cleared per
    * request cost more than the rest of the response table's bookkeeping. Requests of a send share
@@ -316,6 +318,7 @@ export class Connection {
     );
     await new Promise<void>((resolve, reject) => {
       this.lastIoAt = Date.now();
+      this.flushOutgoing(); // after what was written before it, as a corked socket kept them
       this.socket.write(frame, (err) => (err ? reject(rocketError('CONNECT_BROKER_EXCEPTION', err.message, { address: this.address }, err)) : resolve()));
     });
   }
@@ -332,18 +335,33 @@ export class Connection {
 
   private write(frame: Buffer): void {
     this.lastIoAt = Date.now();
-    // Frames written in the same tick leave in one writev: one syscall for many concurrent sends
-    // instead of one each (the per-write syscall was the largest cost in a profile of 16 in flight).
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(frame);
+    // Frames written in the same tick leave together, in one write: one syscall for many
+    // concurrent sends instead of one each (the per-write syscall was the largest cost in a profile
+    // of 16 in flight), and one pass through the socket's stream instead of one per frame (a
+    // corked stream still queues each write with its own bookkeeping).
+    this.outgoing.push(frame);
+    this.outgoingBytes += frame.length;
+    if (this.outgoing.length === 1) process.nextTick(this.flushOutgoing);
   }
+
+  /** Hands the frames of this tick to the socket: copied into one buffer when small, else written corked. */
+  private readonly flushOutgoing = (): void => {
+    const frames = this.outgoing;
+    const bytes = this.outgoingBytes;
+    if (frames.length === 0) return;
+    this.outgoing = [];
+    this.outgoingBytes = 0;
+    if (this.closedWith) return; // its requests were rejected with the close
+    if (frames.length === 1) {
+      this.socket.write(frames[0]!);
+    } else if (bytes <= ONE_WRITE_BYTES) {
+      this.socket.write(Buffer.concat(frames, bytes));
+    } else {
+      this.socket.cork();
+      for (const frame of frames) this.socket.write(frame);
+      this.socket.uncork();
+    }
+  };
 
   private onTimeout(opaque: number, pending: Pending): void {
     const timeoutMs = pending.timeoutMs;
@@ -417,6 +435,9 @@ export class Connection {
     this.inFlight.clear();
   }
 }
+
+/** Frames of one tick up to this many bytes in all are copied into one buffer for one write; larger ones go corked. */
+const ONE_WRITE_BYTES = 64 * 1024;
 
 /** How long a closed plaintext connection waits to learn whether its server wants TLS. */
 const PLAINTEXT_PROBE_MS = 1000;
