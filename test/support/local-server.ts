@@ -23,7 +23,9 @@ export interface LocalServer {
 
 /** Starts the server with `env` and resolves once it says it is ready; throws with its output if it does not within `limitMs`. */
 export async function startLocalServer(env: NodeJS.ProcessEnv, limitMs = 60_000): Promise<LocalServer> {
-  const child = spawn(process.execPath, [TSX, 'infra/local/start.ts'], { cwd: ROOT, env });
+  // tsx as a loader of this process, not its CLI: the CLI runs the script in a child of its own,
+  // which a SIGKILL of the CLI leaves running (a server and its producer orphaned after the tests).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], { cwd: ROOT, env });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
