@@ -1,6 +1,7 @@
 // The floor part of BENCHMARKS.md: CPU per message of ours, the Java producer and ali-ons against
 // a raw client (bench/floor-load.ts) in the same rounds, and the plot of it.
 import { barChart } from './svg.ts';
+import type { ProfileShare } from './profile.ts';
 import type { ShapeResult } from './throughput.ts';
 import { fmt, type LoadResult, median, showSpread, spread } from './util.ts';
 
@@ -38,9 +39,29 @@ export function floorTarget(shapes: ShapeResult[]): string {
   return `| CPU per message within ${FLOOR_GOAL}x of the raw-socket floor, 1 KiB, 64 in flight | ${worst <= FLOOR_GOAL ? 'met' : '**missed**'}: ${shown} |`;
 }
 
-export function floorSection(shapes: ShapeResult[]): string {
+/** bench/send-profile.ts's answer: sends profiled, and where their CPU went. */
+export interface SendProfile {
+  sent: number;
+  parts: ProfileShare[];
+}
+
+export function floorSection(shapes: ShapeResult[], sendProfile?: SendProfile): string {
   const rows = floorRows(shapes);
   if (rows.length === 0) return '';
+  const busy = sendProfile ? 100 - (sendProfile.parts.find((p) => p.part === 'waiting (idle)')?.percent ?? 0) : 0;
+  const profileTable = sendProfile
+    ? `
+Where ours spends it at 64 in flight, 1 KiB, sync: a CPU profile of ${sendProfile.sent.toLocaleString('en-US')} sends (\`bench/send-profile.ts\`,
+in-process sampling; a builtin counts for the code that called it), as shares of the busy time:
+
+| part | share of busy CPU |
+| --- | --- |
+${sendProfile.parts
+  .filter((p) => p.part !== 'waiting (idle)')
+  .map((p) => `| ${p.part} | ${fmt((100 * p.percent) / busy, 1)}% |`)
+  .join('\n')}
+`
+    : '';
   const table = rows.map(
     (row) =>
       `| ${row.t.size} B | ${row.t.inflight} | ${row.t.mode} | ${fmt(row.floor, 1)} | ${fmt(row.ours, 1)} | ${showSpread(row.oursOver)} | ${fmt(row.java, 0)} (${fmt(row.javaOver.median, 1)}x) | ${row.ons === undefined ? '' : `${fmt(row.ons, 0)} (${fmt(row.onsOver!.median, 1)}x)`} | ${fmt(row.floorRate, 0)} |`,
@@ -61,7 +82,7 @@ no modes); the ratio is per round, ours and the floor measured in the same round
 ${table.join('\n')}
 
 Plot: [CPU per message against sends in flight](bench/plots/cpu-floor.svg).
-`;
+${profileTable}`;
 }
 
 /** CPU per message of ours, the floor, Java and ali-ons per shape the floor ran, in one picture. */

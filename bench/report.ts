@@ -8,7 +8,7 @@ import type { BridgeRow, CostResult } from './cost.ts';
 import type { LmiResult } from './lmi.ts';
 import type { PublishOnceMode } from './publish-once.ts';
 import { firstInvocationSection, firstInvocationTarget } from './first-invocation.ts';
-import { floorSection, floorTarget } from './floor-report.ts';
+import { floorSection, floorTarget, type SendProfile } from './floor-report.ts';
 import { lmiSection, lmiTargets } from './lmi-report.ts';
 import type { MemoryResult } from './memory.ts';
 import { type ShapeResult, type Timing, tps } from './throughput.ts';
@@ -32,6 +32,8 @@ export interface Results {
   publishOnce?: PublishOnceMode[];
   /** The edge runtimes (bench/edge.ts); absent in results measured before it existed. */
   edge?: EdgeResult;
+  /** Where a send's CPU goes at 64 in flight (absent in older results). */
+  sendProfile?: SendProfile;
 }
 
 const cpuUs = (r: LoadResult) => (r.cpuMs * 1000) / Math.max(1, r.sent);
@@ -208,7 +210,7 @@ cannot show.
 
 `
     : ''
-}${floorSection(r.throughput)}
+}${floorSection(r.throughput, r.sendProfile)}
 ## Codec
 
 What one send costs the client in encoding: the SEND_MESSAGE_V2 request frame encoded (the 13 send

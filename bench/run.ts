@@ -21,11 +21,11 @@ import { BRIDGE_BATCH_SIZES, runCost } from './cost.ts';
 import { edgeTiming, runEdge } from './edge.ts';
 import { runLmi } from './lmi.ts';
 import { runPublishOnce } from './publish-once.ts';
-import { floorPlot } from './floor-report.ts';
+import { floorPlot, type SendProfile } from './floor-report.ts';
 import { barChart } from './svg.ts';
 import { runThroughput, SHAPES, type Shape, type ShapeResult, type Timing } from './throughput.ts';
 import { bridgeRow, report, type Results, summarize } from './report.ts';
-import { ROOT } from './util.ts';
+import { ROOT, runJson, TSX } from './util.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -46,6 +46,14 @@ function timing(args: string[], env: NodeJS.ProcessEnv): Timing {
 }
 
 const LATEST = join(ROOT, 'bench', 'results', 'latest.json');
+
+/** Where a send's CPU goes at 64 in flight (bench/send-profile.ts, a process of its own). */
+function profileSends(nameServer: string, plan: Timing): Promise<SendProfile> {
+  log('where a send spends its CPU at 64 in flight (profile)...');
+  return runJson<SendProfile>(process.execPath, [TSX, 'bench/send-profile.ts', nameServer, 'TopicTest', String(plan.warmupMs), String(plan.measureMs)], {
+    timeoutMs: plan.warmupMs + plan.measureMs + 60_000,
+  });
+}
 
 /** BENCHMARKS.md and the plots, from one run's raw numbers. */
 function publish(results: Results): void {
@@ -117,6 +125,7 @@ if (process.argv.includes('--floor')) {
   const { state, reused } = await up();
   try {
     const results = JSON.parse(readFileSync(LATEST, 'utf8')) as Results;
+    results.sendProfile = await profileSends(describe(state).nameServer, plan);
     const measured = await runThroughput(
       describe(state).nameServer,
       state.lib,
@@ -185,6 +194,7 @@ try {
     `throughput and latency against the Java reference producer and ali-ons (${plan.rounds} rounds of ${plan.warmupMs / 1000} + ${plan.measureMs / 1000} s)...`,
   );
   const throughput = await runThroughput(info.nameServer, state.lib, plan, log);
+  const sendProfile = await profileSends(info.nameServer, plan);
   log(`one environment on Lambda Managed Instances against classic Lambda and the bare producer (${plan.rounds} rounds)...`);
   const lmi = await runLmi(info.nameServer, plan, log);
   log('cold start...');
@@ -207,6 +217,7 @@ try {
     timing: plan,
     codec,
     throughput,
+    sendProfile,
     lmi,
     coldStart,
     cost,

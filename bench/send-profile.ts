@@ -12,7 +12,10 @@ const PARTS: Part[] = [
   ['waiting (idle)', (_u, n) => n === '(idle)'],
   ['garbage collection', (_u, n) => n === '(garbage collector)'],
   ['bench harness (timing, latencies)', (u) => u.includes('/bench/')],
-  ['response decoding (frame cut, JSON.parse of the header, send response)', (u, n) => lib('remoting/(accumulator|frame|header-json|buffer-reader)').test(u) && n !== 'binaryFrame' && n !== 'encodeFrameAs'],
+  [
+    'response decoding (frame cut, JSON.parse of the header, send response)',
+    (u, n) => lib('remoting/(accumulator|frame|header-json|buffer-reader)').test(u) && n !== 'binaryFrame' && n !== 'encodeFrameAs',
+  ],
   ['request encoding (binary header, frame)', (u) => lib('remoting/(header-binary|buffer-writer|frame)').test(u)],
   ['connection: response table, deadline timer, corked writes', (u) => lib('remoting/(connection|remoting-client)').test(u)],
   ['message checks, properties, UNIQ_KEY, request fields', (u) => lib('(message/.*|producer/prepare|protocol/send)').test(u)],
@@ -25,7 +28,14 @@ const PARTS: Part[] = [
 
 const [namesrv, topic, warmupMs, measureMs] = process.argv.slice(2) as [string, string, string, string];
 const bytes = body(1024);
-const producer = createProducer({ nameServers: namesrv, producerGroup: 'bench-profile', sendMsgTimeout: 3000, retryTimesWhenSendFailed: 2, sendLatencyFaultEnable: true, faultTables: '5.x' });
+const producer = createProducer({
+  nameServers: namesrv,
+  producerGroup: 'bench-profile',
+  sendMsgTimeout: 3000,
+  retryTimesWhenSendFailed: 2,
+  sendLatencyFaultEnable: true,
+  faultTables: '5.x',
+});
 await producer.start();
 const send = () => producer.send({ topic, body: bytes });
 await run(send, 64, Date.now() + Number(warmupMs));
