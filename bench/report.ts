@@ -130,10 +130,13 @@ Reproduce with one command (it starts the local RocketMQ and DynamoDB Local thro
 own scripts, or reuses a running stack, and stops what it started):
 
 \`\`\`sh
-npm run bench                 # ${seconds(r.timing.warmupMs)} s warm-up + ${seconds(r.timing.measureMs)} s measured per client and round, ${r.timing.rounds} rounds (about 15 minutes)
-npm run bench -- --long       # 5 s + 10 s, 3 rounds (about 20 minutes)
+npm run bench                 # ${seconds(r.timing.warmupMs)} s warm-up + ${seconds(r.timing.measureMs)} s measured per client and round, ${r.timing.rounds} rounds (about 20 minutes)
+npm run bench -- --long       # 5 s + 10 s, 3 rounds (about 25 minutes)
 npm run bench -- --quick      # 1 s + 2 s, 1 round: for development, not for these tables
 npm run bench -- --report     # this file and the plots again from the last run's raw numbers, measuring nothing
+npm run bench -- --floor      # only the shapes the raw-socket floor runs, and the send profile, into the last run's results
+npm run bench -- --cold-start # only the cold start (Node 20, 22 and 24), into the last run's results
+npm run bench -- --edge       # only the edge runtimes, into the last run's results
 \`\`\`
 
 It rewrites this file, the plots in \`bench/plots/\` and the raw numbers in
