@@ -167,7 +167,8 @@ export class Engine {
     if (store.hasContext()) store.set(SCOPE_KEY, scope);
     // Else a middleware called outside any runtime context: the work goes unscoped, which every
     // invocation's flush also waits for (correct, only not isolated).
-    this.logger.addContext(context as Context);
+    // The warm-up is not the cold start for the logs either: addContext takes Powertools' cold_start flag.
+    if (!this.warmingUp) this.logger.addContext(context as Context);
     const deadline = Date.now() + context.getRemainingTimeInMillis() - config.deadlineMarginMs;
     // Work before the handler (the cold load, a due re-read of shared state) may take half of the
     // time to the deadline; the store is given up then and the sends go on with local state.
@@ -247,7 +248,8 @@ export class Engine {
       const config = this.configuration();
       const deadline = Date.now() + budgetMs;
       const topic = config.warmUpTopic;
-      const producer = await this.warmProducer(deadline, { warmTopics: topic ? [...topics, topic] : topics, connect: true });
+      // The warm-up topic is not among the routes warmed: a wrong one must cost the warm-up only, not the start.
+      const producer = await this.warmProducer(deadline, { warmTopics: topics, connect: true });
       if (topic) await this.warmUpSend(producer, topic, deadline, warmUp);
     } catch (err) {
       this.logger.warn('init phase: producer not prepared, the first invocation will try again', err as Error);
@@ -269,8 +271,13 @@ export class Engine {
     const message = { topic, body: WARM_UP_BODY, tags: 'warm-up', properties: { 'warm-up': 'true' } };
     this.warmingUp = true;
     try {
-      if (warmUp) await warmUp(message, { awsRequestId: 'warm-up', getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) }, this);
-      else await producer.send(message, { deadline });
+      if (warmUp) {
+        await warmUp(message, { awsRequestId: 'warm-up', getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) }, this);
+      } else {
+        await producer.send(message, { deadline });
+        // What the send left (a trace record) goes now, not in the first invocation's flush and counts.
+        await producer.flush(deadline);
+      }
     } catch (err) {
       this.logger.warn('init phase: the warm-up send failed', err as Error);
     } finally {

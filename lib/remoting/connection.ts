@@ -279,7 +279,8 @@ export class Connection {
     if (command.remark !== undefined) header.remark = command.remark;
     if (command.body !== undefined) header.body = command.body;
     const frame = encodeFrameAs(this.serializeType, header, this.writer);
-    const deadline = Date.now() + Math.max(0, timeoutMs);
+    // NaN waits nothing; no wait goes past what a timer can hold (about 24.8 days).
+    const deadline = Date.now() + (timeoutMs > 0 ? Math.min(timeoutMs, MAX_TIMER_MS) : 0);
     return new Promise<RemotingCommand>((resolve, reject) => {
       this.inFlight.set(opaque, { resolve, reject, deadline, timeoutMs, code: command.code });
       if (deadline < this.deadlineTimerAt) this.armDeadlineTimer(deadline);
@@ -290,7 +291,7 @@ export class Connection {
   private armDeadlineTimer(at: number): void {
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     this.deadlineTimerAt = at;
-    this.deadlineTimer = setTimeout(() => this.expireDue(), Math.max(0, at - Date.now()));
+    this.deadlineTimer = setTimeout(() => this.expireDue(), Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())));
     this.deadlineTimer.unref();
   }
 
@@ -300,10 +301,16 @@ export class Connection {
     this.deadlineTimerAt = Number.POSITIVE_INFINITY;
     const now = Date.now();
     let next = Number.POSITIVE_INFINITY;
+    // Every request past its deadline times out before a long one's timeout may close the
+    // connection: each gets ACCESS_BROKER_TIMEOUT, as its own timer would have given it.
+    let closeAfter = 0;
     for (const [opaque, pending] of this.inFlight) {
-      if (pending.deadline <= now) this.onTimeout(opaque, pending);
-      else if (pending.deadline < next) next = pending.deadline;
+      if (pending.deadline <= now) {
+        this.onTimeout(opaque, pending);
+        if (pending.timeoutMs >= this.options.closeOnTimeoutAfterMs) closeAfter = Math.max(closeAfter, pending.timeoutMs);
+      } else if (pending.deadline < next) next = pending.deadline;
     }
+    if (closeAfter > 0) this.close(`closed after a ${closeAfter} ms timeout`);
     if (next !== Number.POSITIVE_INFINITY && !this.closedWith) this.armDeadlineTimer(next);
   }
 
@@ -373,7 +380,6 @@ export class Connection {
         requestCode: pending.code,
       }),
     );
-    if (timeoutMs >= this.options.closeOnTimeoutAfterMs) this.close(`closed after a ${timeoutMs} ms timeout`);
   }
 
   private onData(chunk: Buffer): void {
@@ -435,6 +441,9 @@ export class Connection {
     this.inFlight.clear();
   }
 }
+
+/** The longest setTimeout delay (2^31 - 1 ms): a longer one fires at once, with a warning. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Frames of one tick up to this many bytes in all are copied into one buffer for one write; larger ones go corked. */
 const ONE_WRITE_BYTES = 64 * 1024;

@@ -135,6 +135,27 @@ describe('the init phase', () => {
     });
   }
 
+  it('costs only the warm-up when the function refuses it: the producer is still prepared, nothing sent', async () => {
+    const env = {
+      ...quiet,
+      NAMESRV_ADDR: stack.nameServer,
+      PRODUCER_GROUP: 'init-warm-up',
+      ALLOWED_TOPICS: 'TopicTest',
+      WARM_UP_TOPIC: 'TopicNotAllowed',
+      AWS_LAMBDA_FUNCTION_NAME: 'publish',
+    };
+    const engine = new Engine({ env });
+    try {
+      await prepareInInit([], engine, env, publishWarmUp);
+      const producer = engine.producer as ProducerImpl;
+      expect(producer.state).toBe('RUNNING');
+      expect(producer.remoting.addresses().sort()).toEqual([stack.nameServer, stack.brokers['broker-a'].address, stack.brokers['broker-b'].address].sort());
+      expect(producer.stats().sends).toBe(0);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('does nothing outside Lambda', async () => {
     const env = { ...quiet, NAMESRV_ADDR: stack.nameServer, PRODUCER_GROUP: 'init-phase', ALLOWED_TOPICS: 'TopicTest' };
     const engine = new Engine({ env });

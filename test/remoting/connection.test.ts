@@ -72,6 +72,23 @@ describe('connection', () => {
     expect(c.closed).toBe(false);
   });
 
+  it('times out every request past its deadline before a long timeout closes the connection', async () => {
+    // Fake: a peer that never answers. The event loop is held past both deadlines, so one firing
+    // of the deadline timer finds both due; the long one (sent first) closes the connection, and the
+    // short one must still end as a timeout, as its own timer would have ended it.
+    const p = await peer(() => undefined);
+    const c = open(p.address, { closeOnTimeoutAfterMs: 100 });
+    await c.connect();
+    const long = failure(c.request({ code: 1, extFields: {} }, 100));
+    const short = failure(c.request({ code: 2, extFields: {} }, 20));
+    const until = Date.now() + 150;
+    while (Date.now() < until) {
+      // held: no timer runs
+    }
+    expect([(await long)?.codeName, (await short)?.codeName]).toEqual(['ACCESS_BROKER_TIMEOUT', 'ACCESS_BROKER_TIMEOUT']);
+    expect(c.closed).toBe(true);
+  });
+
   it('closes a connection whose request waited a whole long timeout, rejecting the rest', async () => {
     // Fake: stands for a black-holed socket (a NAT entry gone during a Lambda freeze).
     const p = await peer(() => undefined);
