@@ -45,7 +45,10 @@ function persistenceFor(table: string, scope: string): DynamoDBPersistenceLayer 
       sortKeyAttr: 'sk',
       staticPkValue: `IDEMPOTENCY#${scope}`,
       expiryAttr: 'expiresAt', // the state table's TTL attribute
-      awsSdkV3Client: createStateClient(),
+      // One attempt, half a second: a record that cannot be written in that is given up (the
+      // request goes on without it), so a DynamoDB that does not answer cannot hold a keyed request
+      // past its deadline (the shared state's two attempts of a second each did, on a cold start).
+      awsSdkV3Client: createStateClient({ maxAttempts: 1, requestHandler: { connectionTimeout: 300, requestTimeout: 500, throwOnRequestTimeout: true } }),
     });
     store = { table, scope, persistence };
   }
