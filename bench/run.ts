@@ -106,25 +106,41 @@ function publish(results: Results): void {
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), report(results));
 }
 
-if (process.argv.includes('--publish-once')) {
-  // Measures only what publishing once costs and rewrites the report with it.
-  const { state } = await up();
-  const info = describe(state);
-  const results = JSON.parse(readFileSync(LATEST, 'utf8')) as Results;
-  results.publishOnce = await runPublishOnce(info.nameServer, info.dynamodb!.endpoint, log);
-  writeFileSync(LATEST, `${JSON.stringify(results, null, 2)}\n`);
-  publish(results);
-  log('BENCHMARKS.md rewritten with the publish-once measurement');
+/**
+ * One part measured again into the last run's raw numbers (the other tables kept), BENCHMARKS.md
+ * rewritten; the stack started here is stopped after.
+ */
+async function remeasure(
+  what: string,
+  measure: (state: Awaited<ReturnType<typeof up>>['state'], results: Results) => Promise<void>,
+  options?: Parameters<typeof up>[0],
+): Promise<never> {
+  const { state, reused } = await up(options);
+  try {
+    const results = JSON.parse(readFileSync(LATEST, 'utf8')) as Results;
+    await measure(state, results);
+    writeFileSync(LATEST, `${JSON.stringify(results, null, 2)}\n`);
+    publish(results);
+    log(`BENCHMARKS.md rewritten with ${what} measured again`);
+  } finally {
+    if (!reused) await down();
+  }
   process.exit(0);
 }
 
+if (process.argv.includes('--publish-once')) {
+  // What publishing once costs.
+  await remeasure('publishing once', async (state, results) => {
+    const info = describe(state);
+    results.publishOnce = await runPublishOnce(info.nameServer, info.dynamodb!.endpoint, log);
+  });
+}
+
 if (process.argv.includes('--floor')) {
-  // Measures only the shapes the raw-socket floor runs (ours, the floor, Java and ali-ons in the
-  // same rounds) and puts them in place of the last run's, so the report keeps every other table.
+  // The shapes the raw-socket floor runs (ours, the floor, Java and ali-ons in the same rounds), in
+  // place of the last run's, and the send profile.
   const plan = timing(process.argv.slice(2), process.env);
-  const { state, reused } = await up();
-  try {
-    const results = JSON.parse(readFileSync(LATEST, 'utf8')) as Results;
+  await remeasure('the floor shapes', async (state, results) => {
     results.sendProfile = await profileSends(describe(state).nameServer, plan);
     const measured = await runThroughput(
       describe(state).nameServer,
@@ -137,44 +153,26 @@ if (process.argv.includes('--floor')) {
     results.throughput = SHAPES.map((shape) => measured.find((m) => same(m, shape)) ?? results.throughput.find((t) => same(t, shape))).filter(
       (t): t is ShapeResult => t !== undefined,
     );
-    writeFileSync(LATEST, `${JSON.stringify(results, null, 2)}\n`);
-    publish(results);
-    log('BENCHMARKS.md rewritten with the floor shapes measured again');
-  } finally {
-    if (!reused) await down();
-  }
-  process.exit(0);
+  });
 }
 
 if (process.argv.includes('--edge')) {
-  // Measures only the edge runtimes and rewrites the report with them; the stack without DynamoDB.
-  const { state, reused } = await up({ dynamodb: false });
-  try {
-    const results = JSON.parse(readFileSync(LATEST, 'utf8')) as Results;
-    results.edge = await runEdge(describe(state), edgeTiming(process.argv.includes('--quick')), log);
-    writeFileSync(LATEST, `${JSON.stringify(results, null, 2)}\n`);
-    publish(results);
-    log(`BENCHMARKS.md rewritten with the edge runtimes (${results.edge.seconds.toFixed(0)} s)`);
-  } finally {
-    if (!reused) await down();
-  }
-  process.exit(0);
+  // The edge runtimes; the stack without DynamoDB.
+  await remeasure(
+    'the edge runtimes',
+    async (state, results) => {
+      results.edge = await runEdge(describe(state), edgeTiming(process.argv.includes('--quick')), log);
+    },
+    { dynamodb: false },
+  );
 }
 
 if (process.argv.includes('--cold-start')) {
-  // Measures only the cold start (artifacts, init, first invocation on Node 20, 22 and 24).
-  const { state, reused } = await up();
-  try {
+  // The cold start: artifacts, init, first invocation on Node 20, 22 and 24.
+  await remeasure('the cold start', async (state, results) => {
     const info = describe(state);
-    const results = JSON.parse(readFileSync(LATEST, 'utf8')) as Results;
     results.coldStart = await runColdStart(info.nameServer, info.dynamodb?.endpoint, log);
-    writeFileSync(LATEST, `${JSON.stringify(results, null, 2)}\n`);
-    publish(results);
-    log('BENCHMARKS.md rewritten with the cold start measured again');
-  } finally {
-    if (!reused) await down();
-  }
-  process.exit(0);
+  });
 }
 
 if (process.argv.includes('--report')) {
