@@ -279,8 +279,18 @@ export class ProducerImpl implements Producer {
   }
 
   sendAsync(message: Message, options: SendOptions = {}): Promise<SendResult> {
-    return this.track(this.sendOne(message, 'async', options) as Promise<SendResult>);
+    // Counted rather than tracked: the send loop says when it is done, no reaction on its promise.
+    this.pending.begin();
+    const scoped = this.options.scope ? (this.scope()?.pending ?? this.unscoped) : undefined;
+    if (!scoped) return this.sendOne(message, 'async', options, this.endPending) as Promise<SendResult>;
+    scoped.begin();
+    return this.sendOne(message, 'async', options, () => {
+      this.pending.end();
+      scoped.end();
+    }) as Promise<SendResult>;
   }
+
+  private readonly endPending = (): void => this.pending.end();
 
   async sendOneway(message: Message, options: SendOptions = {}): Promise<void> {
     await this.sendOne(message, 'oneway', options);
@@ -425,25 +435,28 @@ export class ProducerImpl implements Producer {
 
   // Neither of these two is async: each promise layer between the caller and the socket costs a
   // measurable share of a send's CPU, so a refusal becomes a rejected promise by hand.
-  private sendOne(message: Message, mode: SendMode, options: SendOptions): Promise<SendResult | undefined> {
+  // `settled`, when given, is called once when the send has settled, whatever its outcome.
+  private sendOne(message: Message, mode: SendMode, options: SendOptions, settled?: () => void): Promise<SendResult | undefined> {
     try {
       this.ensureRunning();
       const body = checkMessage(message, this.options.timerMaxDelayMs);
-      return this.sendPrepared(prepareMessage(message, body, this.settings), message, mode, options);
+      return this.sendPrepared(prepareMessage(message, body, this.settings), message, mode, options, settled);
     } catch (err) {
+      settled?.();
       return Promise.reject(err);
     }
   }
 
-  private sendPrepared(prepared: Prepared, message: Message, mode: SendMode, options: SendOptions): Promise<SendResult | undefined> {
-    const sent = sendWithRetries(this.loop, prepared, message, mode, options);
-    if (!this.tracer) return sent;
-    return sent.finally(() => {
+  private sendPrepared(prepared: Prepared, message: Message, mode: SendMode, options: SendOptions, settled?: () => void): Promise<SendResult | undefined> {
+    if (!this.tracer) return sendWithRetries(this.loop, prepared, message, mode, options, settled);
+    return sendWithRetries(this.loop, prepared, message, mode, options).finally(() => {
       // A full trace message, or records waiting past flushAfterMs, go out beside the next send.
       if (this.tracer?.due) {
         const scope = this.scope();
         this.track(this.sendTraces(options.deadline, scope, this.tracer.ownBuffers(scope?.trace)));
       }
+      // Settled after the trace work it started is tracked: a flush waiting for it finds that too.
+      settled?.();
     });
   }
 }

@@ -82,83 +82,89 @@ export async function sendWithRetries(
   message: Message,
   mode: SendMode,
   options: SendOptions,
+  /** Called once when the send has settled, whatever the outcome (an async send's count). */
+  settled?: () => void,
 ): Promise<SendResult | undefined> {
-  const { options: o, counters } = deps;
-  counters.sends += 1;
-  const begin = Date.now();
-  const timeout = options.timeoutMs ?? o.sendMsgTimeout;
-  const end = Math.min(begin + timeout, options.deadline ?? Number.POSITIVE_INFINITY);
-  // A due re-read of shared state may take a third of what is left, never the whole budget.
-  if (deps.sync) await deps.sync.refreshIfDue(begin + (end - begin) / 3);
-  const total = mode === 'sync' ? 1 + o.retryTimesWhenSendFailed : mode === 'async' ? 1 + o.retryTimesWhenSendAsyncFailed : 1;
-  const brokers: string[] = [];
-  if (end <= begin)
-    sendFailed(counters, ERROR_TABLE.ACCESS_BROKER_TIMEOUT, 'no time left before the deadline', { brokers, begin, timedOut: true, topic: prepared.topic });
+  try {
+    const { options: o, counters } = deps;
+    counters.sends += 1;
+    const begin = Date.now();
+    const timeout = options.timeoutMs ?? o.sendMsgTimeout;
+    const end = Math.min(begin + timeout, options.deadline ?? Number.POSITIVE_INFINITY);
+    // A due re-read of shared state may take a third of what is left, never the whole budget.
+    if (deps.sync) await deps.sync.refreshIfDue(begin + (end - begin) / 3);
+    const total = mode === 'sync' ? 1 + o.retryTimesWhenSendFailed : mode === 'async' ? 1 + o.retryTimesWhenSendAsyncFailed : 1;
+    const brokers: string[] = [];
+    if (end <= begin)
+      sendFailed(counters, ERROR_TABLE.ACCESS_BROKER_TIMEOUT, 'no time left before the deadline', { brokers, begin, timedOut: true, topic: prepared.topic });
 
-  // An old route is served at once; its refresh runs beside this send, bounded by the caller's deadline.
-  let info: TopicPublishInfo | undefined = deps.routes.cachedInfo(prepared.wireTopic, { deadline: options.deadline });
-  if (!info) {
-    try {
-      info = await deps.routes.publishInfo(prepared.wireTopic, { deadline: end }, { deadline: options.deadline });
-    } catch (err) {
-      const e = err as RocketMQError;
-      return sendFailed(counters, errorSpec(e.code), e.message, { brokers, begin, timedOut: false, topic: prepared.topic }, err);
-    }
-  }
-  // A broker of this route isolated long enough is probed beside the send (tracked, bounded).
-  for (const probe of deps.probe?.due(info.masters, options.deadline) ?? []) deps.track(probe);
-  if (options.refuseClusterTopics && isClusterTopic(info, prepared.wireTopic)) {
-    throw fieldError('TOPIC_RESERVED', 'topic', `"${prepared.topic}" is the name of a broker or cluster`, { topic: prepared.topic });
-  }
-  const fixed = fixedQueue(info, message, options);
-  let last: MessageQueue | undefined;
-  let lastError: unknown;
-  let lastResult: SendResult | undefined;
-  for (let attempt = 0; attempt < total; attempt++) {
-    info = deps.routes.peek(prepared.wireTopic) ?? info;
-    const queue = fixed ?? deps.selector.select(info, last?.brokerName);
-    const remaining = end - Date.now();
-    if (remaining <= 0)
-      return sendFailed(
-        counters,
-        ERROR_TABLE.ACCESS_BROKER_TIMEOUT,
-        `call timeout: the ${timeout} ms budget ran out`,
-        { brokers, begin, timedOut: true, topic: prepared.topic },
-        lastError,
-      );
-    brokers.push(queue.brokerName);
-    if (attempt > 0) counters.retries += 1;
-    counters.attempts += 1;
-    const started = Date.now();
-    try {
-      const result = await attemptSend(deps, prepared, message, { queue, info, mode, timeoutMs: remaining, deadline: options.deadline });
-      deps.faults?.update(queue.brokerName, Date.now() - started, false);
-      if (mode === 'sync' && result && result.status !== SendStatus.SEND_OK && o.retryAnotherBrokerWhenNotStoreOK && !fixed) {
-        lastResult = result;
-        last = queue;
-        continue;
-      }
-      return result;
-    } catch (err) {
-      last = queue;
-      lastError = err;
-      const verdict = classify(err, mode, o.retryResponseCodes);
-      if (verdict.isolate) deps.faults?.update(queue.brokerName, Date.now() - started, true);
-      if (!verdict.retry) {
-        // Refused before sending (the broker is too old for the message): the caller's refusal, not a failed send.
-        if (err instanceof ClientError && err.code === ERROR_TABLE.UNSUPPORTED_BY_BROKER.code) throw err;
+    // An old route is served at once; its refresh runs beside this send, bounded by the caller's deadline.
+    let info: TopicPublishInfo | undefined = deps.routes.cachedInfo(prepared.wireTopic, { deadline: options.deadline });
+    if (!info) {
+      try {
+        info = await deps.routes.publishInfo(prepared.wireTopic, { deadline: end }, { deadline: options.deadline });
+      } catch (err) {
         const e = err as RocketMQError;
+        return sendFailed(counters, errorSpec(e.code), e.message, { brokers, begin, timedOut: false, topic: prepared.topic }, err);
+      }
+    }
+    // A broker of this route isolated long enough is probed beside the send (tracked, bounded).
+    for (const probe of deps.probe?.due(info.masters, options.deadline) ?? []) deps.track(probe);
+    if (options.refuseClusterTopics && isClusterTopic(info, prepared.wireTopic)) {
+      throw fieldError('TOPIC_RESERVED', 'topic', `"${prepared.topic}" is the name of a broker or cluster`, { topic: prepared.topic });
+    }
+    const fixed = fixedQueue(info, message, options);
+    let last: MessageQueue | undefined;
+    let lastError: unknown;
+    let lastResult: SendResult | undefined;
+    for (let attempt = 0; attempt < total; attempt++) {
+      info = deps.routes.peek(prepared.wireTopic) ?? info;
+      const queue = fixed ?? deps.selector.select(info, last?.brokerName);
+      const remaining = end - Date.now();
+      if (remaining <= 0)
         return sendFailed(
           counters,
-          errorSpec(e.code ?? ERROR_TABLE.SYSTEM_ERROR.code),
-          e.message,
-          { brokers, begin, timedOut: false, topic: prepared.topic },
-          err,
+          ERROR_TABLE.ACCESS_BROKER_TIMEOUT,
+          `call timeout: the ${timeout} ms budget ran out`,
+          { brokers, begin, timedOut: true, topic: prepared.topic },
+          lastError,
         );
+      brokers.push(queue.brokerName);
+      if (attempt > 0) counters.retries += 1;
+      counters.attempts += 1;
+      const started = Date.now();
+      try {
+        const result = await attemptSend(deps, prepared, message, { queue, info, mode, timeoutMs: remaining, deadline: options.deadline });
+        deps.faults?.update(queue.brokerName, Date.now() - started, false);
+        if (mode === 'sync' && result && result.status !== SendStatus.SEND_OK && o.retryAnotherBrokerWhenNotStoreOK && !fixed) {
+          lastResult = result;
+          last = queue;
+          continue;
+        }
+        return result;
+      } catch (err) {
+        last = queue;
+        lastError = err;
+        const verdict = classify(err, mode, o.retryResponseCodes);
+        if (verdict.isolate) deps.faults?.update(queue.brokerName, Date.now() - started, true);
+        if (!verdict.retry) {
+          // Refused before sending (the broker is too old for the message): the caller's refusal, not a failed send.
+          if (err instanceof ClientError && err.code === ERROR_TABLE.UNSUPPORTED_BY_BROKER.code) throw err;
+          const e = err as RocketMQError;
+          return sendFailed(
+            counters,
+            errorSpec(e.code ?? ERROR_TABLE.SYSTEM_ERROR.code),
+            e.message,
+            { brokers, begin, timedOut: false, topic: prepared.topic },
+            err,
+          );
+        }
       }
     }
+    if (lastResult) return lastResult;
+    const e = lastError as RocketMQError;
+    return sendFailed(counters, errorSpec(e.code), e.message, { brokers, begin, timedOut: false, topic: prepared.topic }, lastError);
+  } finally {
+    settled?.();
   }
-  if (lastResult) return lastResult;
-  const e = lastError as RocketMQError;
-  return sendFailed(counters, errorSpec(e.code), e.message, { brokers, begin, timedOut: false, topic: prepared.topic }, lastError);
 }
