@@ -279,15 +279,24 @@ export class ProducerImpl implements Producer {
   }
 
   sendAsync(message: Message, options: SendOptions = {}): Promise<SendResult> {
-    // Counted rather than tracked: the send loop says when it is done, no reaction on its promise.
-    this.pending.begin();
+    // Counted rather than tracked: the send loop says when it is done, no Set entry for its promise.
     const scoped = this.options.scope ? (this.scope()?.pending ?? this.unscoped) : undefined;
-    if (!scoped) return this.sendOne(message, 'async', options, this.endPending) as Promise<SendResult>;
-    scoped.begin();
-    return this.sendOne(message, 'async', options, () => {
-      this.pending.end();
-      scoped.end();
-    }) as Promise<SendResult>;
+    this.pending.begin();
+    scoped?.begin();
+    const sent = this.sendOne(
+      message,
+      'async',
+      options,
+      scoped
+        ? () => {
+            this.pending.end();
+            scoped.end();
+          }
+        : this.endPending,
+    ) as Promise<SendResult>;
+    // A caller may leave an async send alone (flush() settles it): its failure is no unhandled rejection.
+    sent.catch(ignore);
+    return sent;
   }
 
   private readonly endPending = (): void => this.pending.end();
@@ -450,16 +459,21 @@ export class ProducerImpl implements Producer {
   private sendPrepared(prepared: Prepared, message: Message, mode: SendMode, options: SendOptions, settled?: () => void): Promise<SendResult | undefined> {
     if (!this.tracer) return sendWithRetries(this.loop, prepared, message, mode, options, settled);
     return sendWithRetries(this.loop, prepared, message, mode, options).finally(() => {
-      // A full trace message, or records waiting past flushAfterMs, go out beside the next send.
-      if (this.tracer?.due) {
-        const scope = this.scope();
-        this.track(this.sendTraces(options.deadline, scope, this.tracer.ownBuffers(scope?.trace)));
+      try {
+        // A full trace message, or records waiting past flushAfterMs, go out beside the next send.
+        if (this.tracer?.due) {
+          const scope = this.scope();
+          this.track(this.sendTraces(options.deadline, scope, this.tracer.ownBuffers(scope?.trace)));
+        }
+      } finally {
+        // Settled after the trace work it started is tracked: a flush waiting for it finds that too.
+        settled?.();
       }
-      // Settled after the trace work it started is tracked: a flush waiting for it finds that too.
-      settled?.();
     });
   }
 }
+
+function ignore(): void {}
 
 /** Makes a producer; `start()` it before sending. */
 export function createProducer(options: ProducerOptions): Producer {

@@ -227,3 +227,21 @@ describe('a transactional message refuses what the broker would drop from it', (
     });
   }
 });
+
+describe('an async send left alone', () => {
+  it('is no unhandled rejection when it is refused or fails: flush() settles it, the caller need not look', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      void producer.sendAsync({ topic: ' ', body: 'x' }); // refused before any I/O
+      void producer.sendAsync({ topic: 'TopicTest', body: 'x' }, { timeoutMs: 500 }); // fails: no name server listens
+      await producer.flush();
+      expect(producer.stats().pending).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
+  });
+});
