@@ -123,13 +123,6 @@ export function delayField(message: Message): (typeof DELAY_FIELDS)[number] | un
 /** The broker's default timerMaxDelaySec (3 days): a later deliverAt is refused as MESSAGE_ILLEGAL. */
 export const DEFAULT_TIMER_MAX_DELAY_MS = 259_200_000;
 
-/**
- * Every check of a message's own fields before it may be sent; returns its body bytes. Sizes
- * (body after compression, encoded properties) are checked where the wire form is built.
- * Nothing is sent on failure.
- */
-const NO_DELAYS: readonly string[] = [];
-
 function checkDelay(message: Message, field: 'delaySeconds' | 'delayMs', unit: number, timerMaxDelayMs: number): void {
   const value = message[field];
   if (value === undefined) return;
@@ -137,6 +130,11 @@ function checkDelay(message: Message, field: 'delaySeconds' | 'delayMs', unit: n
   if (value * unit > timerMaxDelayMs) invalid(field, `is more than ${timerMaxDelayMs} ms (timerMaxDelayMs)`);
 }
 
+/**
+ * Every check of a message's own fields before it may be sent; returns its body bytes. Sizes
+ * (body after compression, encoded properties) are checked where the wire form is built.
+ * Nothing is sent on failure.
+ */
 export function checkMessage(message: Message, timerMaxDelayMs = DEFAULT_TIMER_MAX_DELAY_MS, now = Date.now()): Buffer {
   if (!message || typeof message !== 'object') invalid('message', 'must be an object');
   // for-in and no arrays on the common path: this runs for every message sent.
@@ -173,18 +171,19 @@ export function checkMessage(message: Message, timerMaxDelayMs = DEFAULT_TIMER_M
   }
   checkDelay(message, 'delaySeconds', 1000, timerMaxDelayMs);
   checkDelay(message, 'delayMs', 1, timerMaxDelayMs);
-  const delays =
-    message.delayLevel === undefined && message.deliverAt === undefined && message.delaySeconds === undefined && message.delayMs === undefined
-      ? NO_DELAYS
-      : DELAY_FIELDS.filter((f) => message[f] !== undefined);
   // The broker honours one (a delay level silently wins over a timer): a second is refused, not dropped.
-  if (delays.length > 1) invalid(delays[1]!, `cannot be combined with ${delays[0]}`);
+  let delay: (typeof DELAY_FIELDS)[number] | undefined;
+  for (const field of DELAY_FIELDS) {
+    if (message[field] === undefined) continue;
+    if (delay) invalid(field, `cannot be combined with ${delay}`);
+    delay = field;
+  }
   if (message.priority !== undefined) {
     if (!Number.isSafeInteger(message.priority) || message.priority < 0 || message.priority >= 2 ** 31) {
       invalid('priority', 'must be an integer from 0 to 2147483647');
     }
     // SendMessageProcessor drops the priority of a delayed or ordered message without a word.
-    if (delays.length > 0) invalid('priority', `cannot be combined with ${delays[0]}: the broker drops the priority of a delayed message`);
+    if (delay) invalid('priority', `cannot be combined with ${delay}: the broker drops the priority of a delayed message`);
     if (message.shardingKey !== undefined) invalid('priority', 'cannot be combined with shardingKey: the broker drops the priority of an ordered message');
   }
   if (message.liteTopic !== undefined && (typeof message.liteTopic !== 'string' || !LITE_TOPIC_PATTERN.test(message.liteTopic))) {

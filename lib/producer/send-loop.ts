@@ -102,7 +102,7 @@ export async function sendWithRetries(
     let info: TopicPublishInfo | undefined = deps.routes.cachedInfo(prepared.wireTopic, { deadline: options.deadline });
     if (!info) {
       try {
-        info = await deps.routes.publishInfo(prepared.wireTopic, { deadline: end }, { deadline: options.deadline });
+        info = await deps.routes.refresh(prepared.wireTopic, { deadline: end });
       } catch (err) {
         const e = err as RocketMQError;
         return sendFailed(counters, errorSpec(e.code), e.message, { brokers, begin, timedOut: false, topic: prepared.topic }, err);
