@@ -1,14 +1,6 @@
 // The "Edge runtimes" section of BENCHMARKS.md, from one run of bench/edge.ts.
 import { type EdgeResult, type LoadClient, type LoadFigure, type TransportShape, WARM_SENDS, WORKERS_LIMITS } from './edge.ts';
-import { fmt, median } from './util.ts';
-
-interface Spread {
-  median: number;
-  min: number;
-  max: number;
-}
-const spread = (values: number[]): Spread => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
-const showSpread = (x: Spread, digits = 2) => `**${fmt(x.median, digits)}** (${fmt(x.min, digits)}-${fmt(x.max, digits)})`;
+import { fmt, median, showSpread, type Spread, spread } from './util.ts';
 const ms = (values: number[], digits = 1) => {
   const s = spread(values);
   return `${fmt(s.median, digits)} (${fmt(s.min, digits)}-${fmt(s.max, digits)})`;

@@ -19,11 +19,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { compatibilityDate, EDGE_RUNTIMES, ensureEdgeRuntime } from '../infra/edge-runtimes.ts';
-import { sendRequest } from '../lib/protocol/send.ts';
-import { CLIENT_LANGUAGE, CLIENT_VERSION } from '../lib/remoting/command.ts';
-import { encodeBinaryFrame } from '../lib/remoting/frame.ts';
 import { bundleWorker, type ServedWorker, serveBundle } from '../test/edge/support/workerd.ts';
 import { body } from './harness.ts';
+import { sendFrame } from './send-frame.ts';
 import { median, ROOT } from './util.ts';
 
 export const EDGE_INFLIGHT = [16, 64] as const;
@@ -234,29 +232,6 @@ async function drive(send: () => Promise<void>, inflight: number, until: number)
   return { sent, failed };
 }
 
-/** The SEND_MESSAGE_V2 request the producer would write for a 1 KiB body to broker-a, queue 0. */
-function sendFrame(): Buffer {
-  const request = sendRequest(
-    {
-      producerGroup: 'bench-edge',
-      topic: 'TopicTest',
-      defaultTopic: 'TBW102',
-      defaultTopicQueueNums: 4,
-      queueId: 0,
-      sysFlag: 0,
-      bornTimestamp: Date.now(),
-      flag: 0,
-      properties: 'WAIT\u0001true\u0002',
-      reconsumeTimes: 0,
-      unitMode: false,
-      batch: false,
-      brokerName: 'broker-a',
-    },
-    body(BODY_BYTES),
-  );
-  return encodeBinaryFrame({ ...request, opaque: 1, flag: 0, language: CLIENT_LANGUAGE, version: CLIENT_VERSION });
-}
-
 export interface EdgeTiming {
   warmupMs: number;
   measureMs: number;
@@ -418,7 +393,13 @@ export async function runEdge(stack: EdgeStack, timing: EdgeTiming, log: (line: 
     }
 
     log(`  transport in workerd: node:net against cloudflare:sockets, ${timing.rounds} rounds...`);
-    const frame = sendFrame();
+    // The request the producer would write for a 1 KiB body to broker-a, queue 0.
+    const frame = sendFrame(
+      { producerGroup: 'bench-edge', topic: 'TopicTest', brokerName: 'broker-a', queueId: 0 },
+      'WAIT\u0001true\u0002',
+      body(BODY_BYTES),
+      1,
+    );
     const broker = stack.brokers['broker-a']!.address;
     const transport: TransportRound[] = [];
     const shapes: TransportShape[] = ['sequential', 'pipelined', 'connects'];

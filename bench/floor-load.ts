@@ -6,12 +6,11 @@
 // ours over it is what the producer adds. Same load shape and output as bench/load.ts.
 //   tsx bench/floor-load.ts <namesrv> <topic> <size> <inflight> <warmupMs> <measureMs>
 import { connect, type Socket } from 'node:net';
-import { sendRequest } from '../lib/protocol/send.ts';
-import { encodeBinaryFrame } from '../lib/remoting/frame.ts';
 import { NameServerClient } from '../lib/route/name-server.ts';
 import { toPublishInfo } from '../lib/route/publish-info.ts';
 import { RemotingClient } from '../lib/remoting/remoting-client.ts';
 import { body, loadResult, printAndExit } from './harness.ts';
+import { sendFrame } from './send-frame.ts';
 
 const [namesrv, topic, size, inflightText, warmupMs, measureMs] = process.argv.slice(2) as [string, string, string, string, string, string];
 const inflight = Number(inflightText);
@@ -54,30 +53,7 @@ const targets = queues.map((q) => {
 });
 const frames = Array.from({ length: inflight }, (_, slot) =>
   targets.map(({ header: q }) => {
-    const frame = encodeBinaryFrame({
-      ...sendRequest(
-        {
-          producerGroup: 'bench-floor',
-          topic,
-          defaultTopic: 'TBW102',
-          defaultTopicQueueNums: 4,
-          queueId: q.queueId,
-          sysFlag: 0,
-          bornTimestamp: Date.now(),
-          flag: 0,
-          properties,
-          reconsumeTimes: 0,
-          unitMode: false,
-          batch: false,
-          brokerName: q.brokerName,
-        },
-        payload,
-      ),
-      opaque: slot,
-      language: 'JAVA',
-      version: 479,
-      flag: 0,
-    });
+    const frame = sendFrame({ producerGroup: 'bench-floor', topic, brokerName: q.brokerName, queueId: q.queueId }, properties, payload, slot);
     if (frame.readInt32BE(OPAQUE_AT) !== slot) throw new Error('the opaque is not where the floor writes it');
     return frame;
   }),

@@ -3,12 +3,10 @@
 import { barChart } from './svg.ts';
 import type { ProfileShare } from './profile.ts';
 import type { ShapeResult } from './throughput.ts';
-import { fmt, type LoadResult, median, showSpread, spread } from './util.ts';
+import { cpuUs, fmt, type LoadResult, median, showSpread, spread } from './util.ts';
 
 /** The goal of the issue: ours within this much of the floor's CPU per message at 64 in flight, 1 KiB. */
 export const FLOOR_GOAL = 2;
-
-const cpuUs = (r: LoadResult) => (r.cpuMs * 1000) / Math.max(1, r.sent);
 
 /** Per shape the floor ran: CPU per message of each client and its ratio to the floor, per round. */
 export function floorRows(shapes: ShapeResult[]) {

@@ -12,8 +12,7 @@ import { floorSection, floorTarget, type SendProfile } from './floor-report.ts';
 import { lmiSection, lmiTargets } from './lmi-report.ts';
 import type { MemoryResult } from './memory.ts';
 import { type ShapeResult, type Timing, tps } from './throughput.ts';
-import { fmt, type LoadResult, median, showSpread, spread } from './util.ts';
-export { type Spread, spread } from './util.ts';
+import { cpuUs, fmt, median, showSpread, spread } from './util.ts';
 
 export interface Results {
   date: string;
@@ -36,7 +35,6 @@ export interface Results {
   sendProfile?: SendProfile;
 }
 
-const cpuUs = (r: LoadResult) => (r.cpuMs * 1000) / Math.max(1, r.sent);
 const met = (ok: boolean) => (ok ? 'met' : '**missed**');
 
 /** Per shape: medians over rounds, and the spread of the per-round ratio. */

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, TSX, runJson, type LoadResult } from './util.ts';
+import { cpuUs, ROOT, TSX, runJson, type LoadResult } from './util.ts';
 
 export interface Shape {
   size: number;
@@ -63,15 +63,15 @@ export async function runThroughput(nameServer: string, lib: string, timing: Tim
   let turn = 0;
   for (const shape of shapes) {
     const args = [nameServer, 'TopicTest', String(shape.size), String(shape.inflight), shape.mode, String(timing.warmupMs), String(timing.measureMs)];
+    // ali-ons and the floor take no mode.
+    const modeless = args.filter((_, i) => i !== 4);
     // The JVM with no flags of ours: what `java` chooses on this machine (printed with the result).
     const clients: Record<string, () => Promise<LoadResult>> = {
       ours: () => runJson<LoadResult>(process.execPath, [TSX, 'bench/load.ts', ...args], { timeoutMs }),
       java: () => runJson<LoadResult>('java', ['-cp', `${lib}/*:${classes}`, 'RefProducer', ...args], { timeoutMs }),
-      ...(shape.ons ? { ons: () => runJson<LoadResult>(process.execPath, [TSX, 'bench/ons-load.ts', ...args.filter((_, i) => i !== 4)], { timeoutMs }) } : {}),
+      ...(shape.ons ? { ons: () => runJson<LoadResult>(process.execPath, [TSX, 'bench/ons-load.ts', ...modeless], { timeoutMs }) } : {}),
       // The floor has no modes: every send of it is a frame written and an answer matched.
-      ...(shape.floor
-        ? { floor: () => runJson<LoadResult>(process.execPath, [TSX, 'bench/floor-load.ts', ...args.filter((_, i) => i !== 4)], { timeoutMs }) }
-        : {}),
+      ...(shape.floor ? { floor: () => runJson<LoadResult>(process.execPath, [TSX, 'bench/floor-load.ts', ...modeless], { timeoutMs }) } : {}),
     };
     const names = Object.keys(clients);
     const rounds: Round[] = [];
@@ -83,9 +83,7 @@ export async function runThroughput(nameServer: string, lib: string, timing: Tim
       rounds.push({ ours: got.ours!, java: got.java!, ...(got.ons ? { ons: got.ons } : {}), ...(got.floor ? { floor: got.floor } : {}), order });
     }
     const ratios = rounds.map((r) => tps(r.ours) / tps(r.java)).map((x) => x.toFixed(2));
-    const floor = shape.floor
-      ? `; CPU ours/floor ${rounds.map((r) => (r.ours.cpuMs / r.ours.sent / (r.floor!.cpuMs / r.floor!.sent)).toFixed(2)).join(', ')}`
-      : '';
+    const floor = shape.floor ? `; CPU ours/floor ${rounds.map((r) => (cpuUs(r.ours) / cpuUs(r.floor!)).toFixed(2)).join(', ')}` : '';
     log(`  ${shape.size} B, ${shape.inflight} in flight, ${shape.mode}: ours/Java ${ratios.join(', ')}${floor}`);
     results.push({ ...shape, rounds });
   }

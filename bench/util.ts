@@ -43,6 +43,9 @@ export const median = (values: number[]): number => {
 
 export const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
+/** CPU per message sent in a load window, µs. */
+export const cpuUs = (r: Pick<LoadResult, 'cpuMs' | 'sent'>): number => (r.cpuMs * 1000) / Math.max(1, r.sent);
+
 /** Median and spread (min-max) of per-round values. */
 export interface Spread {
   median: number;
