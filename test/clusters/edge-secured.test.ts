@@ -2,9 +2,9 @@
 // TLS (a certificate of our CA for 127.0.0.1 and localhost, which the workerd network service is
 // told to trust, as a deployed Worker trusts the public CAs; the brokers advertise 127.0.0.1, a
 // name the certificate carries, so workerd's check against the host connected to passes) and ACL
-// (2.0 on 5.3.3, 1.0 on 4.9.7; the accounts of cluster-acl.ts, given as the Worker's bindings). The Worker makes its producer inside each request (withEdgeProducer); what it
-// sends is read back from the brokers, and what the cluster refuses comes back as the typed error
-// with nothing stored.
+// (2.0 on 5.3.3, 1.0 on 4.9.7; the accounts of cluster-acl.ts, given as the Worker's bindings).
+// The Worker makes its producer inside each request (withEdgeProducer); what it sends is read back
+// from the brokers, and what the cluster refuses comes back as the typed error with nothing stored.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureEdgeRuntime } from '../../infra/edge-runtimes.ts';
 import type { Cluster } from '../../infra/local/cluster.ts';

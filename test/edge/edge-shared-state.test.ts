@@ -4,8 +4,6 @@
 // a workerd process of its own, so nothing can pass between them but the table. DynamoDB Local
 // speaks plain HTTP on loopback; a deployed Worker reaches the region's HTTPS endpoint
 // (https://dynamodb.<region>.amazonaws.com) with the same client, no endpoint binding set.
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureEdgeRuntime } from '../../infra/edge-runtimes.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localClient } from '../../infra/local/dynamodb.ts';
@@ -13,6 +11,7 @@ import { REPO_ROOT } from '../../infra/local/config.ts';
 import { probe } from '../../infra/local/probe.ts';
 import { ensureTable } from '../../infra/table.ts';
 import { DynamoDbSharedState, parseTopicRouteData, RemotingClient, type ProducerStats } from '../../lib/internal.ts';
+import { freePort } from '../support/local-server.ts';
 import { viewByOffsetId } from '../support/read-back.ts';
 import { type ServedWorker, serveWorker } from './support/workerd.ts';
 
@@ -91,13 +90,7 @@ async function sendFrom(worker: ServedWorker, count: number): Promise<{ brokers:
 }
 
 /** A loopback address nothing listens on: connecting to it is refused at once. */
-async function deadAddress(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return `127.0.0.1:${port}`;
-}
+const deadAddress = async () => `127.0.0.1:${await freePort()}`;
 
 beforeAll(async () => {
   workerd = ensureEdgeRuntime('workerd');

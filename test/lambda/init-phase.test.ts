@@ -24,16 +24,18 @@ import { queryByUniqueKey } from '../support/read-back.ts';
 
 const stack = inject('stack');
 const quiet = { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'CRITICAL' };
+/** A function's variables in Lambda (AWS_LAMBDA_FUNCTION_NAME set: the init phase prepares) against the stack. */
+const inLambda = (variables: Record<string, string>) => ({
+  ...quiet,
+  NAMESRV_ADDR: stack.nameServer,
+  ALLOWED_TOPICS: 'TopicTest',
+  AWS_LAMBDA_FUNCTION_NAME: 'publish',
+  ...variables,
+});
 
 describe('the init phase', () => {
   it('leaves the first invocation nothing to fetch or connect: one send, no route lookup, no new socket', async () => {
-    const env = {
-      ...quiet,
-      NAMESRV_ADDR: stack.nameServer,
-      PRODUCER_GROUP: 'init-phase',
-      ALLOWED_TOPICS: 'TopicTest,Orders*',
-      AWS_LAMBDA_FUNCTION_NAME: 'publish',
-    };
+    const env = inLambda({ PRODUCER_GROUP: 'init-phase', ALLOWED_TOPICS: 'TopicTest,Orders*' });
     const engine = new Engine({ env });
     try {
       await prepareInInit([], engine, env);
@@ -99,14 +101,7 @@ describe('the init phase', () => {
     ['the producer alone (no handler given)', undefined],
   ] as [string, WarmUp | undefined][]) {
     it(`sends one marked warm-up message through ${name}, and the first invocation is still the cold start`, async () => {
-      const env = {
-        ...quiet,
-        NAMESRV_ADDR: stack.nameServer,
-        PRODUCER_GROUP: 'init-warm-up',
-        ALLOWED_TOPICS: 'TopicTest',
-        WARM_UP_TOPIC: 'TopicTest',
-        AWS_LAMBDA_FUNCTION_NAME: 'publish',
-      };
+      const env = inLambda({ PRODUCER_GROUP: 'init-warm-up', WARM_UP_TOPIC: 'TopicTest' });
       const brokers = Object.fromEntries(Object.entries(stack.brokers).map(([broker, b]) => [broker, b.address]));
       const reader = new RemotingClient();
       const engine = new Engine({ env });
@@ -136,14 +131,7 @@ describe('the init phase', () => {
   }
 
   it('costs only the warm-up when the function refuses it: the producer is still prepared, nothing sent', async () => {
-    const env = {
-      ...quiet,
-      NAMESRV_ADDR: stack.nameServer,
-      PRODUCER_GROUP: 'init-warm-up',
-      ALLOWED_TOPICS: 'TopicTest',
-      WARM_UP_TOPIC: 'TopicNotAllowed',
-      AWS_LAMBDA_FUNCTION_NAME: 'publish',
-    };
+    const env = inLambda({ PRODUCER_GROUP: 'init-warm-up', WARM_UP_TOPIC: 'TopicNotAllowed' });
     const engine = new Engine({ env });
     try {
       await prepareInInit([], engine, env, publishWarmUp);
