@@ -20,7 +20,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { compatibilityDate, EDGE_RUNTIMES, ensureEdgeRuntime } from '../infra/edge-runtimes.ts';
 import { bundleWorker, type ServedWorker, serveBundle } from '../test/edge/support/workerd.ts';
-import { body } from './harness.ts';
+import { body, run } from './harness.ts';
 import { sendFrame } from './send-frame.ts';
 import { median, ROOT } from './util.ts';
 
@@ -213,25 +213,6 @@ function runWindowed(binary: string, args: string[], env: NodeJS.ProcessEnv, bro
   });
 }
 
-/** `inflight` loops of `send` until `until`; sends started before it, and failures. */
-async function drive(send: () => Promise<void>, inflight: number, until: number): Promise<{ sent: number; failed: number }> {
-  let sent = 0;
-  let failed = 0;
-  await Promise.all(
-    Array.from({ length: inflight }, async () => {
-      while (Date.now() < until) {
-        try {
-          await send();
-          sent += 1;
-        } catch {
-          failed += 1;
-        }
-      }
-    }),
-  );
-  return { sent, failed };
-}
-
 export interface EdgeTiming {
   warmupMs: number;
   measureMs: number;
@@ -353,11 +334,17 @@ export async function runEdge(stack: EdgeStack, timing: EdgeTiming, log: (line: 
     };
     const perRequest = async (inflight: number): Promise<LoadFigure> => {
       const send = publisher(publish.url, token, payload);
-      await drive(send, inflight, Date.now() + timing.warmupMs);
+      await run(send, inflight, Date.now() + timing.warmupMs);
       const [cpu, brokers] = [cpuMs(publish.pid), brokersCpuMs()];
       const t = performance.now();
-      const { sent, failed } = await drive(send, inflight, Date.now() + timing.measureMs);
-      return { sent, failed, elapsedMs: performance.now() - t, cpuMs: cpuMs(publish.pid) - cpu, brokerCpuMs: finite(brokersCpuMs() - brokers) };
+      const { latencies, failed } = await run(send, inflight, Date.now() + timing.measureMs);
+      return {
+        sent: latencies.length - failed,
+        failed,
+        elapsedMs: performance.now() - t,
+        cpuMs: cpuMs(publish.pid) - cpu,
+        brokerCpuMs: finite(brokersCpuMs() - brokers),
+      };
     };
     const longLivedLoad = async (runtime: LongLivedRuntime, inflight: number, perRequest = false): Promise<LoadFigure> => {
       const args = ['load', stack.nameServer, 'TopicTest', String(BODY_BYTES), String(inflight), String(timing.warmupMs), String(timing.measureMs)];
