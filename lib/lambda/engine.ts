@@ -67,7 +67,7 @@ export type WarmUp = (
   engine: Engine,
 ) => Promise<unknown>;
 
-export const WARM_UP_BODY = 'warm-up';
+const WARM_UP_BODY = 'warm-up';
 
 export interface EngineOptions {
   env?: NodeJS.ProcessEnv;
