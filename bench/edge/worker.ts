@@ -53,12 +53,36 @@ class FrameCounter {
   }
 }
 
+/**
+ * A write of frames that gathers those of one tick and hands them on as one chunk, as
+ * lib/remoting/connection.ts writes a tick's frames: the same on both transports.
+ */
+function gathered(schedule: (flush: () => void) => void, writeChunk: (chunk: Uint8Array) => void): (frame: Uint8Array) => void {
+  let pending: Uint8Array[] = [];
+  const flush = () => {
+    const frames = pending;
+    pending = [];
+    let chunk = frames[0]!;
+    if (frames.length > 1) {
+      chunk = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+      let at = 0;
+      for (const f of frames) {
+        chunk.set(f, at);
+        at += f.length;
+      }
+    }
+    writeChunk(chunk);
+  };
+  return (frame) => {
+    pending.push(frame);
+    if (pending.length === 1) schedule(flush);
+  };
+}
+
 async function open(transport: Transport, address: string, onChunk: (chunk: Uint8Array) => void): Promise<Pipe> {
   const colon = address.lastIndexOf(':');
   const host = address.slice(0, colon);
   const port = Number(address.slice(colon + 1));
-  // Frames written in one tick leave together, on either transport, as lib/remoting/connection.ts
-  // writes them (cork, uncork on the next tick): a transport on connect() would do the same.
   if (transport === 'net') {
     const socket = netConnect({ host, port });
     // As lib/remoting/connection.ts sets it.
@@ -68,19 +92,11 @@ async function open(transport: Transport, address: string, onChunk: (chunk: Uint
       socket.once('error', fail);
     });
     socket.on('data', onChunk);
-    let corked = false;
     return {
-      write: (frame) => {
-        if (!corked) {
-          corked = true;
-          socket.cork();
-          process.nextTick(() => {
-            corked = false;
-            socket.uncork();
-          });
-        }
-        socket.write(frame);
-      },
+      write: gathered(
+        (flush) => process.nextTick(flush),
+        (chunk) => socket.write(chunk),
+      ),
       close: () =>
         new Promise<void>((settle) => {
           socket.once('close', () => settle());
@@ -99,26 +115,9 @@ async function open(transport: Transport, address: string, onChunk: (chunk: Uint
       onChunk(value);
     }
   })().catch(() => undefined);
-  let pending: Uint8Array[] = [];
-  const flush = () => {
-    const frames = pending;
-    pending = [];
-    let chunk = frames[0]!;
-    if (frames.length > 1) {
-      chunk = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
-      let at = 0;
-      for (const f of frames) {
-        chunk.set(f, at);
-        at += f.length;
-      }
-    }
-    writer.write(chunk).catch(() => undefined);
-  };
   return {
-    write: (frame) => {
-      pending.push(frame);
-      if (pending.length === 1) queueMicrotask(flush);
-    },
+    // A transport on connect() would have no nextTick of Node's to wait for: the microtask queue.
+    write: gathered(queueMicrotask, (chunk) => void writer.write(chunk).catch(() => undefined)),
     close: async () => {
       await socket.close();
       await reading;
