@@ -3,7 +3,7 @@
 // invocation then does not do; outside Lambda it does nothing, and a bad setting never throws
 // from the module's top level.
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { publish, warmUp as publishWarmUp } from '../../functions/publish/index.ts';
 import { warmUp as bridgeWarmUp } from '../../functions/sqs-bridge/index.ts';
 import type { WarmUp } from '../../lib/lambda/index.ts';
@@ -100,7 +100,7 @@ describe('the init phase', () => {
     ['the SQS bridge', bridgeWarmUp],
     ['the producer alone (no handler given)', undefined],
   ] as [string, WarmUp | undefined][]) {
-    it(`sends one marked warm-up message through ${name}, and the first invocation is still the cold start`, async () => {
+    it(`sends one marked warm-up message through ${name}, publishes no metrics for it, and the first invocation is still the cold start`, async () => {
       const env = inLambda({ PRODUCER_GROUP: 'init-warm-up', WARM_UP_TOPIC: 'TopicTest' });
       const brokers = Object.fromEntries(Object.entries(stack.brokers).map(([broker, b]) => [broker, b.address]));
       const reader = new RemotingClient();
@@ -108,7 +108,9 @@ describe('the init phase', () => {
       try {
         const queues = queuesOf(brokers, 4);
         const mark = await markOffsets(reader, 'TopicTest', queues);
+        const published = vi.spyOn(engine.metrics, 'publishStoredMetrics');
         await prepareInInit([], engine, env, warmUp);
+        expect(published).not.toHaveBeenCalled();
         const producer = engine.producer as ProducerImpl;
         expect([producer.stats().sends, producer.stats().failures]).toEqual([1, 0]);
 
@@ -123,6 +125,7 @@ describe('the init phase', () => {
         const invocation = await engine.before(lambdaContext());
         await engine.after(invocation);
         expect(invocation.coldStart).toBe(true);
+        expect(published).toHaveBeenCalledTimes(1); // the first invocation's, with its ColdStart
       } finally {
         reader.shutdown();
         await engine.close();
