@@ -18,6 +18,7 @@
 import { spawn } from 'node:child_process';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 import { CACHE_DIR, REPO_ROOT } from './local/config.ts';
 import { StackError } from './local/errors.ts';
 import { seconds, startupSummary } from './local/startup.ts';
@@ -87,6 +88,24 @@ interface Outcome {
   version: string;
   code: number;
   ms: number;
+  /** Everything the run printed, stdout and stderr in the order they came. */
+  output: string;
+}
+
+/** Vitest's banners over what went wrong (`⎯⎯⎯ Failed Tests 2 ⎯⎯⎯`, `⎯⎯⎯ Unhandled Errors ⎯⎯⎯`). */
+const ERROR_BANNER = /^⎯+ \S.* ⎯+$/;
+
+/**
+ * What a failed run said about its failure, to print again after every run: with two runtimes the
+ * first one's failures sit hundreds of lines above the end, where a CI log's tail does not reach.
+ * From vitest's first error banner to the end (its summary), or the last lines when there is none
+ * (a crash before any test ended); at most `limit` lines.
+ */
+export function whatFailed(output: string, limit = 150): string[] {
+  const lines = stripVTControlCharacters(output).trimEnd().split('\n');
+  const banner = lines.findIndex((line) => ERROR_BANNER.test(line.trim()));
+  const picked = banner === -1 ? lines.slice(-30) : lines.slice(banner);
+  return picked.length > limit ? [...picked.slice(0, limit), `[${picked.length - limit} more lines in the run's output above]`] : picked;
 }
 
 let running: ReturnType<typeof spawn> | undefined;
@@ -100,7 +119,7 @@ function runTier(major: NodeMajor, binary: string, args: string[]): Promise<Outc
   return new Promise((settle) => {
     const child = spawn(binary, [join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs'), ...args], {
       cwd: REPO_ROOT,
-      stdio: 'inherit',
+      stdio: ['inherit', 'pipe', 'pipe'],
       env: {
         ...process.env,
         EXPECT_NODE_MAJOR: major,
@@ -109,15 +128,26 @@ function runTier(major: NodeMajor, binary: string, args: string[]): Promise<Outc
       },
     });
     running = child;
+    const output: string[] = [];
+    for (const [from, to] of [
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ] as const) {
+      from?.setEncoding('utf8');
+      from?.on('data', (chunk: string) => {
+        to.write(chunk);
+        output.push(chunk);
+      });
+    }
     const done = (code: number) => {
       running = undefined;
-      settle({ major, version, code, ms: Date.now() - begun });
+      settle({ major, version, code, ms: Date.now() - begun, output: output.join('') });
     };
     child.once('error', (err) => {
       process.stderr.write(`could not start ${binary}: ${err.message}\n`);
       done(1);
     });
-    child.once('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
+    child.once('close', (code, signal) => done(code ?? (signal ? 1 : 0)));
   });
 }
 
@@ -160,6 +190,9 @@ async function main(argv: string[]): Promise<number> {
     }
   } finally {
     if (!reused) await down();
+  }
+  for (const { version, code, output } of outcomes) {
+    if (code !== 0) process.stderr.write(`\n== Node ${version} failed; what its run said:\n${whatFailed(output).join('\n')}\n`);
   }
   process.stderr.write('\n');
   for (const { version, code, ms } of outcomes) {

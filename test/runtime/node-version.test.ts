@@ -4,7 +4,7 @@
 // the script. Without EXPECT_NODE_MAJOR (`npm test`) it is skipped.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { NODE_RUNTIMES, type NodeMajor, nodePackage } from '../../infra/runtimes.ts';
+import { NODE_RUNTIMES, type NodeMajor, nodePackage, whatFailed } from '../../infra/runtimes.ts';
 
 const root = new URL('../../', import.meta.url);
 const expected = process.env.EXPECT_NODE_MAJOR;
@@ -44,5 +44,29 @@ describe('the runtimes the tests run on', () => {
     const deployed = [...readFileSync(new URL('serverless.yml', root), 'utf8').matchAll(/^\s+runtime:\s*nodejs(\d+)\.x\s*$/gm)].map((m) => m[1]);
     expect(deployed.length).toBeGreaterThan(0);
     for (const line of deployed) expect(Object.keys(NODE_RUNTIMES)).toContain(line);
+  });
+});
+
+describe("a failed runtime's report, printed again after the last run", () => {
+  const tests = Array.from({ length: 300 }, (_, i) => ` \x1b[32m✓\x1b[39m test/t${i}.test.ts (1 test) 3ms`);
+  const failure = [
+    '\x1b[31m⎯⎯⎯⎯⎯⎯⎯ Failed Tests 1 ⎯⎯⎯⎯⎯⎯⎯\x1b[39m',
+    ' FAIL  test/x.test.ts > sends',
+    'AssertionError: expected 1 to be 2',
+    ' Test Files  1 failed | 300 passed (301)',
+  ];
+
+  it("starts at vitest's first error banner and runs to the summary, colours stripped", () => {
+    expect(whatFailed([...tests, ...failure].join('\n'))).toEqual(['⎯⎯⎯⎯⎯⎯⎯ Failed Tests 1 ⎯⎯⎯⎯⎯⎯⎯', ...failure.slice(1)]);
+    const unhandled = ['⎯⎯⎯⎯ Unhandled Errors ⎯⎯⎯⎯', 'Vitest caught 1 unhandled error during the test run.', ' Test Files  301 passed (301)'];
+    expect(whatFailed([...tests, ...unhandled].join('\n'))).toEqual(unhandled);
+  });
+
+  it('keeps the last lines when no banner came (a crash before any test ended), and stops at the limit', () => {
+    expect(whatFailed(tests.join('\n'))).toHaveLength(30);
+    expect(whatFailed(tests.join('\n')).at(-1)).toBe(' ✓ test/t299.test.ts (1 test) 3ms');
+    const long = whatFailed([failure[0], ...tests].join('\n'), 10);
+    expect(long).toHaveLength(11);
+    expect(long.at(-1)).toBe("[291 more lines in the run's output above]");
   });
 });
