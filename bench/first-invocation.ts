@@ -225,5 +225,19 @@ scavenge land in the first event on Node 24. Against the warm-up alone, alternat
 flags: init 8-13 ms longer, first/warm 1.60-2.37x against 1.72-1.85x; the warm invocations got
 faster too (optimized sooner) and the first did not. The socket path, run once, stays interpreted. Not
 shipped: it cost init time and code and did not move the ratio.
+
+**Rehearsals against a stand-in broker** were tried next, to run the socket path too without a second
+message: after the warm-up send, the function's own handler ran N more times on the warm-up message
+against a loopback server inside the process answering routes, heartbeats and sends as a broker does,
+once on an engine and producer of their own (closed after, so nothing of the stand-in stays), once on
+the function's own producer with the warm-up topic's route pointed at the stand-in meanwhile. With
+Lambda's flags, alternating with the warm-up alone, 6-7 processes per row: own engine, 20 runs: init
++25-55 ms, first/warm 2.04x on Node 22 and 2.26x on 24, against 2.33x and 2.03x for the warm-up
+alone; own engine, 10 runs: 5.0x on Node 22; the function's own producer, 10 or 20 runs: 3.1-3.4x on
+both. The warm invocations got faster (0.7 ms against 0.9-1.1) and the first did not (1.2-3.5 ms),
+with no deoptimization in it (\`--trace-deopt\`) and nothing run for the first time but the
+logger's \`addContext\` and the metrics' publish, which the warm-up skips (\`--log-function-events\`).
+So the real runs above reach a warm first event by something the stand-in runs do not reproduce,
+likely the invocation's own bookkeeping run for real. Not shipped: init time for nothing.
 `;
 }
