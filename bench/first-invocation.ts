@@ -236,8 +236,13 @@ Lambda's flags, alternating with the warm-up alone, 6-7 processes per row: own e
 alone; own engine, 10 runs: 5.0x on Node 22; the function's own producer, 10 or 20 runs: 3.1-3.4x on
 both. The warm invocations got faster (0.7 ms against 0.9-1.1) and the first did not (1.2-3.5 ms),
 with no deoptimization in it (\`--trace-deopt\`) and nothing run for the first time but the
-logger's \`addContext\` and the metrics' publish, which the warm-up skips (\`--log-function-events\`).
-So the real runs above reach a warm first event by something the stand-in runs do not reproduce,
-likely the invocation's own bookkeeping run for real. Not shipped: init time for nothing.
+logger's \`addContext\` and the metrics' publish, which the warm-up skips (\`--log-function-events\`);
+a warm-up that ran those too, as a real invocation does, left the ratio where it was (8 processes:
+2.07x against 2.59x on Node 22, 1.78x against 1.84x on 24, spreads overlapping). Not shipped: init
+time for nothing. A V8 startup snapshot (\`--snapshot-blob\`, which Node takes from NODE_OPTIONS, so
+a managed runtime could load one) was not built: it holds a heap, not optimized code or its
+feedback, so it would not touch what is left; and Node refuses to start on a snapshot another
+release made (tried: one made by 22.23.5, loaded by 24.22.3, exit code 14), so Lambda's next patch
+release of the runtime would fail every cold start, where a stale code cache only slows one.
 `;
 }
