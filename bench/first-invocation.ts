@@ -238,11 +238,16 @@ both. The warm invocations got faster (0.7 ms against 0.9-1.1) and the first did
 with no deoptimization in it (\`--trace-deopt\`) and nothing run for the first time but the
 logger's \`addContext\` and the metrics' publish, which the warm-up skips (\`--log-function-events\`);
 a warm-up that ran those too, as a real invocation does, left the ratio where it was (8 processes:
-2.07x against 2.59x on Node 22, 1.78x against 1.84x on 24, spreads overlapping). Not shipped: init
-time for nothing. A V8 startup snapshot (\`--snapshot-blob\`, which Node takes from NODE_OPTIONS, so
-a managed runtime could load one) was not built: it holds a heap, not optimized code or its
-feedback, so it would not touch what is left; and Node refuses to start on a snapshot another
-release made (tried: one made by 22.23.5, loaded by 24.22.3, exit code 14), so Lambda's next patch
-release of the runtime would fail every cold start, where a stale code cache only slows one.
+2.07x against 2.59x on Node 22, 1.78x against 1.84x on 24, spreads overlapping), and so did a minor
+collection at the end of the init phase alone (\`gc({ type: 'minor' })\`; two rounds of 9 processes:
+1.78x and 2.01x on Node 22 against 2.31x and 2.19x, 1.94x and 2.23x on 24 against 1.94x and 2.10x;
+a full one: 2.17x and 2.52x). None of these shipped: the rehearsals cost init time and code for
+nothing, the others changed nothing.
+
+A V8 startup snapshot (\`--snapshot-blob\`, which Node takes from NODE_OPTIONS, so a managed runtime
+could load one) was not built: it holds a heap, not optimized code or its feedback, so it would not
+touch what is left; and Node refuses to start on a snapshot another release made (tried: one made by
+22.23.5, loaded by 24.22.3, exit code 14), so Lambda's next patch release of the runtime would fail
+every cold start, where a stale code cache only slows one.
 `;
 }
