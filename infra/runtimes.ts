@@ -123,6 +123,8 @@ function runTier(major: NodeMajor, binary: string, args: string[]): Promise<Outc
       env: {
         ...process.env,
         EXPECT_NODE_MAJOR: major,
+        // Its output goes through a pipe (to be read again below): keep its colours on a terminal.
+        ...(process.stdout.isTTY && process.env.NO_COLOR === undefined ? { FORCE_COLOR: '1' } : {}),
         // Whatever a test starts as plain `node` gets this binary too.
         PATH: `${dirname(binary)}${delimiter}${process.env.PATH ?? ''}`,
       },
