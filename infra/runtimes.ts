@@ -15,7 +15,7 @@
 //
 // The runs share one local stack: a running one is reused, otherwise one is started for them all
 // and stopped at the end, as the test run's global setup does.
-import { spawn } from 'node:child_process';
+import { type SpawnOptions, spawn } from 'node:child_process';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
@@ -83,75 +83,100 @@ export function ensureNode(major: NodeMajor): string {
   return ensureRegistryBinary({ spec: `${nodePackage()}@${version}`, dir: nodeDir(major), binary: join('bin', 'node'), reports: `v${version}` });
 }
 
-interface Outcome {
+interface Outcome extends Echoed {
   major: NodeMajor;
   version: string;
-  code: number;
   ms: number;
-  /** Everything the run printed, stdout and stderr in the order they came. */
-  output: string;
 }
 
-/** Vitest's banners over what went wrong (`⎯⎯⎯ Failed Tests 2 ⎯⎯⎯`, `⎯⎯⎯ Unhandled Errors ⎯⎯⎯`). */
-const ERROR_BANNER = /^⎯+ \S.* ⎯+$/;
-
-/**
- * What a failed run said about its failure, to print again after every run: with two runtimes the
- * first one's failures sit hundreds of lines above the end, where a CI log's tail does not reach.
- * From vitest's first error banner to the end (its summary), or the last lines when there is none
- * (a crash before any test ended); at most `limit` lines.
- */
-export function whatFailed(output: string, limit = 150): string[] {
-  const lines = stripVTControlCharacters(output).trimEnd().split('\n');
-  const banner = lines.findIndex((line) => ERROR_BANNER.test(line.trim()));
-  const picked = banner === -1 ? lines.slice(-30) : lines.slice(banner);
-  return picked.length > limit ? [...picked.slice(0, limit), `[${picked.length - limit} more lines in the run's output above]`] : picked;
+/** What a child process printed, each stream apart, and how it ended. */
+export interface Echoed {
+  code: number;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
 }
 
 let running: ReturnType<typeof spawn> | undefined;
 let interrupted = false;
 
+/**
+ * Runs a child with its output passed on as it comes (`echo`) and kept, each stream apart: vitest
+ * writes its error banners to stderr and its summary to stdout, and two pipes read at once may
+ * interleave them out of order. Settles on `close` (every chunk read), or shortly after `exit` when
+ * something the child left behind still holds its pipes.
+ */
+export function runEchoed(command: string, args: string[], options: SpawnOptions, echo = true): Promise<Echoed> {
+  return new Promise((settle) => {
+    const child = spawn(command, args, { ...options, stdio: ['inherit', 'pipe', 'pipe'] });
+    running = child;
+    const kept = { stdout: [] as string[], stderr: [] as string[] };
+    for (const name of ['stdout', 'stderr'] as const) {
+      child[name]?.setEncoding('utf8');
+      child[name]?.on('data', (chunk: string) => {
+        if (echo) process[name].write(chunk);
+        kept[name].push(chunk);
+      });
+    }
+    const done = (code: number | null, signal: NodeJS.Signals | null) => {
+      running = undefined;
+      settle({ code: code ?? 1, signal, stdout: kept.stdout.join(''), stderr: kept.stderr.join('') });
+    };
+    child.once('error', (err) => {
+      process.stderr.write(`could not start ${command}: ${err.message}\n`);
+      done(1, null);
+    });
+    child.once('exit', (code, signal) => setTimeout(() => done(code, signal), 2000).unref());
+    child.once('close', done);
+  });
+}
+
+/** Vitest's banners over what went wrong (`⎯⎯⎯ Failed Tests 2 ⎯⎯⎯`, `⎯⎯⎯ Unhandled Errors ⎯⎯⎯`). */
+const ERROR_BANNER = /^⎯+ \S.* ⎯+$/;
+/** The first line of vitest's summary. */
+const SUMMARY = /^\s*Test Files\s/;
+
+const linesOf = (text: string): string[] => (text.trim() === '' ? [] : stripVTControlCharacters(text).trimEnd().split('\n'));
+
+/**
+ * What a failed run said about its failure, to print again after every run: with two runtimes the
+ * first one's failures sit hundreds of lines above the end, where a CI log's tail does not reach.
+ * Vitest's error sections (stderr, from its first error banner on; the first `limit` lines and
+ * the last 15 when longer), then its summary (stdout, from "Test Files" on). Without a banner (a
+ * crash before any test ended), the last lines of each stream.
+ */
+export function whatFailed({ stdout, stderr }: Pick<Echoed, 'stdout' | 'stderr'>, limit = 100): string[] {
+  const errors = linesOf(stderr);
+  const out = linesOf(stdout);
+  const banner = errors.findIndex((line) => ERROR_BANNER.test(line.trim()));
+  if (banner === -1) return [...out.slice(-15), ...errors.slice(-30)];
+  const sections = errors.slice(banner);
+  const shown =
+    sections.length > limit + 15 ? [...sections.slice(0, limit), `[${sections.length - limit - 15} lines left out]`, ...sections.slice(-15)] : sections;
+  const summary = out.findLastIndex((line) => SUMMARY.test(line));
+  return [...shown, ...(summary === -1 ? out.slice(-5) : out.slice(summary))];
+}
+
 /** Vitest's own entry, started by `binary`: the main process and its forked workers all run on it. */
-function runTier(major: NodeMajor, binary: string, args: string[]): Promise<Outcome> {
+async function runTier(major: NodeMajor, binary: string, args: string[]): Promise<Outcome> {
   const version = NODE_RUNTIMES[major];
   const begun = Date.now();
   process.stderr.write(`\n== Node ${version}: vitest ${args.join(' ')}\n`);
-  return new Promise((settle) => {
-    const child = spawn(binary, [join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs'), ...args], {
-      cwd: REPO_ROOT,
-      stdio: ['inherit', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        EXPECT_NODE_MAJOR: major,
-        // Its output goes through a pipe (to be read again below): keep its colours on a terminal.
-        ...(process.stdout.isTTY && process.env.NO_COLOR === undefined ? { FORCE_COLOR: '1' } : {}),
-        // Whatever a test starts as plain `node` gets this binary too.
-        PATH: `${dirname(binary)}${delimiter}${process.env.PATH ?? ''}`,
-      },
-    });
-    running = child;
-    const output: string[] = [];
-    for (const [from, to] of [
-      [child.stdout, process.stdout],
-      [child.stderr, process.stderr],
-    ] as const) {
-      from?.setEncoding('utf8');
-      from?.on('data', (chunk: string) => {
-        to.write(chunk);
-        output.push(chunk);
-      });
-    }
-    const done = (code: number) => {
-      running = undefined;
-      settle({ major, version, code, ms: Date.now() - begun, output: output.join('') });
-    };
-    child.once('error', (err) => {
-      process.stderr.write(`could not start ${binary}: ${err.message}\n`);
-      done(1);
-    });
-    child.once('close', (code, signal) => done(code ?? (signal ? 1 : 0)));
+  const echoed = await runEchoed(binary, [join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs'), ...args], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      EXPECT_NODE_MAJOR: major,
+      // Its output goes through pipes (kept for the report below): colours still, on a terminal.
+      ...(process.stdout.isTTY && process.env.NO_COLOR === undefined ? { FORCE_COLOR: process.env.FORCE_COLOR ?? '1' } : {}),
+      // Whatever a test starts as plain `node` gets this binary too.
+      PATH: `${dirname(binary)}${delimiter}${process.env.PATH ?? ''}`,
+    },
   });
+  return { major, version, ms: Date.now() - begun, ...echoed };
 }
+
+const failure = ({ code, signal }: Pick<Echoed, 'code' | 'signal'>): string => (signal ? `killed by ${signal}` : `exit ${code}`);
 
 function parse(argv: string[]): { majors: NodeMajor[]; installOnly: boolean; paths: string[]; passthrough: string[] } {
   const dash = argv.indexOf('--');
@@ -193,12 +218,13 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     if (!reused) await down();
   }
-  for (const { version, code, output } of outcomes) {
-    if (code !== 0) process.stderr.write(`\n== Node ${version} failed; what its run said:\n${whatFailed(output).join('\n')}\n`);
+  for (const outcome of outcomes) {
+    if (outcome.code !== 0)
+      process.stderr.write(`\n== Node ${outcome.version} failed (${failure(outcome)}); what its run said:\n${whatFailed(outcome).join('\n')}\n`);
   }
   process.stderr.write('\n');
-  for (const { version, code, ms } of outcomes) {
-    process.stderr.write(`Node ${version}: ${code === 0 ? 'passed' : `failed (exit ${code})`} in ${seconds(ms)}\n`);
+  for (const outcome of outcomes) {
+    process.stderr.write(`Node ${outcome.version}: ${outcome.code === 0 ? 'passed' : `failed (${failure(outcome)})`} in ${seconds(outcome.ms)}\n`);
   }
   return !interrupted && outcomes.length === binaries.size && outcomes.every((o) => o.code === 0) ? 0 : 1;
 }

@@ -3,8 +3,9 @@
 // the first check proves the workers that ran the tier were that binary, not the Node that started
 // the script. Without EXPECT_NODE_MAJOR (`npm test`) it is skipped.
 import { readFileSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { NODE_RUNTIMES, type NodeMajor, nodePackage, whatFailed } from '../../infra/runtimes.ts';
+import { NODE_RUNTIMES, type NodeMajor, nodePackage, runEchoed, whatFailed } from '../../infra/runtimes.ts';
 
 const root = new URL('../../', import.meta.url);
 const expected = process.env.EXPECT_NODE_MAJOR;
@@ -48,25 +49,34 @@ describe('the runtimes the tests run on', () => {
 });
 
 describe("a failed runtime's report, printed again after the last run", () => {
-  const tests = Array.from({ length: 300 }, (_, i) => ` \x1b[32m✓\x1b[39m test/t${i}.test.ts (1 test) 3ms`);
-  const failure = [
-    '\x1b[31m⎯⎯⎯⎯⎯⎯⎯ Failed Tests 1 ⎯⎯⎯⎯⎯⎯⎯\x1b[39m',
-    ' FAIL  test/x.test.ts > sends',
-    'AssertionError: expected 1 to be 2',
-    ' Test Files  1 failed | 300 passed (301)',
-  ];
+  // As vitest 4 writes them: the results and the summary to stdout, the error sections to stderr.
+  const results = Array.from({ length: 300 }, (_, i) => ` \x1b[32m✓\x1b[39m test/t${i}.test.ts (1 test) 3ms`);
+  const summary = [' Test Files  1 failed | 300 passed (301)', '      Tests  1 failed | 300 passed (301)'];
+  const failed = ['\x1b[31m⎯⎯⎯⎯⎯⎯⎯ Failed Tests 1 ⎯⎯⎯⎯⎯⎯⎯\x1b[39m', ' FAIL  test/x.test.ts > sends', 'AssertionError: expected 1 to be 2'];
+  const stdout = [...results, '', ...summary].join('\n');
 
-  it("starts at vitest's first error banner and runs to the summary, colours stripped", () => {
-    expect(whatFailed([...tests, ...failure].join('\n'))).toEqual(['⎯⎯⎯⎯⎯⎯⎯ Failed Tests 1 ⎯⎯⎯⎯⎯⎯⎯', ...failure.slice(1)]);
-    const unhandled = ['⎯⎯⎯⎯ Unhandled Errors ⎯⎯⎯⎯', 'Vitest caught 1 unhandled error during the test run.', ' Test Files  301 passed (301)'];
-    expect(whatFailed([...tests, ...unhandled].join('\n'))).toEqual(unhandled);
+  it("is vitest's error sections from the first banner, then its summary, colours stripped", () => {
+    const stderr = ['a warning before any failure', ...failed].join('\n');
+    expect(whatFailed({ stdout, stderr })).toEqual(['⎯⎯⎯⎯⎯⎯⎯ Failed Tests 1 ⎯⎯⎯⎯⎯⎯⎯', ...failed.slice(1), ...summary]);
+    const unhandled = ['⎯⎯⎯⎯ Unhandled Errors ⎯⎯⎯⎯', 'Vitest caught 1 unhandled error during the test run.'];
+    expect(whatFailed({ stdout, stderr: unhandled.join('\n') })).toEqual([...unhandled, ...summary]);
   });
 
-  it('keeps the last lines when no banner came (a crash before any test ended), and stops at the limit', () => {
-    expect(whatFailed(tests.join('\n'))).toHaveLength(30);
-    expect(whatFailed(tests.join('\n')).at(-1)).toBe(' ✓ test/t299.test.ts (1 test) 3ms');
-    const long = whatFailed([failure[0], ...tests].join('\n'), 10);
-    expect(long).toHaveLength(11);
-    expect(long.at(-1)).toBe("[291 more lines in the run's output above]");
+  it('keeps the start and the end of long sections, and the last lines of each stream when no banner came (a crash)', () => {
+    const long = whatFailed({ stdout, stderr: [failed[0], ...results].join('\n') }, 10);
+    expect(long).toHaveLength(10 + 1 + 15 + summary.length);
+    expect(long[10]).toBe('[276 lines left out]');
+    expect(long.slice(-summary.length - 1)).toEqual([' ✓ test/t299.test.ts (1 test) 3ms', ...summary]);
+    const crash = whatFailed({ stdout: results.join('\n'), stderr: 'Error: worker exited\n    at fork' });
+    expect(crash).toEqual([...results.slice(-15).map((line) => stripVTControlCharacters(line)), 'Error: worker exited', '    at fork']);
+  });
+
+  it('is read from the run itself: both streams kept apart, and how it ended', async () => {
+    const script = `process.stdout.write(${JSON.stringify(`${stdout}\n`)}); process.stderr.write(${JSON.stringify(`${failed.join('\n')}\n`)}); process.exitCode = 1;`;
+    const run = await runEchoed(process.execPath, ['-e', script], {}, false);
+    expect([run.code, run.signal]).toEqual([1, null]);
+    expect(whatFailed(run)).toEqual(['⎯⎯⎯⎯⎯⎯⎯ Failed Tests 1 ⎯⎯⎯⎯⎯⎯⎯', ...failed.slice(1), ...summary]);
+    const killed = await runEchoed(process.execPath, ['-e', "process.kill(process.pid, 'SIGKILL')"], {}, false);
+    expect([killed.code, killed.signal]).toEqual([1, 'SIGKILL']);
   });
 });
