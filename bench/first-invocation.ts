@@ -226,28 +226,47 @@ flags: init 8-13 ms longer, first/warm 1.60-2.37x against 1.72-1.85x; the warm i
 faster too (optimized sooner) and the first did not. The socket path, run once, stays interpreted. Not
 shipped: it cost init time and code and did not move the ratio.
 
-**Rehearsals against a stand-in broker** were tried next, to run the socket path too without a second
-message: after the warm-up send, the function's own handler ran N more times on the warm-up message
-against a loopback server inside the process answering routes, heartbeats and sends as a broker does,
-once on an engine and producer of their own (closed after, so nothing of the stand-in stays), once on
-the function's own producer with the warm-up topic's route pointed at the stand-in meanwhile. With
-Lambda's flags, alternating with the warm-up alone, 6-7 processes per row: own engine, 20 runs: init
-+25-55 ms, first/warm 2.04x on Node 22 and 2.26x on 24, against 2.33x and 2.03x for the warm-up
-alone; own engine, 10 runs: 5.0x on Node 22; the function's own producer, 10 or 20 runs: 3.1-3.4x on
-both. The warm invocations got faster (0.7 ms against 0.9-1.1) and the first did not (1.2-3.5 ms),
-with no deoptimization in it (\`--trace-deopt\`) and nothing run for the first time but the
-logger's \`addContext\` and the metrics' publish, which the warm-up skips (\`--log-function-events\`);
-a warm-up that ran those too, as a real invocation does, left the ratio where it was (8 processes:
-2.07x against 2.59x on Node 22, 1.78x against 1.84x on 24, spreads overlapping), and so did a minor
-collection at the end of the init phase alone (\`gc({ type: 'minor' })\`; two rounds of 9 processes:
-1.78x and 2.01x on Node 22 against 2.31x and 2.19x, 1.94x and 2.23x on 24 against 1.94x and 2.10x;
-a full one: 2.17x and 2.52x). None of these shipped: the rehearsals cost init time and code for
-nothing, the others changed nothing.
+**Rehearsals against a stand-in broker** were tried next, to run the socket path too without a
+second message. After the warm-up send, the function's own handler ran N more times on the warm-up
+message against a loopback server inside the process answering routes, heartbeats and sends as a
+broker does: either on an engine and producer of their own, closed after, or on the function's own
+producer, its route for the warm-up topic leading to the stand-in during the rehearsals and fetched
+again after. With Lambda's flags (\`--expose-gc\` and the heap sizes), the options alternating,
+medians of 7 processes per row:
+
+| Node | option | init | first | warm | first / warm |
+| --- | --- | --- | --- | --- | --- |
+| v22.23.5 | warm-up alone | 84 ms | 2.27 ms | 0.97 ms | 2.33x |
+| v22.23.5 | + 20 rehearsals, an engine of their own | 107 ms | 1.46 ms | 0.72 ms | 2.04x |
+| v22.23.5 | + 10 rehearsals, the function's producer | 111 ms | 2.46 ms | 0.79 ms | 3.13x |
+| v22.23.5 | + 20 rehearsals, the function's producer | 111 ms | 2.35 ms | 0.72 ms | 3.26x |
+| v24.22.3 | warm-up alone | 86 ms | 1.86 ms | 0.92 ms | 2.03x |
+| v24.22.3 | + 20 rehearsals, an engine of their own | 142 ms | 1.55 ms | 0.69 ms | 2.26x |
+| v24.22.3 | + 10 rehearsals, the function's producer | 105 ms | 2.10 ms | 0.63 ms | 3.36x |
+| v24.22.3 | + 20 rehearsals, the function's producer | 120 ms | 2.42 ms | 0.74 ms | 3.26x |
+
+An earlier round (6 processes) had 10 rehearsals on an engine of their own at 5.00x on Node 22 and
+2.06x on 24. The rehearsals made the warm invocations faster and not the first. In the first event
+after them nothing was deoptimized (\`--trace-deopt\`) and nothing ran for the first time but the
+logger's \`addContext\` and the metrics' publish, which the warm-up skips
+(\`--log-function-events\`). Two smaller ideas, each alternating with the warm-up alone: a warm-up
+that also runs those two, as a real invocation does (8 processes): 2.07x against 2.59x on Node 22,
+1.78x against 1.84x on 24; a minor collection at the end of the init phase (\`gc({ type: 'minor' })\`,
+two rounds of 9 processes): 1.78x and 2.01x against 2.31x and 2.19x on Node 22, 1.94x and 2.23x
+against 1.94x and 2.10x on 24 (a full collection, first round: 2.17x on 22, 2.52x on 24). Lower on
+Node 22 each time, but within the spread of single processes (1.3-3.1x) and above 1.5x. None shipped.
+
+This does not square with the handler runs above: 20 real invocations brought the first event to a
+warm one, 20 rehearsals of the same code did not, with nothing left to compile or deoptimize. So
+what the first event pays for after the warm-up is not only code V8 has not optimized yet; what else
+(the real broker's timing, state of the function's own engine that the rehearsals do not touch) is
+not found.
 
 A V8 startup snapshot (\`--snapshot-blob\`, which Node takes from NODE_OPTIONS, so a managed runtime
 could load one) was not built: it holds a heap, not optimized code or its feedback, so it would not
-touch what is left; and Node refuses to start on a snapshot another release made (tried: one made by
-22.23.5, loaded by 24.22.3, exit code 14), so Lambda's next patch release of the runtime would fail
-every cold start, where a stale code cache only slows one.
+touch what is left; and Node refuses to start on a snapshot another version made (it checks the
+exact version; tried: one made by 22.23.5, loaded by 24.22.3, exit code 14), so Lambda's next patch
+release of the runtime would fail every cold start, where a code cache that no longer matches is only
+refused (and costs its reading).
 `;
 }
