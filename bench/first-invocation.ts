@@ -257,11 +257,21 @@ against 1.94x and 2.10x on 24 (a full collection, first round: 2.17x on 22, 2.52
 Node 22 each time, but within the spread of single processes (1.3-3.1x) and above 1.5x. None shipped.
 
 This does not square with the handler runs above: 20 real invocations brought the first event to a
-warm one, 20 rehearsals of the same code did not, with nothing left to compile or deoptimize. So
+warm one, 20 rehearsals of the same code did not, with next to nothing left to compile and nothing deoptimized. So
 what the first event pays for after the warm-up is not only code V8 has not optimized yet. Nor is it
 a wait on the broker: it is the function's own CPU (\`process.cpuUsage\` around each invocation, 8
 processes with the warm-up: 1.28 ms in the first event against 0.48 warm on Node 22, 1.66 against
-0.78 on 24, as large a ratio as the wall time's). What it is spent on is not found.
+0.78 on 24, as large a ratio as the wall time's). Where it goes, from CPU profiles of the first event
+and of a warm one (the inspector's profiler at 20 µs, 30 processes per Node, self time per function
+summed, the warm event's subtracted): on Node 22 first a scavenge, 0.8 ms on average (\`--trace-gc\`
+shows it task-scheduled after the init phase's allocations, landing in the first or second event of
+every process; the minor collection above moves it into the init phase without bringing the ratio
+under 1.5x); then, on both, 0.1-0.3 ms each in code the first event runs for the first or second
+time: the engine's before and after (whose cold-start metric, log context and metrics publish the
+warm-up skips by design), the logger's \`addContext\`, the request's parsing (three regular
+expressions compiled to native code on their second execution, \`--trace-regexp-tier-up\`) and
+the JSON header of the broker's answer. No one part is large; together they are the first event's
+extra CPU.
 
 A V8 startup snapshot (\`--snapshot-blob\`, which Node takes from NODE_OPTIONS, so a managed runtime
 could load one) was not built: it holds a heap, not optimized code or its feedback, so it would not
