@@ -138,18 +138,28 @@ describe('producer with shared state', () => {
     await producer.send({ topic: 'TopicTest', body: 'warm-up' });
     await producer.flush();
     const callsWhenWarm = sent.calls;
+    const warm = producer.stats().sharedState!;
 
     for (let i = 0; i < 10_000; i += 100) {
       await Promise.all(Array.from({ length: 100 }, (_, j) => producer.send({ topic: 'TopicTest', body: `w${i + j}` })));
     }
     await producer.flush();
-    const callsAfter = sent.calls;
+    const calls = sent.calls - callsWhenWarm;
+    const after = producer.stats().sharedState!;
     await producer.shutdown();
     counted.destroy();
 
     expect(callsWhenWarm).toBeGreaterThan(0); // the cold load and the route write did happen
-    expect(callsAfter - callsWhenWarm).toBe(0);
     expect(producer.stats().sends).toBe(10_001);
+    // None per message. What may still be written while warm is a fault event the fleet is told of:
+    // a send slow enough to isolate a broker (550 ms, which a broker just started on a loaded
+    // machine can take; CI met it), then that broker's probe or recovery, or a route fetched again.
+    // Without such an event, not one call; with one, a few, never one per message or per batch.
+    const why = `${calls} calls while warm, shared state ${JSON.stringify(after)}`;
+    const events = after.isolationsSeen - warm.isolationsSeen + (after.routesWritten - warm.routesWritten);
+    expect(after.reads - warm.reads, why).toBe(0);
+    expect(calls, why).toBe(after.writes - warm.writes);
+    expect(calls, why).toBeLessThanOrEqual(events === 0 ? 0 : 10);
   }, 120_000);
 
   it('re-reads fault state once the refresh interval passes, learning an isolation set elsewhere', async () => {
