@@ -176,6 +176,18 @@ async function runTier(major: NodeMajor, binary: string, args: string[]): Promis
   return { major, version, ms: Date.now() - begun, ...echoed };
 }
 
+/**
+ * What is printed after the last run: each failed run's own account again, then a line per run,
+ * so the end of a log (all a CI keeps) says what failed on which Node.
+ */
+export function finalReport(outcomes: Pick<Outcome, 'version' | 'code' | 'signal' | 'ms' | 'stdout' | 'stderr'>[]): string {
+  const accounts = outcomes
+    .filter((outcome) => outcome.code !== 0)
+    .map((outcome) => `\n== Node ${outcome.version} failed (${failure(outcome)}); what its run said:\n${whatFailed(outcome).join('\n')}\n`);
+  const lines = outcomes.map((o) => `Node ${o.version}: ${o.code === 0 ? 'passed' : `failed (${failure(o)})`} in ${seconds(o.ms)}\n`);
+  return `${accounts.join('')}\n${lines.join('')}`;
+}
+
 const failure = ({ code, signal }: Pick<Echoed, 'code' | 'signal'>): string => (signal ? `killed by ${signal}` : `exit ${code}`);
 
 function parse(argv: string[]): { majors: NodeMajor[]; installOnly: boolean; paths: string[]; passthrough: string[] } {
@@ -218,14 +230,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     if (!reused) await down();
   }
-  for (const outcome of outcomes) {
-    if (outcome.code !== 0)
-      process.stderr.write(`\n== Node ${outcome.version} failed (${failure(outcome)}); what its run said:\n${whatFailed(outcome).join('\n')}\n`);
-  }
-  process.stderr.write('\n');
-  for (const outcome of outcomes) {
-    process.stderr.write(`Node ${outcome.version}: ${outcome.code === 0 ? 'passed' : `failed (${failure(outcome)})`} in ${seconds(outcome.ms)}\n`);
-  }
+  process.stderr.write(finalReport(outcomes));
   return !interrupted && outcomes.length === binaries.size && outcomes.every((o) => o.code === 0) ? 0 : 1;
 }
 

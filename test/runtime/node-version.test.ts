@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { NODE_RUNTIMES, type NodeMajor, nodePackage, runEchoed, whatFailed } from '../../infra/runtimes.ts';
+import { NODE_RUNTIMES, type NodeMajor, nodePackage, finalReport, runEchoed, whatFailed } from '../../infra/runtimes.ts';
 
 const root = new URL('../../', import.meta.url);
 const expected = process.env.EXPECT_NODE_MAJOR;
@@ -69,6 +69,16 @@ describe("a failed runtime's report, printed again after the last run", () => {
     expect(long.slice(-summary.length - 1)).toEqual([' ✓ test/t299.test.ts (1 test) 3ms', ...summary]);
     const crash = whatFailed({ stdout: results.join('\n'), stderr: 'Error: worker exited\n    at fork' });
     expect(crash).toEqual([...results.slice(-15).map((line) => stripVTControlCharacters(line)), 'Error: worker exited', '    at fork']);
+  });
+
+  it("ends the output: each failed run's account, then a line per run", () => {
+    const passed = { version: '22.0.0', code: 0, signal: null, ms: 1000, stdout, stderr: '' };
+    const failedRun = { version: '24.0.0', code: 1, signal: null, ms: 2000, stdout, stderr: failed.join('\n') };
+    const report = finalReport([passed, failedRun]).split('\n');
+    expect(report.slice(-3)).toEqual(['Node 22.0.0: passed in 1.0 s', 'Node 24.0.0: failed (exit 1) in 2.0 s', '']);
+    const account = report.indexOf('== Node 24.0.0 failed (exit 1); what its run said:');
+    expect(report.slice(account + 1, account + 6)).toEqual(['⎯⎯⎯⎯⎯⎯⎯ Failed Tests 1 ⎯⎯⎯⎯⎯⎯⎯', ...failed.slice(1), ...summary]);
+    expect(report.some((line) => line.includes('22.0.0 failed'))).toBe(false);
   });
 
   it('is read from the run itself: both streams kept apart, and how it ended', async () => {
