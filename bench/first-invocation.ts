@@ -1,7 +1,8 @@
 // The first invocation against a warm one on the Node versions Lambda runs (22 and 24), for each
 // way tried of making the first as fast as a warm one: nothing, the opt-in warm-up send
 // (WARM_UP_TOPIC), and a V8 code cache made at build time. Init duration beside each, since the
-// init phase is billed too.
+// init phase is billed too. The first two again with every invocation after 10 ms of idle, as a
+// warm function's events come, where back to back each finds the send path in the CPU's caches.
 //
 // The code cache is an experiment, not a shipped option: V8 takes a cache only from the same V8
 // build run with the same flags, and Lambda's bootstrap passes flags of its own (heap sizes from the
@@ -190,7 +191,10 @@ export const INIT_GOAL_MS = 150;
 
 const ms = (value: number, digits = 2) => value.toFixed(digits);
 
-/** The target row: the best shipped option (the warm-up) and the best tried, on each Node. */
+/**
+ * The target row: the best shipped option (the warm-up) and the best tried, on each Node, back to
+ * back as the goal was set; the warm-up with invocations 10 ms apart beside.
+ */
 export function firstInvocationTarget(rows: FirstInvocationRow[] | undefined): string {
   const goal = `| first invocation within ${FIRST_GOAL}x of a warm one on Node 22 and 24, init under ${INIT_GOAL_MS} ms |`;
   if (!rows?.length) return `${goal} not measured in this run |`;
@@ -205,7 +209,7 @@ export function firstInvocationTarget(rows: FirstInvocationRow[] | undefined): s
   });
   const shown = shipped.map((r) => `${r.node} ${ms(ratio(r))}x (${ms(r.result.firstMs)} ms against ${ms(r.result.warmMs)}, init ${ms(r.result.initMs, 0)} ms)`);
   const apart = rows.filter((r) => r.option === 'warm-up, 10 ms apart').map((r) => `${r.node} ${ms(ratio(r))}x`);
-  return `${goal} ${met ? 'met' : '**missed**'} with WARM_UP_TOPIC: ${shown.join(', ')}; best tried: ${best.join(', ')}${apart.length ? `; invocations 10 ms apart: ${apart.join(', ')}` : ''} |`;
+  return `${goal} ${met ? 'met' : '**missed**'} with WARM_UP_TOPIC: ${shown.join(', ')}; best tried: ${best.join(', ')}${apart.length ? `; the warm-up with invocations 10 ms apart: ${apart.join(', ')}` : ''} |`;
 }
 
 export function firstInvocationSection(rows: FirstInvocationRow[] | undefined): string {
@@ -224,7 +228,8 @@ one CommonJS file through \`vm.Script\` with a V8 code cache made after one invo
 training run, so it holds what the first event compiles (Node's own compile cache,
 \`NODE_COMPILE_CACHE\`, was tried first: it is written when a module is compiled, before its
 functions are, and left the first invocation as slow); **10 ms apart** is the same measure with
-every invocation, the first included, after 10 ms of idle instead of back to back (below). The init
+every invocation, the first included, after 10 ms of idle instead of back to back (more below, in
+rounds of their own). The init
 phase is billed, so it stands beside.
 
 | Node | option | init | first | second | warm | first / warm | code cache |
@@ -302,19 +307,20 @@ extra CPU.
 **What a warm invocation back to back has that the first has not: the send path in the CPU's
 caches.** Warm invocations measured back to back each find the code and data of the send path where
 the one before left them; a warm function's events in Lambda come apart (a freeze, other work on the
-host, at least the runtime API's round trip). With every invocation after the same idle, Lambda's
-flags and the warm-up, 12 processes per row, the first and a warm one:
+host, at least the runtime API's round trip). In a round of its own (Lambda's flags, the warm-up, 12
+processes per row, where the rows above have no flags and ${rows[0]!.runs} processes) with every invocation after
+the same idle, the first and a warm one:
 
 | idle before each | Node 22 first | warm | first / warm | Node 24 first | warm | first / warm |
 | --- | --- | --- | --- | --- | --- | --- |
-| none (back to back) | 2.18 ms | 1.05 ms | 2.07x | 1.78 ms | 0.93 ms | 1.92x |
+| no idle (back to back) | 2.18 ms | 1.05 ms | 2.07x | 1.78 ms | 0.93 ms | 1.92x |
 | 2 ms | 2.09 ms | 1.29 ms | 1.62x | 2.28 ms | 1.22 ms | 1.87x |
 | 10 ms | 2.79 ms | 1.91 ms | 1.46x | 2.75 ms | 1.64 ms | 1.67x |
 | 100 ms | 3.17 ms | 2.05 ms | 1.55x | 2.97 ms | 1.78 ms | 1.67x |
 
-A warm invocation costs about twice as much after an idle, and the first keeps about 1 ms more than a
-warm one whatever the idle: that millisecond is what is left to win, and the back-to-back ratio
-overstates it. Other rounds, each against its own baseline (processes per row in brackets): 10 ms of
+A warm invocation costs about twice as much after an idle, and the first keeps 0.6 to 1.3 ms more
+than a warm one whatever the idle (in this round and in the rows above): that is what is left to win,
+and the back-to-back ratio overstates it. Other rounds, each against its own baseline (processes per row in brackets): 10 ms of
 unrelated arithmetic between the init phase and the first event made the first slower (2.39 against
 2.28 ms on Node 22, 2.46 against 1.75 on 24 [12]), 50 turns of the event loop instead (setImmediate)
 1.72x against 2.35x on 22 and 2.16x against 2.02x on 24 [12]; **more warm-up sends in the init
@@ -322,13 +328,16 @@ phase** did not help (3 or 5 sends through the handler: 1.75x and 2.06x against 
 2.29x and 2.54x against 2.22x on 24 [8]; 5 again in another round: 2.24x and 2.09x against 1.94x and
 2.12x [12]), where the same handler runs **after** the init phase, right before the first event, did
 (after 1: 1.57x on 22, 1.51x on 24; after 5: 1.28x and 1.38x; after 20: 1.20x and 0.91x, against
-2.50x and 2.22x with none [8]). So the first event pays for code run recently rather than code run at
-all, which no work in the init phase can leave behind for an event that comes later. Two smaller
+2.50x and 2.22x with no runs before [8]; this round's figures sit outside the ranges of the earlier
+one above, the spread of 8 processes). The profile above says where the first event's extra CPU goes
+(code run for the first or second time, on Node 22 a scavenge); these rounds say why the init phase
+cannot take it away: the first event pays for code not run recently as much as for code not run at
+all, and no work in the init phase leaves the former behind for an event that comes later. Two smaller
 ideas measured this time, not shipped: a warm-up that also sets the log context (on a child logger,
 so the function's logger still sees the cold start), counts and serializes the metrics without
 publishing them, and ends with a minor collection: 2.23x against 2.13x on Node 22, 2.00x against
-2.03x on 24 [15] (an earlier round of the same had 1.82x against 2.58x on 22: rounds of 15 processes
-differ that much); V8 flags, which Lambda takes only through an exec wrapper
+2.03x on 24 [15], higher on Node 22 this time (another round of the same, switched on
+by a variable in one build, had 1.82x against 2.58x on 22: rounds of 15 processes differ that much); V8 flags, which Lambda takes only through an exec wrapper
 (\`AWS_LAMBDA_EXEC_WRAPPER\`): \`--no-lazy-feedback-allocation\` 1.45x against 1.93x on Node 22 and 1.88x
 against 1.96x on 24 back to back [7], 1.70x against 1.47x and 1.54x against 1.39x with 10 ms apart
 [10]; \`--always-sparkplug\` 2.34x and 2.15x against 1.93x and 1.96x [7].
