@@ -11,6 +11,7 @@ export const UNIT_TESTS = [
   'test/lambda/bridge-accounting.test.ts',
   'test/lambda/http-status.test.ts',
   'test/lambda/publish-failures.test.ts',
+  'test/lambda/routes.test.ts',
   'test/lambda/secrets.test.ts',
   'test/lambda/topic-policy.test.ts',
   'test/producer/fake-broker.test.ts',

@@ -19,6 +19,8 @@ describe('topic policy', () => {
       expect(policy.refusal(topic)?.code).toBe('TOPIC_RESERVED');
     }
     expect(policy.refusal('orders')).toBeUndefined();
+    // A prefix, whatever the case; not a part of the name.
+    for (const topic of ['rmq_sys', 'rmq_sysX', 'my_rmq_sys_x']) expect(policy.refusal(topic)).toBeUndefined();
   });
 
   it('takes a named topic (TARGET_TOPIC) literally, never as a pattern', () => {
