@@ -32,14 +32,33 @@ export function parseAllowlist(raw: string | undefined): string[] {
     .filter(Boolean);
 }
 
+/** A line break: what a * never stood for (it was a regular expression's .*). */
+const hasLineBreak = (topic: string) => topic.includes('\n') || topic.includes('\r') || topic.includes('\u2028') || topic.includes('\u2029');
+
+/**
+ * An entry of ALLOWED_TOPICS as a test: a name matches itself; in a pattern each * stands for any
+ * run of characters but a line break. By string search, not a regular expression: it runs on every
+ * request, and V8 compiles a regular expression on its second run, the first event's after the
+ * init phase's warm-up.
+ */
 function matcher(entry: string): (topic: string) => boolean {
   if (!entry.includes('*')) return (topic) => topic === entry;
-  const source = entry
-    .split('*')
-    .map((part) => part.replace(/[|-]/g, '\\$&'))
-    .join('.*');
-  const pattern = new RegExp(`^${source}$`);
-  return (topic) => pattern.test(topic);
+  const parts = entry.split('*');
+  const head = parts[0]!;
+  const tail = parts[parts.length - 1]!;
+  const middle = parts.slice(1, -1).filter(Boolean);
+  return (topic) => {
+    if (topic.length < head.length + tail.length || !topic.startsWith(head) || !topic.endsWith(tail) || hasLineBreak(topic)) return false;
+    // Each part between two * at its first place after the one before: if any fits, that one does.
+    const end = topic.length - tail.length;
+    let at = head.length;
+    for (const part of middle) {
+      const found = topic.indexOf(part, at);
+      if (found < 0 || found + part.length > end) return false;
+      at = found + part.length;
+    }
+    return true;
+  };
 }
 
 export function reservedReason(topic: string): string | undefined {

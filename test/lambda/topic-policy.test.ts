@@ -23,6 +23,15 @@ describe('topic policy', () => {
     for (const topic of ['rmq_sys', 'rmq_sysX', 'my_rmq_sys_x']) expect(policy.refusal(topic)).toBeUndefined();
   });
 
+  it('lets each * of a pattern stand for any run of characters but a line break', () => {
+    const policy = topicPolicy(['a*b*c', '*-eu', 'x|*']);
+
+    expect(['abc', 'aXbYc', 'abbc', 'abcbc', 'a-b-c', 'orders-eu', '-eu', 'x|', 'x|y'].map((t) => policy.refusal(t))).toEqual(Array(9).fill(undefined));
+    expect(
+      ['acb', 'ac', 'aXc', 'ab', 'bc', 'a\nbc', 'ab\rc', 'a\u2028bc', 'Abc', 'orders-us', 'orders-eu2', 'x', 'xy'].map((t) => policy.refusal(t)?.code),
+    ).toEqual(Array(13).fill('TOPIC_NOT_ALLOWED'));
+  });
+
   it('takes a named topic (TARGET_TOPIC) literally, never as a pattern', () => {
     const policy = topicPolicy([], ['T*']);
 
