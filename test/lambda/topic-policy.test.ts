@@ -32,6 +32,13 @@ describe('topic policy', () => {
     ).toEqual(Array(13).fill('TOPIC_NOT_ALLOWED'));
   });
 
+  it('never lets the parts of a pattern overlap in the topic', () => {
+    const policy = topicPolicy(['ab*ba', 'c*d*d']);
+
+    expect(['abba', 'abXba', 'cdd', 'cXdYd'].map((t) => policy.refusal(t))).toEqual(Array(4).fill(undefined));
+    expect(['aba', 'cd', 'cXd'].map((t) => policy.refusal(t)?.code)).toEqual(Array(3).fill('TOPIC_NOT_ALLOWED'));
+  });
+
   it('takes a named topic (TARGET_TOPIC) literally, never as a pattern', () => {
     const policy = topicPolicy([], ['T*']);
 
