@@ -297,8 +297,9 @@ export class Engine {
 
 /**
  * A minor collection where the runtime exposes gc (Lambda's Node bootstrap passes --expose-gc), at
- * the end of the warm-up (also one that failed or was refused: it allocated too): on Node 22 V8 otherwise collects what the warm-up allocated in a task of
- * its own, which lands in the first event (its send took 1.8 ms against 0.9 with this).
+ * the end of the warm-up (also one that failed or was refused: it allocated too): on Node 22 V8
+ * otherwise collects what the warm-up allocated in a task of its own, which lands in the first
+ * event (its send took 1.8 ms against 0.9 with this).
  */
 function collectYoungGeneration(): void {
   try {
