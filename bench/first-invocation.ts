@@ -58,11 +58,10 @@ const SPACED_MS = 10;
  * each after `spacingMs` of idle (0: back to back).
  */
 const invoke = (spacingMs: number) => `
-  const idle = () => new Promise((resolve) => setTimeout(resolve, ${spacingMs}));
   const event = (body) => ({ version: '2.0', rawPath: '/topics/TopicTest/messages', headers: { 'content-type': 'application/json' },
     requestContext: { http: { method: 'POST', path: '/topics/TopicTest/messages' } }, body: JSON.stringify({ body }), isBase64Encoded: false });
   const context = { awsRequestId: 'cold', getRemainingTimeInMillis: () => 10000 };
-  const timed = async () => { ${spacingMs > 0 ? 'await idle();' : ''} const t = performance.now(); const r = await handler(event('cold'), context); if (r.statusCode !== 200) throw new Error(r.body); return performance.now() - t; };
+  const timed = async () => { ${spacingMs > 0 ? `await new Promise((resolve) => setTimeout(resolve, ${spacingMs}));` : ''} const t = performance.now(); const r = await handler(event('cold'), context); if (r.statusCode !== 200) throw new Error(r.body); return performance.now() - t; };
   const firstMs = await timed();
   const secondMs = await timed();
   const warm = [];
@@ -290,7 +289,8 @@ Node 22 each time, but within the spread of single processes (1.3-3.1x) and abov
 then; the minor collection is since, on the measure per part below.
 
 This does not square with the handler runs above: 20 real invocations brought the first event to a
-warm one, 20 rehearsals of the same code did not, with next to nothing left to compile and nothing deoptimized. So
+warm one, 20 rehearsals of the same code did not, with next to nothing left to compile and nothing
+deoptimized. So
 what the first event pays for after the warm-up is not only code V8 has not optimized yet. Nor is it
 a wait on the broker: it is the function's own CPU (\`process.cpuUsage\` around each invocation, 8
 processes with the warm-up: 1.28 ms in the first event against 0.48 warm on Node 22, 1.66 against
@@ -322,8 +322,8 @@ first and a warm one:
 
 A warm invocation costs about twice as much after an idle, and the first keeps 0.6 to 1.3 ms more
 than a warm one whatever the idle (in this round and in the rows above): that is what is left to win,
-and the back-to-back ratio overstates it. Other rounds, each against its own baseline (processes per row in brackets): 10 ms of
-unrelated arithmetic between the init phase and the first event made the first slower (2.39 against
+and the back-to-back ratio overstates it. Other rounds, each against its own baseline (processes
+per row in brackets): 10 ms of unrelated arithmetic between the init phase and the first event made the first slower (2.39 against
 2.28 ms on Node 22, 2.46 against 1.75 on 24 [12]), 50 turns of the event loop instead (setImmediate)
 1.72x against 2.35x on 22 and 2.16x against 2.02x on 24 [12]; **more warm-up sends in the init
 phase** did not help (3 or 5 sends through the handler: 1.75x and 2.06x against 2.05x on Node 22,
@@ -338,9 +338,9 @@ all, and no work in the init phase leaves the former behind for an event that co
 ideas, not shipped as measured here: a warm-up that also sets the log context (on a child logger,
 so the function's logger still sees the cold start), counts and serializes the metrics without
 publishing them, and ends with a minor collection: 2.23x against 2.13x on Node 22, 2.00x against
-2.03x on 24 [15], higher on Node 22 this time (another round of the same, switched on
-by a variable in one build, had 1.82x against 2.58x on 22: rounds of 15 processes differ that much); V8 flags, which Lambda takes only through an exec wrapper
-(\`AWS_LAMBDA_EXEC_WRAPPER\`): \`--no-lazy-feedback-allocation\` 1.45x against 1.93x on Node 22 and 1.88x
+2.03x on 24 [15], higher on Node 22 this time (another round of the same, switched on by a
+variable in one build, had 1.82x against 2.58x on 22: rounds of 15 processes differ that much); V8
+flags, which Lambda takes only through an exec wrapper (\`AWS_LAMBDA_EXEC_WRAPPER\`): \`--no-lazy-feedback-allocation\` 1.45x against 1.93x on Node 22 and 1.88x
 against 1.96x on 24 back to back [7], 1.70x against 1.47x and 1.54x against 1.39x with 10 ms apart
 [10]; \`--always-sparkplug\` 2.34x and 2.15x against 1.93x and 1.96x [7].
 
@@ -352,10 +352,11 @@ Node 22 mostly in the send (1.81 ms against 0.66 warm; on Node 24 0.92 against 0
 engine's steps. Shipped from it: **a minor collection at the end of the warm-up**, where gc is
 exposed (Lambda's bootstrap passes \`--expose-gc\`): the first send on Node 22 took 0.90 ms with it
 against 1.81 (on 24 0.93 against 0.92; without a warm-up it changes nothing, the whole first event
-5.30 ms with it against 5.28 on Node 22, 6.16 against 6.07 on 24, so it runs only after one); and **routes and the system-topic check by
-string work** instead of regular expressions, which V8 compiles to native code on their second run,
-the first event's after the warm-up (three of them, \`--trace-regexp-tier-up\`; with that compile made
-eager, \`--regexp-tier-up-ticks=0\`, the parsing took 0.07 ms in the first event against 0.20-0.23).
+5.30 ms with it against 5.28 on Node 22, 6.16 against 6.07 on 24, so it runs only after one); and
+**routes, the system-topic check and ALLOWED_TOPICS patterns by string work** instead of regular
+expressions, which V8 compiles to native code on their second run, the first event's after the
+warm-up (three of them here, \`--trace-regexp-tier-up\`; with that compile made eager,
+\`--regexp-tier-up-ticks=0\`, the parsing took 0.07 ms in the first event against 0.20-0.23).
 The build before and after the two, alternating, 15 processes each, first / warm: Node 22 2.34x
 before and 1.64x after back to back, 1.69x and 1.35x with 10 ms apart; Node 24 1.73x and 1.87x back
 to back (the first 1.84 ms before, 1.61 after: the warm one moved too), 1.47x and 1.33x apart. What
